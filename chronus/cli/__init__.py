@@ -1,0 +1,1 @@
+"""Command-line tools: influxd (and, as they arrive, influxd-ctl, metad, metad-ctl)."""
