@@ -12,7 +12,7 @@ from chronus import INFLUXDB_COMPAT_VERSION, __version__
 
 
 def version_line() -> str:
-    """The line ``influxd version`` prints, in InfluxDB's ``InfluxDB v<version> (git: <branch> <commit>)`` form.
+    """The line ``influxd version`` prints, in InfluxDB's ``InfluxDB v<ver> (git: <branch> <commit>)`` form.
 
     Tools that parse it find the InfluxDB version Chronus is compatible with; the git part names Chronus.
     """
