@@ -1,0 +1,178 @@
+"""JSON exactly as Go's ``encoding/json`` writes it, as influxd 1.6.7 (built with Go 1.19) sends it.
+
+Every response body goes through here so that Chronus's answers are byte-identical to InfluxDB's:
+
+* floats: shortest round-trip digits; positional notation for ``1e-6 <= |x| < 1e21``, otherwise exponent form
+  with a two-digit minimum exponent, ``e-07`` shortened to ``e-7`` (``1e-7``, ``1e+21``); integral floats
+  without ``.0`` (``1``, ``-0``); NaN and infinities are refused like Go refuses them;
+* strings: ``"`` ``\\`` ``\\n`` ``\\r`` ``\\t`` escaped short, every other control character as ``\\u00XX``
+  (``\\u0008``, ``\\u000c`` too: Go 1.19 has no ``\\b``/``\\f``), ``<`` ``>`` ``&`` as ``\\u003c``
+  ``\\u003e`` ``\\u0026``, U+2028/U+2029 escaped, DEL and other text raw UTF-8; a lone surrogate (an invalid
+  byte kept by ``surrogateescape``) becomes ``\\ufffd``;
+* objects keep the dict's insertion order: callers build them in Go's struct field order, and sort the
+  keys of what Go holds in a map (tags);
+* ``pretty``: ``json.MarshalIndent(v, "", "    ")`` layout.
+
+The body influxd writes ends with a newline; that is the caller's business (``dumps`` returns the value only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+_STRING_ESCAPES: dict[int, str] = {code: f"\\u{code:04x}" for code in range(0x20)}
+_STRING_ESCAPES.update(
+    {
+        ord("\n"): "\\n",
+        ord("\r"): "\\r",
+        ord("\t"): "\\t",
+        ord('"'): '\\"',
+        ord("\\"): "\\\\",
+        ord("<"): "\\u003c",
+        ord(">"): "\\u003e",
+        ord("&"): "\\u0026",
+        0x2028: "\\u2028",
+        0x2029: "\\u2029",
+    }
+)
+_STRING_ESCAPES.update({code: "\\ufffd" for code in range(0xD800, 0xE000)})
+
+# Below this magnitude every float that is integral is exact and prints the same as its int.
+_EXACT_INT_LIMIT = 2.0**53
+
+
+def format_string(text: str) -> str:
+    """``text`` as a quoted JSON string, escaped as Go escapes it."""
+    return '"' + text.translate(_STRING_ESCAPES) + '"'
+
+
+def format_float(value: float) -> str:
+    """``value`` as Go's encoding/json prints a float64."""
+    if math.isnan(value) or math.isinf(value):
+        raise ValueError(f"json: unsupported value: {_go_special_name(value)}")
+    magnitude = abs(value)
+    if value.is_integer() and magnitude < _EXACT_INT_LIMIT:
+        return "-0" if value == 0 and math.copysign(1.0, value) < 0 else str(int(value))
+    digits, exponent = _shortest_digits(magnitude)
+    sign = "-" if value < 0 else ""
+    if magnitude < 1e-6 or magnitude >= 1e21:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        exp = exponent - 1
+        exp_text = f"{abs(exp):02d}"
+        if exp < 0 and exp_text[0] == "0":
+            exp_text = exp_text[1:]
+        return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{exp_text}"
+    # Positional: the decimal point sits ``exponent`` digits after the start of ``digits``.
+    if exponent <= 0:
+        return f"{sign}0.{'0' * -exponent}{digits}"
+    if exponent >= len(digits):
+        return sign + digits + "0" * (exponent - len(digits))
+    return f"{sign}{digits[:exponent]}.{digits[exponent:]}"
+
+
+def _shortest_digits(magnitude: float) -> tuple[str, int]:
+    """Shortest round-trip digits of a positive float and its decimal exponent (value = 0.DIGITS x 10^exp).
+
+    Python's ``repr`` already finds the shortest digits that round-trip, the same digits Go picks.
+    """
+    text = repr(magnitude)
+    mantissa, _, exp_part = text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    if frac == "0":
+        frac = ""
+    raw = whole + frac
+    exponent = len(whole) + (int(exp_part) if exp_part else 0)
+    stripped = raw.lstrip("0")
+    exponent -= len(raw) - len(stripped)
+    return stripped.rstrip("0") or "0", exponent
+
+
+def _go_special_name(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "+Inf" if value > 0 else "-Inf"
+
+
+def dumps(value: Any, pretty: bool = False) -> str:
+    """Encode ``value`` (dicts, lists, tuples, str, int, float, bool, None) as Go would."""
+    parts: list[str] = []
+    if pretty:
+        _encode_pretty(value, parts, "")
+    else:
+        _encode(value, parts)
+    return "".join(parts)
+
+
+def _scalar(value: Any) -> str | None:
+    """The text of a scalar, or None for a container."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, str):
+        return format_string(value)
+    if isinstance(value, int):
+        return str(int(value))
+    if isinstance(value, float):
+        return format_float(value)
+    if isinstance(value, (Mapping, list, tuple)):
+        return None
+    # numpy scalars and friends: encode by their Python value.
+    item = getattr(value, "item", None)
+    if item is not None:
+        return _scalar(item())
+    raise TypeError(f"json: unsupported type: {type(value).__name__}")
+
+
+def _encode(value: Any, out: list[str]) -> None:
+    text = _scalar(value)
+    if text is not None:
+        out.append(text)
+    elif isinstance(value, Mapping):
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            if index:
+                out.append(",")
+            out.append(format_string(str(key)))
+            out.append(":")
+            _encode(item, out)
+        out.append("}")
+    else:
+        out.append("[")
+        for index, item in enumerate(value):
+            if index:
+                out.append(",")
+            _encode(item, out)
+        out.append("]")
+
+
+def _encode_pretty(value: Any, out: list[str], indent: str) -> None:
+    text = _scalar(value)
+    if text is not None:
+        out.append(text)
+        return
+    inner = indent + "    "
+    if isinstance(value, Mapping):
+        if not value:
+            out.append("{}")
+            return
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            out.append(",\n" if index else "\n")
+            out.append(inner + format_string(str(key)) + ": ")
+            _encode_pretty(item, out, inner)
+        out.append("\n" + indent + "}")
+        return
+    if not value:
+        out.append("[]")
+        return
+    out.append("[")
+    for index, item in enumerate(value):
+        out.append(",\n" if index else "\n")
+        out.append(inner)
+        _encode_pretty(item, out, inner)
+    out.append("\n" + indent + "]")
