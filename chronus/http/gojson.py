@@ -53,18 +53,28 @@ def format_float(value: float) -> str:
     if math.isnan(value) or math.isinf(value):
         raise ValueError(f"json: unsupported value: {_go_special_name(value)}")
     magnitude = abs(value)
-    if value.is_integer() and magnitude < _EXACT_INT_LIMIT:
-        return "-0" if value == 0 and math.copysign(1.0, value) < 0 else str(int(value))
-    digits, exponent = _shortest_digits(magnitude)
-    sign = "-" if value < 0 else ""
-    if magnitude < 1e-6 or magnitude >= 1e21:
+    if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
+        digits, exponent = _shortest_digits(magnitude)
         mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
         exp = exponent - 1
         exp_text = f"{abs(exp):02d}"
         if exp < 0 and exp_text[0] == "0":
             exp_text = exp_text[1:]
-        return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{exp_text}"
-    # Positional: the decimal point sits ``exponent`` digits after the start of ``digits``.
+        return f"{'-' if value < 0 else ''}{mantissa}e{'-' if exp < 0 else '+'}{exp_text}"
+    return format_plain_float(value)
+
+
+def format_plain_float(value: float) -> str:
+    """``value`` positionally with the shortest round-trip digits: Go's ``FormatFloat(v, 'f', -1, 64)``.
+
+    InfluxDB's CSV output and JSON (for ``1e-6 <= |x| < 1e21``) print floats this way.
+    """
+    magnitude = abs(value)
+    if value.is_integer() and magnitude < _EXACT_INT_LIMIT:
+        return "-0" if value == 0 and math.copysign(1.0, value) < 0 else str(int(value))
+    digits, exponent = _shortest_digits(magnitude)
+    sign = "-" if value < 0 else ""
+    # The decimal point sits ``exponent`` digits after the start of ``digits``.
     if exponent <= 0:
         return f"{sign}0.{'0' * -exponent}{digits}"
     if exponent >= len(digits):

@@ -48,8 +48,6 @@ def test_special_floats_refused(value: float, name: str) -> None:
         format_float(value)
 
 
-
-
 @given(st.floats(allow_nan=False, allow_infinity=False))
 def test_float_text_round_trips(value: float) -> None:
     text = format_float(value)
@@ -65,8 +63,16 @@ def test_string_escapes_like_go() -> None:
 
 
 def test_compact_document() -> None:
-    doc = {"results": [{"statement_id": 0, "series": [{"name": "m", "columns": ["time", "a"],
-                                                        "values": [["1970-01-01T00:00:00Z", 1.0]]}]}]}
+    doc = {
+        "results": [
+            {
+                "statement_id": 0,
+                "series": [
+                    {"name": "m", "columns": ["time", "a"], "values": [["1970-01-01T00:00:00Z", 1.0]]}
+                ],
+            }
+        ]
+    }
     assert dumps(doc) == (
         '{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","a"],'
         '"values":[["1970-01-01T00:00:00Z",1]]}]}]}'
@@ -74,14 +80,18 @@ def test_compact_document() -> None:
 
 
 def test_pretty_matches_marshal_indent() -> None:
-    doc = {"results": [{"statement_id": 0, "series": [{"name": "databases", "columns": ["name"],
-                                                        "values": [["d"]]}]}, {"statement_id": 1}]}
+    doc = {
+        "results": [
+            {"statement_id": 0, "series": [{"name": "databases", "columns": ["name"], "values": [["d"]]}]},
+            {"statement_id": 1},
+        ]
+    }
     assert dumps(doc, pretty=True) == (
         '{\n    "results": [\n        {\n            "statement_id": 0,\n            "series": [\n'
         '                {\n                    "name": "databases",\n                    "columns": [\n'
         '                        "name"\n                    ],\n                    "values": [\n'
         '                        [\n                            "d"\n                        ]\n'
-        '                    ]\n                }\n            ]\n        },\n        {\n'
+        "                    ]\n                }\n            ]\n        },\n        {\n"
         '            "statement_id": 1\n        }\n    ]\n}'
     )
     assert dumps({"a": [], "b": {}}, pretty=True) == '{\n    "a": [],\n    "b": {}\n}'

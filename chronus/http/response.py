@@ -1,0 +1,247 @@
+"""Response bodies of ``/query`` in the three formats influxd offers, chosen by the ``Accept`` header.
+
+JSON (the default, ``pretty=true`` indents), CSV (``application/csv`` or ``text/csv``) and msgpack
+(``application/x-msgpack``), each byte-identical to influxd 1.6.7's. A formatter is made once per request:
+with chunking it is called once per chunk, and the CSV one remembers the statement and columns it last wrote.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+from typing import Any
+
+from chronus.http import gojson
+from chronus.query.result import Result, Row, response_obj
+
+JSON_TYPE = "application/json"
+CSV_TYPE = "text/csv"
+MSGPACK_TYPE = "application/x-msgpack"
+
+
+class JSONFormatter:
+    content_type = JSON_TYPE
+
+    def __init__(self, pretty: bool = False) -> None:
+        self.pretty = pretty
+
+    def format(self, results: list[Result], error: str | None = None) -> bytes:
+        text = gojson.dumps(response_obj(results, error), pretty=self.pretty)
+        return text.encode("utf-8", "surrogateescape") + b"\n"
+
+
+def _csv_field(text: str) -> str:
+    """Quote a field as Go's encoding/csv does: it holds , " CR or LF, is ``\\.``, or starts with a space."""
+    if text == "":
+        return text
+    if text == "\\." or any(ch in text for ch in ',"\r\n') or text[0].isspace():
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _csv_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        return gojson.format_plain_float(value)
+    return str(value)
+
+
+def _escape_tag(text: str) -> str:
+    return text.replace(",", "\\,").replace("=", "\\=").replace(" ", "\\ ")
+
+
+def tags_hash_key(tags: dict[str, str]) -> str:
+    """The tags as InfluxDB's series-key form ``k=v,k2=v2`` (sorted, escaped, empty values left out)."""
+    return ",".join(f"{_escape_tag(key)}={_escape_tag(tags[key])}" for key in sorted(tags) if tags[key] != "")
+
+
+class CSVFormatter:
+    content_type = CSV_TYPE
+
+    def __init__(self) -> None:
+        self.statement_id = -1
+        self.columns: list[str] = []
+
+    def _header(self, out: io.StringIO, row: Row, separate: bool) -> None:
+        if separate:
+            out.write("\n")
+        self.columns = list(row.columns)
+        self._line(out, ["name", "tags", *row.columns])
+
+    @staticmethod
+    def _line(out: io.StringIO, fields: list[str]) -> None:
+        out.write(",".join(_csv_field(field) for field in fields))
+        out.write("\n")
+
+    def format(self, results: list[Result], error: str | None = None) -> bytes:
+        out = io.StringIO()
+        if error is not None:
+            self._line(out, ["error"])
+            self._line(out, [error])
+            return out.getvalue().encode("utf-8", "surrogateescape")
+        for result in results:
+            if result.statement_id != self.statement_id:
+                if not result.series:
+                    continue
+                self._header(out, result.series[0], separate=self.statement_id >= 0)
+                self.statement_id = result.statement_id
+            for index, row in enumerate(result.series):
+                if index > 0 and result.series[index - 1].columns != row.columns:
+                    self._header(out, row, separate=True)
+                tags = tags_hash_key(row.tags)
+                for values in row.values:
+                    self._line(out, [row.name, tags, *(_csv_value(value) for value in values)])
+        return out.getvalue().encode("utf-8", "surrogateescape")
+
+
+class _MsgpackWriter:
+    """The subset of msgpack influxd writes, with the same type choices as Go's tinylib/msgp."""
+
+    def __init__(self) -> None:
+        self.out = bytearray()
+
+    def map_header(self, size: int) -> None:
+        self._container(size, 0x80, 0xDE, 0xDF)
+
+    def array_header(self, size: int) -> None:
+        self._container(size, 0x90, 0xDC, 0xDD)
+
+    def _container(self, size: int, fix: int, code16: int, code32: int) -> None:
+        if size <= 15:
+            self.out.append(fix | size)
+        elif size <= 0xFFFF:
+            self.out += struct.pack(">BH", code16, size)
+        else:
+            self.out += struct.pack(">BI", code32, size)
+
+    def string(self, text: str) -> None:
+        data = text.encode("utf-8", "surrogateescape")
+        size = len(data)
+        if size <= 31:
+            self.out.append(0xA0 | size)
+        elif size <= 0xFF:
+            self.out += struct.pack(">BB", 0xD9, size)
+        elif size <= 0xFFFF:
+            self.out += struct.pack(">BH", 0xDA, size)
+        else:
+            self.out += struct.pack(">BI", 0xDB, size)
+        self.out += data
+
+    def integer(self, value: int) -> None:
+        """Signed encodings for int64, as msgp's WriteInt64 picks them (positive values too)."""
+        if 0 <= value <= 0x7F or -32 <= value < 0:
+            self.out += struct.pack(">b", value)
+        elif -0x80 <= value <= 0x7F:
+            self.out += struct.pack(">Bb", 0xD0, value)
+        elif -0x8000 <= value <= 0x7FFF:
+            self.out += struct.pack(">Bh", 0xD1, value)
+        elif -0x80000000 <= value <= 0x7FFFFFFF:
+            self.out += struct.pack(">Bi", 0xD2, value)
+        elif value <= 0x7FFFFFFFFFFFFFFF:
+            self.out += struct.pack(">Bq", 0xD3, value)
+        else:
+            self.out += struct.pack(">BQ", 0xCF, value)
+
+    def time(self, ns: int) -> None:
+        seconds, nanos = divmod(ns, 1_000_000_000)
+        self.out += struct.pack(">BBbqI", 0xC7, 12, 5, seconds, nanos)
+
+    def value(self, value: Any) -> None:
+        if value is None:
+            self.out.append(0xC0)
+        elif value is True:
+            self.out.append(0xC3)
+        elif value is False:
+            self.out.append(0xC2)
+        elif isinstance(value, int):
+            self.integer(value)
+        elif isinstance(value, float):
+            self.out += struct.pack(">Bd", 0xCB, value)
+        else:
+            self.string(str(value))
+
+
+class MsgpackFormatter:
+    content_type = MSGPACK_TYPE
+
+    def format(self, results: list[Result], error: str | None = None) -> bytes:
+        w = _MsgpackWriter()
+        w.map_header(1)
+        if error is not None:
+            w.string("error")
+            w.string(error)
+            return bytes(w.out)
+        w.string("results")
+        w.array_header(len(results))
+        for result in results:
+            self._result(w, result)
+        return bytes(w.out)
+
+    @staticmethod
+    def _result(w: _MsgpackWriter, result: Result) -> None:
+        if result.error:
+            w.map_header(1)
+            w.string("error")
+            w.string(result.error)
+            return
+        w.map_header(2 + bool(result.messages) + result.partial)
+        w.string("statement_id")
+        w.integer(result.statement_id)
+        if result.messages:
+            w.string("messages")
+            w.array_header(len(result.messages))
+            for message in result.messages:
+                w.map_header(2)
+                w.string("level")
+                w.string(message.level)
+                w.string("text")
+                w.string(message.text)
+        w.string("series")
+        w.array_header(len(result.series))
+        for row in result.series:
+            w.map_header(2 + bool(row.name) + bool(row.tags) + row.partial)
+            if row.name:
+                w.string("name")
+                w.string(row.name)
+            if row.tags:
+                w.string("tags")
+                w.map_header(len(row.tags))
+                for key, value in row.tags.items():
+                    w.string(key)
+                    w.string(value)
+            w.string("columns")
+            w.array_header(len(row.columns))
+            for column in row.columns:
+                w.string(column)
+            w.string("values")
+            w.array_header(len(row.values))
+            for values in row.values:
+                w.array_header(len(values))
+                for index, value in enumerate(values):
+                    if index == 0 and row.time_values:
+                        w.time(value)
+                    else:
+                        w.value(value)
+            if row.partial:
+                w.string("partial")
+                w.value(True)
+        if result.partial:
+            w.string("partial")
+            w.value(True)
+
+
+Formatter = JSONFormatter | CSVFormatter | MsgpackFormatter
+
+
+def formatter_for(accept: str | None, pretty: bool) -> Formatter:
+    """The formatter influxd picks for an ``Accept`` header (an exact match; anything else is JSON)."""
+    if accept in ("application/csv", "text/csv"):
+        return CSVFormatter()
+    if accept == MSGPACK_TYPE:
+        return MsgpackFormatter()
+    return JSONFormatter(pretty)

@@ -1,0 +1,1 @@
+"""InfluxQL execution: statement executor, SELECT planning, iterators, functions and the result model."""
