@@ -1,0 +1,159 @@
+"""Public entry points of the InfluxQL parser and Go-worded syntax errors.
+
+Go's parser is recursive descent: when a token does not fit, every optional clause before it has already
+been skipped and the error names what the next *required* piece could start with.  The LALR parser reaches
+the same point by applying the reductions the failing state allows (skipping the optional clauses) until
+only shifts remain; the tokens it could then shift are worded the way Go's parser words that context.
+"""
+
+from __future__ import annotations
+
+from chronus.influxql import ast
+from chronus.influxql.grammar import ParseError, build
+from chronus.influxql.lexer import KEYWORDS, OPERATORS, TOKEN_TEXT, TokenStream
+from chronus.influxql.params import bind_params
+
+__all__ = ["ParseError", "parse_query", "parse_statement", "parse_expr"]
+
+_PARSER = build()
+
+# Identifier-like token kinds the lexer splits out; Go sees them all as IDENT.
+_IDENT_LIKE = dict.fromkeys(("FILLID", "TZID", "CALLNAME", "FILLCALL", "TZCALL"), "IDENT")
+
+_OPERAND = ["identifier", "string", "number", "bool"]
+_STATEMENTS = ["SELECT", "DELETE", "SHOW", "CREATE", "DROP", "EXPLAIN", "GRANT", "REVOKE", "ALTER", "SET",
+               "KILL"]
+_SHOW = ["CONTINUOUS", "DATABASES", "DIAGNOSTICS", "FIELD", "GRANTS", "MEASUREMENT", "MEASUREMENTS",
+         "QUERIES", "RETENTION", "SERIES", "SHARD", "SHARDS", "STATS", "SUBSCRIPTIONS", "TAG", "USERS"]
+_CREATE = ["CONTINUOUS", "DATABASE", "USER", "RETENTION", "SUBSCRIPTION"]
+_DROP = ["CONTINUOUS", "DATABASE", "MEASUREMENT", "RETENTION", "SERIES", "SHARD", "SUBSCRIPTION", "USER"]
+
+# Go's expected-lists for contexts whose shiftable tokens are a set of their own.
+_EXACT: dict[frozenset, list[str]] = {
+    frozenset(_STATEMENTS): _STATEMENTS,
+    frozenset(_SHOW): _SHOW,
+    frozenset(_CREATE): _CREATE,
+    frozenset(_DROP): _DROP,
+    frozenset(("KEY", "KEYS")): ["KEY", "KEYS"],
+    frozenset(("KEY", "KEYS", "VALUES")): ["KEY", "KEYS", "VALUES"],
+    frozenset(("EXACT", "CARDINALITY")): ["EXACT", "CARDINALITY"],
+    frozenset(("SEMICOLON", "EOF")): [";"],
+    frozenset(("SEMICOLON",)): [";"],
+    frozenset(("IDENT", "ASC", "DESC")): ["identifier", "ASC", "DESC"],
+    frozenset(("DURATIONVAL", "INF")): ["duration"],
+    frozenset(("DURATION", "REPLICATION", "SHARD", "NAME")): ["DURATION", "NAME", "REPLICATION", "SHARD"],
+    frozenset(("DURATION", "REPLICATION", "SHARD", "DEFAULT")): ["DURATION", "REPLICATION", "SHARD",
+                                                                 "DEFAULT"],
+    frozenset(("READ", "WRITE", "ALL")): ["READ", "WRITE", "ALL [PRIVILEGES]"],
+    frozenset(("ON", "TO", "PRIVILEGES")): ["ON", "TO"],
+    frozenset(("ON", "TO")): ["ON", "TO"],
+    frozenset(("ON", "FROM", "PRIVILEGES")): ["ON", "FROM"],
+    frozenset(("ON", "FROM")): ["ON", "FROM"],
+    frozenset(("FROM", "WHERE")): ["FROM", "WHERE"],
+    frozenset(("ALL", "ANY")): ["ALL", "ANY"],
+    frozenset(("EQ", "EQREGEX")): ["=", "=~"],
+    frozenset(("IN", "EQ", "NEQ", "EQREGEX", "NEQREGEX")): ["IN", "=", "=~"],
+    frozenset(("EVERY", "FOR")): ["EVERY", "FOR"],
+    frozenset(("IDENT", "FIELD", "TAG")): ["float", "integer", "string", "boolean", "field", "tag"],
+    frozenset(("FIELD", "TAG")): ["field", "tag"],
+    frozenset(("NUMBER", "INTEGER", "DURATIONVAL", "LPAREN", "IDENT")): ["identifier", "number", "duration",
+                                                                          "("],
+    frozenset(("IDENT", "DEFAULT")): ["identifier"],
+    frozenset(("IDENT", "COLON")): ["identifier"],
+    frozenset(("ANALYZE", "SELECT")): ["SELECT"],
+    frozenset(("IDENT", "REGEX", "LPAREN")): ["identifier"],
+    frozenset(("IDENT", "REGEX")): ["identifier"],
+    frozenset(("IDENT", "DOT")): ["identifier"],
+    frozenset(("IDENT", "REGEX", "DOT")): ["identifier"],
+    frozenset(("CARDINALITY", "ON", "FROM", "WHERE", "ORDER", "LIMIT", "OFFSET")): [";"],
+    frozenset(("STRING", "BADSTRING", "BADESCAPE")): ["string"],
+}
+
+_WORDS = {"IDENT": "identifier", "STRING": "string", "INTEGER": "integer", "DURATIONVAL": "duration",
+          "REGEX": "regex", "NUMBER": "number", "EOF": "EOF"}
+_KEYWORD_SET = frozenset(KEYWORDS)
+
+
+def _go_expected(kinds: set[str]) -> list[str]:
+    """Word a set of shiftable token kinds the way Go's parser words that context."""
+    kinds = {_IDENT_LIKE.get(k, k) for k in kinds} - {"BADREGEX", "BADSTRING", "BADESCAPE"}
+    if frozenset(kinds) in _EXACT:
+        return _EXACT[frozenset(kinds)]
+    if kinds - _CONTINUATIONS and not {"IDENT", "STRING"} <= kinds:
+        kinds -= _CONTINUATIONS
+    if set(_STATEMENTS) <= kinds:
+        return _STATEMENTS
+    key = frozenset(kinds)
+    if key in _EXACT:
+        return _EXACT[key]
+    if {"IDENT", "STRING", "NUMBER", "INTEGER"} <= kinds:
+        return _OPERAND
+    if len(kinds) == 1:
+        (kind,) = kinds
+        if kind in _WORDS:
+            return [_WORDS[kind]]
+        return [TOKEN_TEXT.get(kind, kind)]
+    return [_WORDS.get(k, TOKEN_TEXT.get(k, k)) for k in sorted(kinds)]
+
+
+# Empty productions Go takes only when the closing token is there (``f()``); else what follows is required.
+_REQUIRED_AFTER_TERMINATOR_CHECK = frozenset(("call_args",))
+
+# Tokens that only ever continue something optional; Go never lists them as expected.
+_CONTINUATIONS = frozenset(("COMMA", "DOT", "DOUBLECOLON", "AS")) | OPERATORS
+
+
+def _shiftable_after_skipping_optionals(parser, statestack: list[int]) -> set[str]:
+    """Apply reductions from the failing state until a state only shifts; return what it shifts."""
+    stack = list(statestack)
+    for _ in range(500):
+        actions = parser.action[stack[-1]]
+        reduces = [a for a in actions.values() if a < 0]
+        if not reduces:
+            return {k for k, a in actions.items() if a > 0 or k == "$end"}
+        rule = max(set(reduces), key=reduces.count)
+        prod = parser.productions[-rule]
+        if prod.len == 0 and prod.name in _REQUIRED_AFTER_TERMINATOR_CHECK:
+            return {k for k, a in actions.items() if a > 0}
+        if prod.len:
+            del stack[-prod.len:]
+        stack.append(parser.goto[stack[-1]][prod.name])
+    return set()
+
+
+def _syntax_error(tok) -> None:
+    if tok is None:  # cannot happen: every input ends with an EOF token
+        raise ParseError("unexpected end of input")
+    if tok.type == "SOURCE_WS":
+        raise ParseError.unexpected(tok.found, ["regex"], tok.pos)
+    kinds = _shiftable_after_skipping_optionals(_PARSER, _PARSER.statestack)
+    raise ParseError.unexpected(tok.found, _go_expected(kinds), tok.pos)
+
+
+_PARSER.errorfunc = _syntax_error
+
+
+# What Go's strings.TrimSpace removes (influxd trims the query text before parsing it).
+_GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a" \
+            "\u2028\u2029\u202f\u205f\u3000"
+
+
+def _run(mode: str, text: str, params: dict | None):
+    text = text.strip(_GO_SPACE)
+    stream = TokenStream(text, bind_params(params), lead=mode)
+    return _PARSER.parse(lexer=stream)
+
+
+def parse_query(text: str, params: dict | None = None) -> ast.Query:
+    """Parse ``;``-separated statements (Go's ``ParseQuery``); ``params`` is the decoded ``params`` JSON."""
+    return _run("QUERY_MODE", text, params)
+
+
+def parse_statement(text: str, params: dict | None = None) -> ast.Statement:
+    """Parse one statement (Go's ``ParseStatement``)."""
+    return _run("STATEMENT_MODE", text, params)
+
+
+def parse_expr(text: str) -> ast.Expr:
+    """Parse one expression (Go's ``ParseExpr``)."""
+    return _run("EXPR_MODE", text, None)
