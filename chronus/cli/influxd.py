@@ -1,10 +1,14 @@
 """The ``influxd`` command, shaped like InfluxDB 1.x's: ``influxd [[command] [arguments]]``.
 
-Only ``version`` exists so far; ``run`` (the default command of the real influxd) arrives with the
-single-node server.
+Only ``version`` and ``config`` exist so far; ``run`` (the default command of the real influxd) arrives
+with the single-node server.
 """
 
 from __future__ import annotations
+
+import os
+import sys
+import time
 
 import click
 
@@ -28,6 +32,100 @@ def cli() -> None:
 def version() -> None:
     """Display the version."""
     click.echo(version_line())
+
+
+CONFIG_USAGE = """Displays the default configuration.
+
+Usage: influxd config [flags]
+
+    -config <path>
+            Set the path to the initial configuration file.
+            This defaults to the environment variable INFLUXDB_CONFIG_PATH,
+            ~/.influxdb/influxdb.conf, or /etc/influxdb/influxdb.conf if a file
+            is present at any of these locations.
+            Disable the automatic loading of a configuration file using
+            the null device (such as /dev/null).
+"""
+
+
+class FlagError(Exception):
+    """A command line Go's ``flag`` package refuses; ``str()`` is its message."""
+
+
+def parse_go_flags(args: list[str], string_flags: set[str]) -> dict[str, str]:
+    """Parse ``args`` the way Go's ``flag`` package does: ``-name value``, ``-name=value``, ``--name``;
+    parsing stops at the first non-flag or after ``--``; ``-h``/``-help`` ask for the usage."""
+    values: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        arg = rest[0]
+        if len(arg) < 2 or arg[0] != "-":
+            break
+        rest.pop(0)
+        dashes = 2 if arg[1] == "-" else 1
+        if arg == "--":
+            break
+        name = arg[dashes:]
+        if not name or name[0] in "-=":
+            raise FlagError(f"bad flag syntax: {arg}")
+        name, has_value, value = name.partition("=")
+        if name not in string_flags:
+            if name in ("h", "help"):
+                raise FlagError("flag: help requested")
+            raise FlagError(f"flag provided but not defined: -{name}")
+        if not has_value:
+            if not rest:
+                raise FlagError(f"flag needs an argument: -{name}")
+            value = rest.pop(0)
+        values[name] = value
+    return values
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                               "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def config(args: tuple[str, ...]) -> None:
+    """Display the default configuration (merged with -config FILE), as influxd prints it."""
+    # Imported here so ``influxd version`` stays independent of the configuration machinery.
+    from chronus.config import ConfigError, config_path, load_config, render_config
+
+    err = click.get_text_stream("stderr")
+    try:
+        flags = parse_go_flags(list(args), {"config"})
+    except FlagError as failure:
+        if str(failure) != "flag: help requested":
+            err.write(f"{failure}\n")
+        err.write(CONFIG_USAGE + "\n")
+        _fail(f"config: {failure}")
+    path = config_path(flags.get("config"))
+    if path is not None:
+        err.write(f"Merging with configuration at: {path}\n")
+        err.flush()
+    try:
+        loaded = load_config(path, environ=os.environ, for_print=True)
+    except ConfigError as failure:
+        for notice in failure.notices:
+            err.write(f"{_go_log_time()} {notice}\n")
+        message = f"config: {failure}"
+        if failure.key and failure.key not in str(failure):
+            # influxd's own text does not say where the bad value is: Chronus adds a line that does.
+            message += f"\nhint: the invalid setting is {failure.key}"
+        _fail(message)
+    for notice in loaded.notices:
+        err.write(f"{_go_log_time()} {notice}\n")
+    for warning in loaded.warnings:
+        err.write(f"warning: {warning}\n")
+    click.get_text_stream("stdout").write(render_config(loaded.config))
+
+
+def _go_log_time() -> str:
+    """The timestamp Go's standard logger puts before a line (``2006/01/02 15:04:05``)."""
+    return time.strftime("%Y/%m/%d %H:%M:%S")
+
+
+def _fail(message: str) -> None:
+    click.get_text_stream("stderr").write(message + "\n")
+    sys.exit(1)
 
 
 def main() -> None:
