@@ -1,0 +1,9 @@
+from collections.abc import Buffer, Mapping
+
+from chronus.tsdb.values import Values
+
+class CorruptEntryError(ValueError):
+    def __init__(self, message: str = ...) -> None: ...
+
+def encode_write(entries: Mapping[bytes, Values]) -> bytes: ...
+def decode_write(payload: Buffer) -> dict[bytes, Values]: ...
