@@ -1,0 +1,502 @@
+"""The InfluxDB 1.x HTTP API on Tornado: the same routes, status codes, headers and bodies as influxd 1.6.7.
+
+The IOLoop only moves bytes: parsing a query or a write body, running statements and writing points happen
+in a thread pool (their hot loops release the GIL), so slow requests do not stall others.
+Routes: ``/ping`` (GET, HEAD), ``/status``, ``/query`` (GET, POST), ``/write`` (POST), ``/api/v2/write``
+(POST, as InfluxDB 1.8 has it), ``/health`` (1.8's), ``/debug/vars``; anything else is Go's plain 404.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import uuid
+import zlib
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import tornado.web
+
+from chronus.http import gojson
+from chronus.http.params import ParamsError, decode_params
+from chronus.http.response import Formatter, formatter_for
+from chronus.influxql import ParseError, ast, parse_query
+from chronus.query.executor import ExecutionOptions
+from chronus.query.result import Result
+
+DEFAULT_CHUNK_SIZE = 10_000
+CONSISTENCY_LEVELS = ("any", "one", "quorum", "all")
+PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+class WriteError(Exception):
+    """A write refused as a whole or in part; ``status`` is the HTTP code influxd answers with."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class QueryRunner(Protocol):
+    def execute(self, query: ast.Query, options: ExecutionOptions) -> Iterator[Result]: ...
+
+
+class PointsWriter(Protocol):
+    def database_exists(self, name: str) -> bool: ...
+
+    def write_lines(self, database: str, retention_policy: str, consistency: str, body: bytes,
+                    precision: str) -> None:
+        """Parse and write a line-protocol body; raise WriteError for whatever influxd refuses."""
+
+
+@dataclass
+class HTTPOptions:
+    """The ``[http]`` settings the handlers need (the server fills them from the configuration)."""
+
+    max_body_size: int = 25_000_000
+    max_row_limit: int = 0
+    version: str = "1.6.7"
+    build: str = "OSS"
+    realm: str = "InfluxDB"
+
+
+@dataclass
+class HTTPBackends:
+    """What the handlers talk to: one object per concern, shared by every request."""
+
+    query_runner: QueryRunner
+    points_writer: PointsWriter
+    expvar_body: Callable[[], str]
+    options: HTTPOptions = field(default_factory=HTTPOptions)
+    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=8))
+    stats: dict[str, int] = field(default_factory=dict)
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self.stats[name] = self.stats.get(name, 0) + amount
+
+
+class BaseHandler(tornado.web.RequestHandler):
+    """Headers every influxd response carries, Go's error bodies, and the request id of routed requests."""
+
+    routed = True
+    allowed_methods: tuple[str, ...] = ()
+
+    @property
+    def backends(self) -> HTTPBackends:
+        return self.application.settings["backends"]
+
+    def set_default_headers(self) -> None:
+        self.clear_header("Server")
+        self.clear_header("Content-Type")
+        options: HTTPOptions = self.application.settings["backends"].options
+        self.set_header("X-Influxdb-Build", options.build)
+        self.set_header("X-Influxdb-Version", options.version)
+
+    def prepare(self) -> None:
+        self.backends.count("req")
+        if self.routed:
+            rid = self.request.headers.get("X-Request-Id") or self.request.headers.get("Request-Id")
+            rid = rid or str(uuid.uuid1())
+            self.set_header("Request-Id", rid)
+            self.set_header("X-Request-Id", rid)
+
+    def argument(self, name: str) -> str:
+        """A form value as Go's ``FormValue`` reads it: POST body first, then the URL; never stripped."""
+        return self.get_argument(name, "", strip=False)
+
+    def query_argument(self, name: str) -> str:
+        """A value from the URL only, as Go's ``r.URL.Query().Get``."""
+        return self.get_query_argument(name, "", strip=False)
+
+    def formatter(self) -> Formatter:
+        return formatter_for(self.request.headers.get("Accept"), self.query_argument("pretty") == "true")
+
+    def http_error(self, message: str, status: int, formatter: Formatter | None = None) -> None:
+        """``{"error": ...}`` with ``X-Influxdb-Error`` (or ``WWW-Authenticate`` for 401), as influxd does."""
+        formatter = formatter or self.formatter()
+        if status == 401:
+            self.set_header("WWW-Authenticate", f'Basic realm="{self.backends.options.realm}"')
+        elif status // 100 != 2:
+            self.set_header("X-Influxdb-Error", message[:1024])
+        self.set_header("Content-Type", formatter.content_type)
+        self.count_status(status)
+        self.set_status(status)
+        self.finish(formatter.format([], message))
+
+    def count_status(self, status: int) -> None:
+        if status // 100 == 4:
+            self.backends.count("clientError")
+        elif status // 100 == 5:
+            self.backends.count("serverError")
+
+    def no_content(self) -> None:
+        self.set_header("Content-Type", self.formatter().content_type)
+        self.set_status(204)
+        self.finish()
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Errors Tornado raises itself: wrong method (Go's 405 text) or an unexpected failure (500 JSON)."""
+        if status_code == 405:
+            self.set_header("Allow", ", ".join(self.allowed_methods))
+            self._plain(405, "Method Not Allowed\n")
+            return
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
+            self._plain(status_code, f"{exc.log_message or self._reason}\n")
+            return
+        self.set_header("Content-Type", "application/json")
+        self.finish(gojson.dumps({"error": str(exc) if exc else self._reason}) + "\n")
+
+    def _plain(self, status: int, text: str) -> None:
+        self.clear_header("Request-Id")
+        self.clear_header("X-Request-Id")
+        self.set_header("Content-Type", PLAIN_TEXT)
+        self.set_header("X-Content-Type-Options", "nosniff")
+        self.set_status(status)
+        self.finish(text)
+
+    async def options(self, *args: Any) -> None:
+        """CORS pre-flight: always 204."""
+        self.no_content()
+
+
+class NotFoundHandler(BaseHandler):
+    """Go's ``http.NotFound``: plain text, no request id."""
+
+    routed = False
+
+    def prepare(self) -> None:
+        self.backends.count("req")
+        self._plain(404, "404 page not found\n")
+
+
+class PingHandler(BaseHandler):
+    allowed_methods = ("GET", "HEAD", "OPTIONS")
+
+    def get(self) -> None:
+        self.backends.count("pingReq")
+        if self.query_argument("verbose") == "true":
+            # InfluxDB 1.8's verbose ping; 1.6.7 ignores the parameter and answers 204.
+            self.set_header("Content-Type", "application/json")
+            self.finish(gojson.dumps({"version": self.backends.options.version}) + "\n")
+            return
+        self.no_content()
+
+    def head(self) -> None:
+        self.backends.count("pingReq")
+        self.no_content()
+
+
+class StatusHandler(PingHandler):
+    """``/status``: deprecated in influxd, still answered like ``/ping``."""
+
+    def get(self) -> None:
+        self.backends.count("statusReq")
+        self.no_content()
+
+    def head(self) -> None:
+        self.get()
+
+
+class HealthHandler(BaseHandler):
+    """InfluxDB 1.8's ``/health`` (1.6.7 has none): always ready once the server answers."""
+
+    allowed_methods = ("GET", "HEAD")
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        body = {
+            "checks": [],
+            "message": "ready for queries and writes",
+            "name": "influxdb",
+            "status": "pass",
+            "version": self.backends.options.version,
+        }
+        self.finish(gojson.dumps(body) + "\n")
+
+    def head(self) -> None:
+        self.get()
+
+
+class ExpvarHandler(BaseHandler):
+    routed = False
+    allowed_methods = ("GET",)
+
+    def prepare(self) -> None:
+        self.backends.count("req")
+
+    def get(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(self.backends.expvar_body())
+
+
+class GzipBody:
+    """Compresses a streamed response body when the client accepts gzip (influxd gzips 200 answers)."""
+
+    def __init__(self) -> None:
+        self._compressor = zlib.compressobj(6, zlib.DEFLATED, 31)
+
+    def chunk(self, data: bytes) -> bytes:
+        return self._compressor.compress(data) + self._compressor.flush(zlib.Z_SYNC_FLUSH)
+
+    def end(self) -> bytes:
+        return self._compressor.flush(zlib.Z_FINISH)
+
+
+class QueryHandler(BaseHandler):
+    allowed_methods = ("GET", "POST", "OPTIONS")
+
+    async def get(self) -> None:
+        await self._serve(read_only=True)
+
+    async def post(self) -> None:
+        await self._serve(read_only=False)
+
+    def _query_text(self) -> str | None:
+        text = self.argument("q").strip()
+        if text:
+            return text
+        uploads = self.request.files.get("q")
+        if uploads:
+            return uploads[0].body.decode("utf-8", "surrogateescape")
+        return None
+
+    async def _serve(self, read_only: bool) -> None:
+        self.backends.count("queryReq")
+        formatter = self.formatter()
+        text = self._query_text()
+        if text is None:
+            self.http_error('missing required parameter "q"', 400, formatter)
+            return
+        epoch = self.argument("epoch").strip()
+        params: dict[str, Any] | None = None
+        raw_params = self.argument("params")
+        if raw_params:
+            try:
+                params = decode_params(raw_params)
+            except ParamsError as err:
+                self.http_error(str(err), 400, formatter)
+                return
+        try:
+            query = await self._in_pool(parse_query, text, params)
+        except ParseError as err:
+            self.http_error(f"error parsing query: {err}", 400, formatter)
+            return
+
+        chunked = self.argument("chunked") == "true"
+        chunk_size = DEFAULT_CHUNK_SIZE
+        if chunked:
+            try:
+                requested = int(self.argument("chunk_size"))
+                if requested > 0:
+                    chunk_size = requested
+            except ValueError:
+                pass
+        options = ExecutionOptions(
+            database=self.argument("db"),
+            retention_policy=self.argument("rp"),
+            chunk_size=chunk_size,
+            chunked=chunked,
+            read_only=read_only,
+        )
+        results = self.backends.query_runner.execute(query, options)
+        if self.argument("async") == "true":
+            self.backends.pool.submit(_drain, results)
+            self.set_status(204)
+            self.finish()
+            return
+
+        self.set_header("Content-Type", formatter.content_type)
+        gz = GzipBody() if "gzip" in self.request.headers.get("Accept-Encoding", "") else None
+        if gz is not None:
+            self.set_header("Content-Encoding", "gzip")
+        self.set_status(200)
+        await self.flush()
+        buffered: list[Result] = []
+        rows = 0
+        limit = self.backends.options.max_row_limit
+        while True:
+            result = await self._in_pool(next, results, None)
+            if result is None:
+                break
+            if epoch:
+                for row in result.series:
+                    row.convert_to_epoch(epoch)
+            if chunked:
+                self._send(formatter.format([result]), gz)
+                await self.flush()
+                continue
+            if limit > 0:
+                rows = _truncate_rows(result, rows, limit)
+            _merge_result(buffered, result)
+            if limit > 0 and rows >= limit:
+                result.partial = False
+                break
+        if not chunked:
+            self._send(formatter.format(buffered), gz)
+        if gz is not None:
+            self.write(gz.end())
+        self.finish()
+
+    def _send(self, body: bytes, gz: GzipBody | None) -> None:
+        self.write(gz.chunk(body) if gz is not None else body)
+
+    async def _in_pool(self, func: Callable[..., Any], *args: Any) -> Any:
+        return await tornado.ioloop.IOLoop.current().run_in_executor(self.backends.pool, func, *args)
+
+
+def _drain(results: Iterator[Result]) -> None:
+    for _ in results:
+        pass
+
+
+def _truncate_rows(result: Result, rows: int, limit: int) -> int:
+    """Apply ``max-row-limit`` to a non-chunked response the way influxd does; returns the new row count."""
+    for index, row in enumerate(result.series):
+        room = limit - rows
+        if room < len(row.values):
+            row.values = row.values[:room]
+            row.partial = True
+        rows += len(row.values)
+        if rows >= limit:
+            del result.series[index + 1 :]
+            break
+    return rows
+
+
+def _merge_result(buffered: list[Result], result: Result) -> None:
+    """Fold a result into a non-chunked response: one result per statement id, one row per series."""
+    if not buffered or buffered[-1].statement_id != result.statement_id:
+        buffered.append(result)
+        return
+    if result.error:
+        buffered[-1] = result
+        return
+    current = buffered[-1]
+    merged = 0
+    if current.series:
+        last = current.series[-1]
+        for row in result.series:
+            if not last.same_series(row):
+                break
+            last.values.extend(row.values)
+            merged += 1
+    current.series.extend(result.series[merged:])
+    current.messages.extend(result.messages)
+    current.partial = result.partial
+
+
+class WriteHandler(BaseHandler):
+    """``/write``: line protocol in, 204 out, or influxd's exact refusal."""
+
+    allowed_methods = ("OPTIONS", "POST")
+
+    def _database_and_rp(self) -> tuple[str, str] | None:
+        return self.query_argument("db"), self.query_argument("rp")
+
+    def _precision(self) -> str:
+        return self.query_argument("precision")
+
+    async def post(self) -> None:
+        self.backends.count("writeReq")
+        target = self._database_and_rp()
+        if target is None:
+            return
+        database, retention_policy = target
+        if not database:
+            self.http_error("database is required", 400)
+            return
+        writer = self.backends.points_writer
+        if not writer.database_exists(database):
+            self.http_error(f"database not found: {_go_quote(database)}", 404)
+            return
+        body = self._read_body()
+        if body is None:
+            return
+        self.backends.count("writeReqBytes", len(body))
+        consistency = self.query_argument("consistency")
+        try:
+            await tornado.ioloop.IOLoop.current().run_in_executor(
+                self.backends.pool,
+                writer.write_lines,
+                database,
+                retention_policy,
+                consistency,
+                body,
+                self._precision(),
+            )
+        except WriteError as err:
+            self.http_error(str(err), err.status)
+            return
+        self.no_content()
+
+    def _read_body(self) -> bytes | None:
+        max_size = self.backends.options.max_body_size
+        raw = self.request.body
+        declared = self.request.headers.get("Content-Length")
+        if self.request.headers.get("Content-Encoding") == "gzip":
+            if max_size > 0 and declared and int(declared) > max_size:
+                self.http_error("Request Entity Too Large", 413)
+                return None
+            try:
+                return gzip.decompress(raw)
+            except (OSError, EOFError, zlib.error) as err:
+                self.http_error(_gzip_error_text(err, raw), 400)
+                return None
+        if max_size > 0 and len(raw) > max_size:
+            self.http_error("Request Entity Too Large", 413)
+            return None
+        return raw
+
+
+class V2WriteHandler(WriteHandler):
+    """InfluxDB 1.8's ``/api/v2/write``: ``bucket=db[/rp]``, ``precision`` in ns/us/ms/s; ``org`` ignored."""
+
+    V2_PRECISIONS = {"ns": "n", "us": "u", "ms": "ms", "s": "s", "": ""}
+
+    def _database_and_rp(self) -> tuple[str, str] | None:
+        bucket = self.query_argument("bucket")
+        if "/" not in bucket:
+            message = f"bucket name {_go_quote(bucket)} is missing a slash"
+            self.http_error(message + '; not in "database/retention-policy" format', 404)
+            return None
+        database, _, retention_policy = bucket.partition("/")
+        return database, retention_policy
+
+    def _precision(self) -> str:
+        precision = self.query_argument("precision")
+        return self.V2_PRECISIONS.get(precision, precision)
+
+
+def _go_quote(text: str) -> str:
+    """Go's ``%q`` for the plain names that appear in messages (JSON quoting agrees for printable text)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+def _gzip_error_text(err: BaseException, raw: bytes) -> str:
+    if len(raw) < 10:
+        return "unexpected EOF" if raw else "EOF"
+    if raw[:2] != b"\x1f\x8b":
+        return "gzip: invalid header"
+    return "unexpected EOF" if isinstance(err, EOFError) else "gzip: invalid checksum"
+
+
+def make_app(backends: HTTPBackends) -> tornado.web.Application:
+    """The routed application; ``max_body_size`` is enforced by the write handler itself, like influxd."""
+    return tornado.web.Application(
+        [
+            (r"/ping", PingHandler),
+            (r"/status", StatusHandler),
+            (r"/health", HealthHandler),
+            (r"/query", QueryHandler),
+            (r"/write", WriteHandler),
+            (r"/api/v2/write", V2WriteHandler),
+            (r"/debug/vars.*", ExpvarHandler),
+        ],
+        default_handler_class=NotFoundHandler,
+        backends=backends,
+        started=time.time(),
+    )

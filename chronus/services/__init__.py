@@ -1,0 +1,1 @@
+"""Background services of a data node: retention, CQs, shard precreation, monitor, subscriber."""

@@ -1,0 +1,142 @@
+"""Statistics of every service, collected for ``/debug/vars`` and ``SHOW STATS`` (later also ``_internal``).
+
+Services register a provider returning ``Statistic`` objects; the monitor asks them all when asked, so nothing
+is computed on the hot path beyond the counters the services keep themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from chronus.http import gojson
+from chronus.query.timefmt import format_time
+
+
+@dataclass
+class Statistic:
+    """One named set of counters, tagged like InfluxDB's ``models.Statistic``."""
+
+    name: str
+    tags: dict[str, str] | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def expvar_key(self) -> str:
+        """The unique key ``/debug/vars`` files this statistic under, built as influxd builds it."""
+        tags = self.tags or {}
+        key = self.name
+        if "path" in tags:
+            key += ":" + tags["path"]
+            if "id" in tags:
+                key += ":" + tags["id"]
+        elif "bind" in tags:
+            if "proto" in tags:
+                key += ":" + tags["proto"]
+            key += ":" + tags["bind"]
+        elif "database" in tags:
+            key += ":" + tags["database"]
+            if "retention_policy" in tags:
+                key += ":" + tags["retention_policy"]
+                if "name" in tags:
+                    key += ":" + tags["name"]
+                if "destination" in tags:
+                    key += ":" + tags["destination"]
+        return key
+
+    def to_json_obj(self) -> dict[str, Any]:
+        tags = None if self.tags is None else {k: self.tags[k] for k in sorted(self.tags)}
+        return {"name": self.name, "tags": tags, "values": {k: self.values[k] for k in sorted(self.values)}}
+
+
+StatisticsProvider = Callable[[], list[Statistic]]
+
+
+class Monitor:
+    """The registry of statistics providers, and the process-wide figures (system, cmdline, memstats)."""
+
+    def __init__(self) -> None:
+        self.started_ns = time.time_ns()
+        self._providers: list[StatisticsProvider] = []
+        self._lock = threading.Lock()
+
+    def register(self, provider: StatisticsProvider) -> None:
+        with self._lock:
+            self._providers.append(provider)
+
+    def statistics(self) -> list[Statistic]:
+        with self._lock:
+            providers = list(self._providers)
+        stats = [runtime_statistic()]
+        for provider in providers:
+            stats.extend(provider())
+        return stats
+
+    def system(self) -> dict[str, Any]:
+        now = time.time_ns()
+        return {
+            "currentTime": format_time(now),
+            "started": format_time(self.started_ns),
+            "uptime": (now - self.started_ns) // 1_000_000_000,
+        }
+
+    def expvar_body(self) -> str:
+        """``/debug/vars`` as influxd writes it: one ``"key": value`` line per entry inside braces."""
+        entries = [
+            ("system", self.system()),
+            ("cmdline", [sys.argv[0], *sys.argv[1:]]),
+            ("memstats", memstats()),
+        ]
+        lines = [f"{gojson.format_string(key)}: {gojson.dumps(value)}" for key, value in entries]
+        for stat in self.statistics():
+            lines.append(f"{gojson.format_string(stat.expvar_key())}: {gojson.dumps(stat.to_json_obj())}")
+        return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+def _rss_bytes() -> int:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def memstats() -> dict[str, Any]:
+    """Go's ``runtime.MemStats`` keys that monitoring tools read, filled with this process's figures."""
+    rss = _rss_bytes()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    return {
+        "Alloc": rss,
+        "TotalAlloc": peak,
+        "Sys": peak,
+        "Lookups": 0,
+        "Mallocs": 0,
+        "Frees": 0,
+        "HeapAlloc": rss,
+        "HeapSys": peak,
+        "HeapIdle": 0,
+        "HeapInuse": rss,
+        "HeapReleased": 0,
+        "HeapObjects": 0,
+        "NumGC": 0,
+    }
+
+
+def runtime_statistic() -> Statistic:
+    rss = _rss_bytes()
+    return Statistic(
+        "runtime",
+        {},
+        {
+            "Alloc": rss,
+            "HeapAlloc": rss,
+            "HeapInUse": rss,
+            "NumGoroutine": threading.active_count(),
+            "Sys": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+        },
+    )
