@@ -26,7 +26,7 @@ SHOW_SHARDS_COLUMNS = ["id", "database", "retention_policy", "shard_group", "sta
                        "expiry_time", "owners"]
 SHOW_SHARD_GROUPS_COLUMNS = ["id", "database", "retention_policy", "start_time", "end_time", "expiry_time"]
 
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 
 
 def format_rfc3339_seconds(ns: int) -> str:
