@@ -6,6 +6,7 @@ with the single-node server.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -128,9 +129,72 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
+RUN_USAGE = """Runs the InfluxDB server.
+
+Usage: influxd run [flags]
+
+    -config <path>
+            Set the path to the configuration file.
+            This defaults to the environment variable INFLUXDB_CONFIG_PATH,
+            ~/.influxdb/influxdb.conf, or /etc/influxdb/influxdb.conf if a file
+            is present at any of these locations.
+            Disable the automatic loading of a configuration file using
+            the null device (such as /dev/null).
+    -pidfile <path>
+            Write process ID to a file.
+"""
+
+
+@cli.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                               "help_option_names": []})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def run(args: tuple[str, ...]) -> None:
+    """Run the server (the default command)."""
+    from chronus import logs
+    from chronus.config import ConfigError, config_path, load_config
+    from chronus.server import Server, ServerError, run_forever
+
+    err = click.get_text_stream("stderr")
+    try:
+        flags = parse_go_flags(list(args), {"config", "pidfile", "cpuprofile", "memprofile"})
+    except FlagError as failure:
+        if str(failure) != "flag: help requested":
+            err.write(f"{failure}\n")
+        err.write(RUN_USAGE + "\n")
+        _fail(f"run: {failure}")
+    path = config_path(flags.get("config"))
+    if path is not None:
+        err.write(f"Merging with configuration at: {path}\n")
+    try:
+        loaded = load_config(path, environ=os.environ)
+    except ConfigError as failure:
+        message = f"run: {failure}"
+        if failure.key and failure.key not in str(failure):
+            message += f"\nhint: the invalid setting is {failure.key}"
+        _fail(message)
+    for warning in loaded.warnings:
+        err.write(f"warning: {warning}\n")
+    logs.configure(loaded.config.logging.format, loaded.config.logging.level)
+    pidfile = flags.get("pidfile")
+    if pidfile:
+        with open(pidfile, "w", encoding="ascii") as fh:
+            fh.write(f"{os.getpid()}\n")
+    try:
+        run_forever(Server(loaded.config))
+    except ServerError as failure:
+        _fail(f"run: {failure}")
+    finally:
+        if pidfile:
+            with contextlib.suppress(OSError):
+                os.remove(pidfile)
+
+
 def main() -> None:
-    """Console-script entry point."""
-    cli(prog_name="influxd")
+    """Console-script entry point; like influxd, no command (or a flag first) means ``run``."""
+    args = sys.argv[1:]
+    if not args or args[0].startswith("-") and args[0] not in ("-h", "--help"):
+        args = ["run", *args]
+    cli(args=args, prog_name="influxd")
 
 
 if __name__ == "__main__":

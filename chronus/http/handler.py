@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 import tornado.web
 
+from chronus.errors import WriteError
 from chronus.http import gojson
 from chronus.http.params import ParamsError, decode_params
 from chronus.http.response import Formatter, formatter_for
@@ -32,14 +33,6 @@ CONSISTENCY_LEVELS = ("any", "one", "quorum", "all")
 PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
-class WriteError(Exception):
-    """A write refused as a whole or in part; ``status`` is the HTTP code influxd answers with."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 class QueryRunner(Protocol):
     def execute(self, query: ast.Query, options: ExecutionOptions) -> Iterator[Result]: ...
 
@@ -47,8 +40,9 @@ class QueryRunner(Protocol):
 class PointsWriter(Protocol):
     def database_exists(self, name: str) -> bool: ...
 
-    def write_lines(self, database: str, retention_policy: str, consistency: str, body: bytes,
-                    precision: str) -> None:
+    def write_lines(
+        self, database: str, retention_policy: str, consistency: str, body: bytes, precision: str
+    ) -> None:
         """Parse and write a line-protocol body; raise WriteError for whatever influxd refuses."""
 
 

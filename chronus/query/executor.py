@@ -11,12 +11,15 @@ showing ``not executed`` in place of the real error. Clients of 1.6.7 see exactl
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from chronus.influxql import ast
 from chronus.query.result import Result
+
+log = logging.getLogger(__name__)
 
 NOT_EXECUTED = "not executed"
 INVALID_QUERY = "invalid query"
@@ -145,6 +148,11 @@ class QueryExecutor:
                     yield result
             except QueryError as err:
                 yield Result(statement_id=index, error=str(err))
+                failed = True
+                break
+            except Exception as err:  # a bug costs one answer, never the connection (influxd recovers too)
+                log.exception("query failed", extra={"query": str(statement)})
+                yield Result(statement_id=index, error=f"internal error: {err}")
                 failed = True
                 break
             index += 1

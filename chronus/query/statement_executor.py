@@ -153,14 +153,38 @@ class StatementExecutor:
         """Statements answered by the store; None for the others."""
         data = self.data
         if isinstance(statement, ast.DropDatabaseStatement):
-            return iter([Result(series=meta_statements.drop_database(
-                self.meta, statement.name, delete_local=data.delete_database))])
+            return iter(
+                [
+                    Result(
+                        series=meta_statements.drop_database(
+                            self.meta, statement.name, delete_local=data.delete_database
+                        )
+                    )
+                ]
+            )
         if isinstance(statement, ast.DropRetentionPolicyStatement):
-            return iter([Result(series=meta_statements.drop_retention_policy(
-                self.meta, statement.database, statement.name, delete_local=data.delete_retention_policy))])
+            return iter(
+                [
+                    Result(
+                        series=meta_statements.drop_retention_policy(
+                            self.meta,
+                            statement.database,
+                            statement.name,
+                            delete_local=data.delete_retention_policy,
+                        )
+                    )
+                ]
+            )
         if isinstance(statement, ast.DropShardStatement):
-            return iter([Result(series=meta_statements.drop_shard(
-                self.meta, statement.id, delete_local=data.delete_shard))])
+            return iter(
+                [
+                    Result(
+                        series=meta_statements.drop_shard(
+                            self.meta, statement.id, delete_local=data.delete_shard
+                        )
+                    )
+                ]
+            )
         return data.execute(statement, context)
 
     def _execute_meta_statement(self, statement: ast.Statement, context: ExecutionContext) -> list:
@@ -195,9 +219,7 @@ class StatementExecutor:
                 continue
             if self.meta.retention_policy(node.database, node.retention_policy) is None:
                 raise QueryError(f"retention policy not found: {node.database}.{node.retention_policy}")
-        meta_statements.create_continuous_query(
-            self.meta, statement.database, statement.name, str(statement)
-        )
+        meta_statements.create_continuous_query(self.meta, statement.database, statement.name, str(statement))
 
 
 def _hash_password(password: str) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -139,6 +140,8 @@ class DatabaseIndex:
         # What influxd's measurement sketches hold: every name added, and every name dropped, since start.
         self._measurement_sketch: set[str] = set()
         self._measurement_tombstones: set[str] = set()
+        # Writers of every shard of the database change the index concurrently; readers see whole changes.
+        self.lock = threading.RLock()
 
     # -- building -------------------------------------------------------------------------------------------
 
@@ -151,14 +154,15 @@ class DatabaseIndex:
 
     def create_series(self, keys: Iterable[str]) -> list[int]:
         """Ids of the series with these keys (as written, tags sorted), creating the missing ones."""
-        ids: list[int] = []
-        lookup = self.series_by_key
-        for key in keys:
-            series = lookup.get(key)
-            if series is None:
-                series = self._new_series(key)
-            ids.append(series.id)
-        return ids
+        with self.lock:
+            ids: list[int] = []
+            lookup = self.series_by_key
+            for key in keys:
+                series = lookup.get(key)
+                if series is None:
+                    series = self._new_series(key)
+                ids.append(series.id)
+            return ids
 
     def _new_series(self, key: str) -> Series:
         name, tags = split_series_key(_encode(key))
@@ -177,37 +181,40 @@ class DatabaseIndex:
 
     def set_field_names(self, measurement: str, names: Iterable[str]) -> None:
         """Record field names of a measurement (``SetFieldName``); they make WHERE terms field filters."""
-        entry = self.measurements.get(measurement)
-        if entry is None:
-            entry = self.measurements[measurement] = Measurement(measurement)
-            self._measurement_sketch.add(measurement)
-        entry.field_names.update(names)
+        with self.lock:
+            entry = self.measurements.get(measurement)
+            if entry is None:
+                entry = self.measurements[measurement] = Measurement(measurement)
+                self._measurement_sketch.add(measurement)
+            entry.field_names.update(names)
 
     # -- dropping -------------------------------------------------------------------------------------------
 
     def drop_series(self, ids: Iterable[int]) -> None:
         """Remove series from every shard and from the index; measurements left empty go too."""
-        for series_id in list(ids):
-            series = self.series_by_id.pop(series_id, None)
-            if series is None:
-                continue
-            for shard in self.shards.values():
-                shard.series_ids.discard(series_id)
-            del self.series_by_key[series.key]
-            measurement = self.measurements.get(series.name)
-            if measurement is not None:
-                measurement.remove(series)
-                if not measurement.series:
-                    self._drop_measurement_entry(series.name)
+        with self.lock:
+            for series_id in list(ids):
+                series = self.series_by_id.pop(series_id, None)
+                if series is None:
+                    continue
+                for shard in self.shards.values():
+                    shard.series_ids.discard(series_id)
+                del self.series_by_key[series.key]
+                measurement = self.measurements.get(series.name)
+                if measurement is not None:
+                    measurement.remove(series)
+                    if not measurement.series:
+                        self._drop_measurement_entry(series.name)
 
     def drop_measurement(self, name: str) -> None:
         """Remove a measurement and all its series (``DROP MEASUREMENT``)."""
-        measurement = self.measurements.get(name)
-        self._measurement_tombstones.add(name)
-        if measurement is None:
-            return
-        self.drop_series(list(measurement.series))
-        self.measurements.pop(name, None)
+        with self.lock:
+            measurement = self.measurements.get(name)
+            self._measurement_tombstones.add(name)
+            if measurement is None:
+                return
+            self.drop_series(list(measurement.series))
+            self.measurements.pop(name, None)
 
     def _drop_measurement_entry(self, name: str) -> None:
         self._measurement_tombstones.add(name)
@@ -215,13 +222,14 @@ class DatabaseIndex:
 
     def remove_shard(self, shard_id: int) -> None:
         """Forget a shard; series no other shard holds leave the index (``Store.DeleteShard``)."""
-        shard = self.shards.pop(shard_id, None)
-        if shard is None:
-            return
-        orphans = set(shard.series_ids)
-        for other in self.shards.values():
-            orphans -= other.series_ids
-        self.drop_series(orphans)
+        with self.lock:
+            shard = self.shards.pop(shard_id, None)
+            if shard is None:
+                return
+            orphans = set(shard.series_ids)
+            for other in self.shards.values():
+                orphans -= other.series_ids
+            self.drop_series(orphans)
 
     # -- reading --------------------------------------------------------------------------------------------
 
@@ -441,8 +449,9 @@ class ShardIndex:
 
     def add_series(self, keys: Iterable[str]) -> list[int]:
         """Register series keys (as written) for this shard; idempotent; returns their ids."""
-        ids = self.database.create_series(keys)
-        self.series_ids.update(ids)
+        with self.database.lock:
+            ids = self.database.create_series(keys)
+            self.series_ids.update(ids)
         return ids
 
     def drop_series(self, ids: Iterable[int]) -> None:

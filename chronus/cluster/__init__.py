@@ -1,0 +1,1 @@
+"""Cluster: points writer, shard mapping, replication, hinted handoff, gRPC services between nodes."""

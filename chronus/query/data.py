@@ -1,0 +1,122 @@
+"""The statements answered from this node's data: SELECT, the SHOW statements over the series index, and
+the local side of DROP DATABASE / RETENTION POLICY / SHARD.
+
+It joins the meta data (which shards exist, their time ranges, default retention policies) with the local
+store (the shards' indexes, fields and points) into the views the query modules work on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+
+from chronus.influxql import ast
+from chronus.meta.client import MetaClient
+from chronus.query.executor import ExecutionContext, QueryError
+from chronus.query.result import Result
+from chronus.query.show import DatabaseView, ShardView, ShowContext, execute_show
+from chronus.tsdb.shard import Shard
+from chronus.tsdb.store import Store
+
+_SHOW_STATEMENTS = (
+    ast.ShowMeasurementsStatement,
+    ast.ShowSeriesStatement,
+    ast.ShowTagKeysStatement,
+    ast.ShowTagValuesStatement,
+    ast.ShowFieldKeysStatement,
+    ast.ShowSeriesCardinalityStatement,
+    ast.ShowMeasurementCardinalityStatement,
+    ast.ShowTagKeyCardinalityStatement,
+    ast.ShowTagValuesCardinalityStatement,
+    ast.ShowFieldKeyCardinalityStatement,
+)
+
+# Deletes arrive with the storage engine's delete support (TSM issue); until then they are refused.
+_NOT_YET = {
+    ast.DeleteSeriesStatement: "DELETE",
+    ast.DropSeriesStatement: "DROP SERIES",
+    ast.DropMeasurementStatement: "DROP MEASUREMENT",
+}
+
+
+class DataStatements:
+    """Runs the statements that read or remove local data."""
+
+    def __init__(self, meta: MetaClient, store: Store, clock: Callable[[], int] = time.time_ns) -> None:
+        self.meta = meta
+        self.store = store
+        self.clock = clock
+
+    # -- SELECT --------------------------------------------------------------------------------------------
+
+    def select(self, statement: ast.SelectStatement, context: ExecutionContext) -> Iterator[Result]:
+        from chronus.query.select import SelectContext, execute_select
+
+        options = context.options
+        select_context = SelectContext(
+            shards_for=self.shards_for,
+            now_ns=self.clock(),
+            chunk_size=options.chunk_size,
+            chunked=options.chunked,
+        )
+        yield from execute_select(statement, select_context)
+
+    def shards_for(self, database: str, retention_policy: str, tmin: int, tmax: int) -> list[Shard]:
+        """The local shards of the groups of ``database.retention_policy`` overlapping [tmin, tmax]."""
+        groups = self.meta.shard_groups_by_time_range(database, retention_policy, tmin, tmax)
+        ids = [shard.id for group in groups for shard in group.shards]
+        return self.store.shards(ids)
+
+    # -- other statements ------------------------------------------------------------------------------------
+
+    def execute(self, statement: ast.Statement, context: ExecutionContext) -> Iterator[Result] | None:
+        """Results of a statement answered from local data; None when it is not one of those."""
+        if isinstance(statement, _SHOW_STATEMENTS):
+            result = execute_show(statement, self._show_context(context))
+            if result.error:
+                raise QueryError(result.error)
+            return iter([result])
+        refused = _NOT_YET.get(type(statement))
+        if refused is not None:
+            raise QueryError(f"{refused} is not supported yet by this server")
+        return None
+
+    def _show_context(self, context: ExecutionContext) -> ShowContext:
+        views: dict[str, DatabaseView] = {}
+        shards = {shard.id: shard for shard in self.store.shards()}
+        for db in self.meta.databases():
+            view = DatabaseView(
+                name=db.name,
+                default_retention_policy=db.default_retention_policy,
+                index=self.store.database_index(db.name) if self.store.has_database_index(db.name) else None,
+            )
+            for rp in db.retention_policies:
+                for group in rp.shard_groups:
+                    if group.deleted_at:
+                        continue
+                    for info in group.shards:
+                        shard = shards.get(info.id)
+                        if shard is not None:
+                            view.shards.append(
+                                ShardView(
+                                    info.id,
+                                    rp.name,
+                                    group.start_time,
+                                    group.end_time,
+                                    shard.index,
+                                    shard.fields,
+                                )
+                            )
+            views[db.name] = view
+        return ShowContext(databases=views, default_database=context.database, now_ns=self.clock())
+
+    # -- local side of DROP statements -----------------------------------------------------------------------
+
+    def delete_database(self, name: str) -> None:
+        self.store.delete_database(name)
+
+    def delete_retention_policy(self, database: str, policy: str) -> None:
+        self.store.delete_retention_policy(database, policy)
+
+    def delete_shard(self, shard_id: int) -> None:
+        self.store.delete_shard(shard_id)

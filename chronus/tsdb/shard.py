@@ -1,0 +1,222 @@
+"""One shard: its WAL, cache, field set and share of the database's series index.
+
+A write runs influxd's shard checks (``time`` tag and field names, field types against what the shard holds,
+new fields created in order), registers new series, makes the values durable in the WAL (group commit:
+concurrent writers share an fsync) and then adds them to the cache, so a point is readable only once it is
+safe. Reads hand out sorted, de-duplicated typed arrays per ``<series key>#!~#<field>``.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from chronus.models.points import FIELD_KEY_SEPARATOR, PointBatch, split_series_key
+from chronus.tsdb.cache import Cache, CacheMaxMemorySizeExceededError
+from chronus.tsdb.cache import FieldTypeConflictError as CacheTypeConflict
+from chronus.tsdb.fields import (
+    FieldBatch,
+    FieldType,
+    FieldTypeConflictError,
+    MeasurementFieldSet,
+    PartialWriteError,
+    ValidationResult,
+)
+from chronus.tsdb.index import Series, ShardIndex
+from chronus.tsdb.values import Values, ValueType
+from chronus.tsdb.wal import WAL
+
+MIN_TIME = -(2**63)
+MAX_TIME = 2**63 - 1
+
+
+class EngineError(Exception):
+    """A write the engine refused as a whole; influxd answers 500 with ``engine: <text>``."""
+
+
+@dataclass
+class EngineOptions:
+    """The ``[data]`` settings a shard needs."""
+
+    wal_fsync_delay_ns: int = 0
+    cache_max_memory_size: int = 1024 * 1024 * 1024
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+class Shard:
+    """A shard of ``database``/``retention_policy``, stored under ``path`` (TSM) and ``wal_path``."""
+
+    def __init__(
+        self,
+        shard_id: int,
+        database: str,
+        retention_policy: str,
+        path: str,
+        wal_path: str,
+        index: ShardIndex,
+        options: EngineOptions | None = None,
+    ) -> None:
+        self.id = shard_id
+        self.database = database
+        self.retention_policy = retention_policy
+        self.path = path
+        self.wal_path = wal_path
+        self.index = index
+        self.options = options or EngineOptions()
+        self.fields = MeasurementFieldSet()
+        self.cache = Cache(max_size=self.options.cache_max_memory_size)
+        self.wal = WAL(wal_path, fsync_delay=self.options.wal_fsync_delay_ns / 1e9)
+        # Field checks and creation must see one batch at a time (influxd holds the shard's field lock).
+        self._fields_lock = threading.Lock()
+        self.stats = dict.fromkeys(
+            (
+                "writeReq",
+                "writeReqOk",
+                "writeReqErr",
+                "writePointsOk",
+                "writePointsDropped",
+                "writePointsErr",
+                "seriesCreate",
+                "fieldsCreate",
+            ),
+            0,
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Create the directories, replay the WAL into the cache and rebuild the index and field set."""
+        os.makedirs(self.path, exist_ok=True)
+        self.wal.open()
+        self.cache.load(self.wal.replay())
+        self._rebuild_from_cache()
+
+    def close(self) -> None:
+        self.wal.close()
+
+    def _rebuild_from_cache(self) -> None:
+        series_keys: set[bytes] = set()
+        for key in self.cache.keys():  # noqa: SIM118 - Cache is not a dict
+            series_key, _, field_name = key.partition(FIELD_KEY_SEPARATOR)
+            series_keys.add(series_key)
+            vtype = self.cache.type(key)
+            if vtype is None:
+                continue
+            measurement = _decode(split_series_key(series_key)[0])
+            try:
+                self.fields.create(measurement, _decode(field_name), FieldType(int(vtype)))
+            except FieldTypeConflictError:
+                continue  # a replayed conflict keeps the first type, as the cache does
+        self.index.add_series(sorted(_decode(key) for key in series_keys))
+
+    # -- writes ------------------------------------------------------------------------------------------
+
+    def write(self, batch: PointBatch, points: np.ndarray) -> PartialWriteError | None:
+        """Write the points of ``batch`` selected by the boolean mask ``points``.
+
+        Returns the partial-write error for points the field checks dropped (the rest are written), raises
+        ``FieldTypeConflictError`` (fields.py) when one new field arrives with two types, and
+        ``EngineError`` when the engine refuses the write.
+        """
+        self.stats["writeReq"] += 1
+        selected = np.flatnonzero(points)
+        with self._fields_lock:
+            result = self._validate(batch, selected)
+        keep = np.zeros(len(batch), dtype=bool)
+        keep[selected[result.keep]] = True
+        if result.created:
+            self.stats["fieldsCreate"] += len(result.created)
+        written = int(keep.sum())
+        if written:
+            series = np.unique(batch.point_series[keep])
+            before = self.index.series_count()
+            self.index.add_series(_decode(batch.series_key(int(s))) for s in series.tolist())
+            self.stats["seriesCreate"] += self.index.series_count() - before
+            self._write_values(batch, keep)
+        self.stats["writeReqOk"] += 1
+        self.stats["writePointsOk"] += written
+        self.stats["writePointsDropped"] += result.dropped
+        return result.error
+
+    def _validate(self, batch: PointBatch, selected: np.ndarray) -> ValidationResult:
+        """The field checks of one attempt over the selected points (see ``fields.py``)."""
+        series_of_point = batch.point_series[selected]
+        unique_series, series_index = np.unique(series_of_point, return_inverse=True)
+        measurement_names: list[str] = []
+        measurement_of_series = np.empty(len(unique_series), dtype=np.int64)
+        time_tag = np.zeros(len(unique_series), dtype=bool)
+        positions: dict[str, int] = {}
+        for i, s in enumerate(unique_series.tolist()):
+            name_raw, tags = split_series_key(batch.series_key(s))
+            name = _decode(name_raw)
+            measurement_of_series[i] = positions.setdefault(name, len(positions))
+            if len(positions) > len(measurement_names):
+                measurement_names.append(name)
+            time_tag[i] = any(key == b"time" for key, _ in tags)
+        starts = batch.point_rows[selected]
+        counts = batch.point_rows[selected + 1] - starts
+        # The field rows of the selected points, in order: each point's rows starts..starts+count.
+        rows = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        field_batch = FieldBatch(
+            measurement_names=measurement_names,
+            field_names=[_decode(batch.field_name(f)) for f in range(len(batch.field_name_offsets) - 1)],
+            point_measurement=measurement_of_series[series_index],
+            row_point=np.repeat(np.arange(len(selected)), counts),
+            row_field=batch.row_field[rows],
+            row_type=batch.row_type[rows],
+            point_has_time_tag=time_tag[series_index],
+        )
+        return self.fields.validate_and_create(field_batch)
+
+    def _write_values(self, batch: PointBatch, keep: np.ndarray) -> None:
+        values = {
+            group.key: Values.trusted(ValueType(group.type), group.times, group.values)
+            for group in batch.groups(keep)
+        }
+        if not values:
+            return
+        # The cache first, as influxd: a write it refuses (cache-max-memory-size) never reaches the WAL.
+        # A point is acknowledged only after the WAL fsync below.
+        try:
+            self.cache.write_multi(values)
+        except CacheTypeConflict:
+            pass  # a key keeps its first type; influxd's cache drops such values the same way
+        except CacheMaxMemorySizeExceededError as err:
+            raise EngineError(str(err)) from None
+        self.wal.write(values)
+
+    # -- deletes -----------------------------------------------------------------------------------------
+
+    def delete_series_range(self, series_keys: list[bytes], tmin: int, tmax: int) -> None:
+        """Remove the points of whole series in [tmin, tmax] from the WAL's view and the cache."""
+        wanted = set(series_keys)
+        keys = [key for key in self.cache.keys() if key.partition(FIELD_KEY_SEPARATOR)[0] in wanted]  # noqa: SIM118
+        if not keys:
+            return
+        self.wal.delete_range(keys, tmin, tmax)
+        self.cache.delete_range(keys, tmin, tmax)
+
+    # -- reads -------------------------------------------------------------------------------------------
+
+    def measurement_fields(self, measurement: str) -> dict[str, FieldType]:
+        return self.fields.fields(measurement)
+
+    def series(self, measurement: str, condition: object = None) -> list[Series]:
+        """This shard's series of ``measurement`` whose tags match ``condition`` (an InfluxQL expression)."""
+        return self.index.measurement_series(measurement, condition)  # type: ignore[arg-type]
+
+    def read(
+        self, series_key: str, field_name: str, tmin: int = MIN_TIME, tmax: int = MAX_TIME
+    ) -> Values | None:
+        """The points of one series field in [tmin, tmax], sorted by time, newest write winning."""
+        key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
+        return self.cache.values(key + field_name.encode("utf-8", "surrogateescape"), tmin, tmax)
+
+    def statistics(self) -> dict[str, int]:
+        return dict(self.stats)

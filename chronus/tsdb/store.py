@@ -1,0 +1,144 @@
+"""The shards of this node, laid out on disk as influxd lays them out, and one series index per database.
+
+``data/<db>/<rp>/<shard id>`` holds a shard's TSM files, ``wal/<db>/<rp>/<shard id>`` its WAL segments. On
+open every shard found on disk is opened (WAL replayed into the cache) and the database indexes are rebuilt
+from what the shards hold, as influxd's in-memory index is.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from chronus.tsdb.index import DatabaseIndex
+from chronus.tsdb.shard import EngineOptions, Shard
+
+log = logging.getLogger(__name__)
+
+
+class Store:
+    """Every local shard, by id; shards are created on first write and removed with their meta data."""
+
+    def __init__(self, data_dir: str, wal_dir: str, options: EngineOptions | None = None) -> None:
+        self.data_dir = data_dir
+        self.wal_dir = wal_dir
+        self.options = options or EngineOptions()
+        self._shards: dict[int, Shard] = {}
+        self._indexes: dict[str, DatabaseIndex] = {}
+        self._lock = threading.RLock()
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def open(self) -> None:
+        os.makedirs(self.data_dir, exist_ok=True)
+        os.makedirs(self.wal_dir, exist_ok=True)
+        found = list(self._shards_on_disk())
+        # Shards replay their WALs in parallel: the codec and numpy work release the GIL.
+        with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+            shards = list(pool.map(lambda spec: self._open_shard(*spec), found))
+        for shard in shards:
+            self._shards[shard.id] = shard
+        log.info("opened store", extra={"shards": len(shards)})
+
+    def close(self) -> None:
+        with self._lock:
+            shards = list(self._shards.values())
+            self._shards.clear()
+        for shard in shards:
+            shard.close()
+
+    def _shards_on_disk(self):
+        for database in sorted(_subdirs(self.data_dir) | _subdirs(self.wal_dir)):
+            for policy in sorted(
+                _subdirs(os.path.join(self.data_dir, database))
+                | _subdirs(os.path.join(self.wal_dir, database))
+            ):
+                ids = _subdirs(os.path.join(self.data_dir, database, policy)) | _subdirs(
+                    os.path.join(self.wal_dir, database, policy)
+                )
+                for name in sorted(ids):
+                    if name.isdigit():
+                        yield database, policy, int(name)
+
+    def _open_shard(self, database: str, policy: str, shard_id: int) -> Shard:
+        shard = Shard(
+            shard_id,
+            database,
+            policy,
+            os.path.join(self.data_dir, database, policy, str(shard_id)),
+            os.path.join(self.wal_dir, database, policy, str(shard_id)),
+            self.database_index(database).shard(shard_id),
+            self.options,
+        )
+        shard.open()
+        return shard
+
+    # -- shards ------------------------------------------------------------------------------------------
+
+    def database_index(self, database: str) -> DatabaseIndex:
+        with self._lock:
+            index = self._indexes.get(database)
+            if index is None:
+                index = self._indexes[database] = DatabaseIndex(database)
+            return index
+
+    def has_database_index(self, database: str) -> bool:
+        return database in self._indexes
+
+    def shard(self, shard_id: int) -> Shard | None:
+        return self._shards.get(shard_id)
+
+    def shards(self, shard_ids: list[int] | None = None) -> list[Shard]:
+        if shard_ids is None:
+            return list(self._shards.values())
+        return [self._shards[i] for i in shard_ids if i in self._shards]
+
+    def create_shard(self, database: str, policy: str, shard_id: int) -> Shard:
+        """The shard ``shard_id``, created and opened if this node does not hold it yet."""
+        with self._lock:
+            shard = self._shards.get(shard_id)
+            if shard is None:
+                shard = self._open_shard(database, policy, shard_id)
+                self._shards[shard_id] = shard
+            return shard
+
+    # -- deletes -----------------------------------------------------------------------------------------
+
+    def delete_shard(self, shard_id: int) -> None:
+        with self._lock:
+            shard = self._shards.pop(shard_id, None)
+        if shard is None:
+            return
+        shard.close()
+        index = self._indexes.get(shard.database)
+        if index is not None:
+            index.remove_shard(shard_id)
+        shutil.rmtree(shard.path, ignore_errors=True)
+        shutil.rmtree(shard.wal_path, ignore_errors=True)
+
+    def delete_retention_policy(self, database: str, policy: str) -> None:
+        for shard in [s for s in self.shards() if s.database == database and s.retention_policy == policy]:
+            self.delete_shard(shard.id)
+        shutil.rmtree(os.path.join(self.data_dir, database, policy), ignore_errors=True)
+        shutil.rmtree(os.path.join(self.wal_dir, database, policy), ignore_errors=True)
+
+    def delete_database(self, database: str) -> None:
+        for shard in [s for s in self.shards() if s.database == database]:
+            self.delete_shard(shard.id)
+        with self._lock:
+            self._indexes.pop(database, None)
+        shutil.rmtree(os.path.join(self.data_dir, database), ignore_errors=True)
+        shutil.rmtree(os.path.join(self.wal_dir, database), ignore_errors=True)
+
+    def statistics(self) -> list[tuple[Shard, dict[str, int]]]:
+        return [(shard, shard.statistics()) for shard in self.shards()]
+
+
+def _subdirs(path: str) -> set[str]:
+    try:
+        return {entry.name for entry in os.scandir(path) if entry.is_dir()}
+    except FileNotFoundError:
+        return set()
