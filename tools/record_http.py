@@ -7,7 +7,8 @@ Usage (needs ``/usr/bin/influxd``; standard library only)::
 Each case is a raw HTTP request (method, path with query string, headers, body) sent in order to a fresh
 server (auth off) that first receives the ``SETUP`` writes; the answer is stored with the headers that are
 stable (``Date`` and request ids, which change every time, are recorded only as present or absent) and the
-body as text, or base64 when it is not UTF-8 (msgpack). Chronus's HTTP tests replay the same cases.
+body as text, or base64 when it is not UTF-8 (msgpack). The setup requests are recorded too (``"setup":
+true``); Chronus's HTTP tests replay every record in order against a fresh server.
 """
 
 from __future__ import annotations
@@ -105,9 +106,8 @@ def send(server: InfluxServer, method: str, path: str, headers: dict[str, str], 
 
 def main() -> int:
     with InfluxServer(auth_enabled=False) as server:
-        for method, path, headers, body in SETUP:
-            send(server, method, path, headers, body)
-        records = [send(server, *case) for case in CASES]
+        records = [dict(send(server, *case), setup=True) for case in SETUP]
+        records += [send(server, *case) for case in CASES]
     out = GOLDEN / "http" / "responses.jsonl"
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", encoding="utf-8") as fh:
