@@ -58,14 +58,23 @@ class ChronusProcess:
         return self.root / "influxdb.conf"
 
     def start(self) -> None:
-        self.config_path.write_text(CONFIG.format(root=self.root, http_port=self.http_port,
-                                                  rpc_port=self.rpc_port, data_extra=self.data_extra,
-                                                  http_extra=self.http_extra))
+        self.config_path.write_text(
+            CONFIG.format(
+                root=self.root,
+                http_port=self.http_port,
+                rpc_port=self.rpc_port,
+                data_extra=self.data_extra,
+                http_extra=self.http_extra,
+            )
+        )
         log = open(self.root / "influxd.log", "ab")  # noqa: SIM115 - the child keeps it open
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chronus.cli.influxd", "run", "-config", str(self.config_path)],
-            stdout=log, stderr=log, stdin=subprocess.DEVNULL, env=env,
+            stdout=log,
+            stderr=log,
+            stdin=subprocess.DEVNULL,
+            env=env,
         )
         log.close()
         deadline = time.monotonic() + 60

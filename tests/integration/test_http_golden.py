@@ -16,8 +16,11 @@ def answers() -> list[dict]:
         return [http_replay.send(server.http_port, record["request"]) for record in RECORDS]
 
 
-@pytest.mark.parametrize("position", range(len(RECORDS)),
-                         ids=[f"{r['request']['method']} {r['request']['path'][:80]}" for r in RECORDS])
+@pytest.mark.parametrize(
+    "position",
+    range(len(RECORDS)),
+    ids=[f"{r['request']['method']} {r['request']['path'][:80]}" for r in RECORDS],
+)
 def test_same_answer_as_influxd(answers: list[dict], position: int) -> None:
     record, got = RECORDS[position], answers[position]
     assert got["status"] == record["status"]
