@@ -22,7 +22,8 @@ def _batch(series: int, points: int) -> dict[bytes, Values]:
 
 
 class WriteEntryCodec:
-    params = [(5000, 1), (100, 1000)]
+    params = [[(5000, 1), (100, 1000)]]
+    param_names = ["keys_x_points"]
     param_names = ["series_points"]
 
     def setup(self, shape: tuple[int, int]) -> None:
@@ -41,7 +42,8 @@ class WriteEntryCodec:
 
 
 class CacheWrites:
-    params = [(5000, 1), (100, 1000)]
+    params = [[(5000, 1), (100, 1000)]]
+    param_names = ["keys_x_points"]
     param_names = ["series_points"]
 
     def setup(self, shape: tuple[int, int]) -> None:
