@@ -1,0 +1,651 @@
+"""Raw SELECT statements, answered as influxd 1.6.7 answers them.
+
+The pipeline mirrors influxd's: compile (``compile.py``: errors, time range, direction) -> map shards per
+``db.rp`` source -> give every variable its type from the shards' fields and the index's tag keys and expand
+wildcards -> per shard, per measurement: series selected by the tag part of the condition, grouped into tag
+sets (GROUP BY), SLIMIT/SOFFSET over the tag sets, the field part of the condition filtering points, and
+LIMIT/OFFSET per tag set -> merge of every shard's tag sets into output series (ordered by name, then tags;
+both reversed for ``ORDER BY time DESC``), LIMIT/OFFSET again -> field expressions evaluated over whole
+columns -> rows emitted in chunks of ``chunk_size`` like influxd's emitter (``partial`` flags included).
+
+Per point work is numpy over each series' arrays; Python runs per statement, shard, series and chunk.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from chronus.influxql import ast
+from chronus.query.compile import MATH_FUNCTIONS, CompileError, compile_select
+from chronus.query.condition import reduce
+from chronus.query.executor import QueryError
+from chronus.query.result import Result, Row
+from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, binary, evaluate
+from chronus.tsdb.fields import FieldType
+from chronus.tsdb.index import compile_regex
+
+DT = ast.DataType
+_FIELD_TYPES = {FieldType.FLOAT: DT.Float, FieldType.INTEGER: DT.Integer, FieldType.BOOLEAN: DT.Boolean,
+                FieldType.STRING: DT.String, FieldType.UNSIGNED: DT.Unsigned}
+_KIND_OF_TYPE = {DT.Float: FLOAT, DT.Integer: INTEGER, DT.Unsigned: UNSIGNED, DT.String: STRING,
+                 DT.Boolean: BOOLEAN}
+_NUMERIC = (DT.Float, DT.Integer, DT.Unsigned)
+_TAG_TERM_OPS = ("=", "!=", "<", "<=", ">", ">=", "=~", "!~")
+
+
+@dataclass
+class SelectContext:
+    """What a SELECT needs from the node: the shards of a ``db.rp`` over a time range, the clock, limits."""
+
+    shards_for: Callable[[str, str, int, int], list]
+    now_ns: int = 0
+    chunk_size: int = 10_000
+    chunked: bool = False
+    max_select_point: int = 0
+    max_select_series: int = 0
+    max_select_buckets: int = 0
+
+
+def less_than(a: DT, b: DT) -> bool:
+    """``DataType.LessThan``: ``b`` has precedence over ``a`` (float > integer > unsigned > string > ...)."""
+    if a == DT.Unknown:
+        return True
+    if a == DT.Unsigned:
+        return b != DT.Unknown and b <= DT.Integer
+    if b == DT.Unsigned:
+        return a >= DT.String
+    return b != DT.Unknown and b < a
+
+
+# -- shard mapping ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Source:
+    """One measurement source with its shards and the measurement names it stands for."""
+
+    measurement: ast.Measurement
+    shards: list
+    names: list[str] = field(default_factory=list)
+
+
+def _names_in(shards: list, m: ast.Measurement) -> list[str]:
+    found: set[str] = set()
+    for shard in shards:
+        index = shard.index.database
+        if m.regex is not None:
+            regex = compile_regex(m.regex.val)
+            found.update(name for name in index.measurement_names() if regex.search(name))
+        elif index.measurement(m.name) is not None:
+            found.add(m.name)
+    return sorted(found)
+
+
+def _map_type(source: _Source, name_field: str) -> DT:
+    if name_field in ("_name", "_tagKey", "_tagValue", "_seriesKey"):
+        return DT.String
+    typ = DT.Unknown
+    for name in source.names if source.measurement.regex is not None else [source.measurement.name]:
+        for shard in source.shards:
+            index = shard.index.database
+            measurement = index.measurement(name)
+            if measurement is None:
+                continue
+            found = DT.Unknown
+            ftype = shard.measurement_fields(name).get(name_field)
+            if ftype is not None:
+                found = _FIELD_TYPES[FieldType(ftype)]
+            elif name_field in measurement.tag_index:
+                found = DT.Tag
+            if less_than(typ, found):
+                typ = found
+    return typ
+
+
+def _var_type(sources: list[_Source], name: str) -> DT:
+    typ = DT.Unknown
+    for source in sources:
+        found = _map_type(source, name)
+        if less_than(typ, found):
+            typ = found
+    return typ
+
+
+def _field_dimensions(sources: list[_Source]) -> tuple[dict[str, DT], set[str]]:
+    fields: dict[str, DT] = {}
+    dims: set[str] = set()
+    for source in sources:
+        for name in source.names:
+            for shard in source.shards:
+                measurement = shard.index.database.measurement(name)
+                if measurement is None:
+                    continue
+                for fname, ftype in shard.measurement_fields(name).items():
+                    typ = _FIELD_TYPES[FieldType(ftype)]
+                    if less_than(fields.get(fname, DT.Unknown), typ):
+                        fields[fname] = typ
+                dims.update(measurement.tag_index)
+    return fields, dims
+
+
+# -- rewriting fields --------------------------------------------------------------------------------------
+
+
+def _set_types(expr: ast.Expr | None, sources: list[_Source]) -> None:
+    from chronus.influxql.walk import walk
+    for node in walk(expr):
+        if isinstance(node, ast.VarRef) and node.type in (DT.Unknown, DT.AnyField):
+            typ = _var_type(sources, node.val)
+            if typ == DT.Tag and node.type == DT.AnyField:
+                continue
+            node.type = typ
+
+
+def _contains(expr: ast.Expr | None, kinds: tuple) -> bool:
+    from chronus.influxql.walk import walk
+    return any(isinstance(node, kinds) for node in walk(expr))
+
+
+def _rewrite_fields(fields: list[ast.Field], dimensions: list[ast.Dimension], sources: list[_Source]
+                    ) -> tuple[list[ast.Field], list[str]]:
+    """Types on every variable, wildcards and regexes expanded (``RewriteFields``); the GROUP BY tags."""
+    for f in fields:
+        _set_types(f.expr, sources)
+    has_field_wildcard = any(_contains(f.expr, (ast.Wildcard, ast.RegexLiteral)) for f in fields)
+    has_dim_wildcard = any(isinstance(d.expr, ast.Wildcard | ast.RegexLiteral) for d in dimensions)
+    dim_names = [d.expr.val for d in dimensions if isinstance(d.expr, ast.VarRef)]
+    if not has_field_wildcard and not has_dim_wildcard:
+        return fields, dim_names
+    field_set, dim_set = _field_dimensions(sources)
+    if not has_dim_wildcard:
+        for name in dim_names:
+            dim_set.discard(name)
+    refs = [(name, typ) for name, typ in field_set.items()]
+    if refs and not has_dim_wildcard:
+        refs.extend((name, DT.Tag) for name in dim_set)
+        dim_set = set()
+    refs.sort(key=lambda ref: (ref[0], int(ref[1])))
+    if has_field_wildcard:
+        out: list[ast.Field] = []
+        for f in fields:
+            expr = f.expr
+            if isinstance(expr, ast.Wildcard):
+                kind = expr.type.upper()
+                for name, typ in refs:
+                    if (kind == "FIELD" and typ == DT.Tag) or (kind == "TAG" and typ != DT.Tag):
+                        continue
+                    out.append(ast.Field(expr=ast.VarRef(val=name, type=typ)))
+            elif isinstance(expr, ast.RegexLiteral):
+                regex = compile_regex(expr.val)
+                out.extend(ast.Field(expr=ast.VarRef(val=name, type=typ)) for name, typ in refs
+                           if regex.search(name))
+            elif isinstance(expr, ast.BinaryExpr) and _contains(expr, (ast.Wildcard,)):
+                raise QueryError(f"unsupported expression with wildcard: {expr}")
+            elif isinstance(expr, ast.BinaryExpr) and _contains(expr, (ast.RegexLiteral,)):
+                raise QueryError(f"unsupported expression with regex field: {expr}")
+            else:
+                out.append(f)
+        fields = out
+    if has_dim_wildcard:
+        names: list[str] = []
+        for d in dimensions:
+            if isinstance(d.expr, ast.Wildcard):
+                names.extend(sorted(dim_set))
+            elif isinstance(d.expr, ast.RegexLiteral):
+                regex = compile_regex(d.expr.val)
+                names.extend(name for name in sorted(dim_set) if regex.search(name))
+            elif isinstance(d.expr, ast.VarRef):
+                names.append(d.expr.val)
+        dim_names = names
+    return fields, dim_names
+
+
+_ZERO = {DT.Float: 0.0, DT.Integer: 0, DT.Unsigned: np.uint64(0), DT.String: "", DT.Boolean: False,
+         DT.Tag: "", DT.Time: 0, DT.Duration: 0}
+
+
+def _eval_type(expr: ast.Expr | None) -> DT:
+    """``TypeValuerEval.EvalType`` for raw fields; raises QueryError with influxd's type errors."""
+    if isinstance(expr, ast.ParenExpr):
+        return _eval_type(expr.expr)
+    if isinstance(expr, ast.VarRef):
+        return expr.type if expr.type != DT.AnyField else DT.Unknown
+    if isinstance(expr, ast.NumberLiteral):
+        return DT.Float
+    if isinstance(expr, ast.IntegerLiteral):
+        return DT.Integer
+    if isinstance(expr, ast.UnsignedLiteral):
+        return DT.Unsigned
+    if isinstance(expr, ast.StringLiteral):
+        return DT.String
+    if isinstance(expr, ast.BooleanLiteral):
+        return DT.Boolean
+    if isinstance(expr, ast.Call):
+        for arg in expr.args:
+            _eval_type(arg)
+        return DT.Float if expr.name in MATH_FUNCTIONS else DT.Unknown
+    if not isinstance(expr, ast.BinaryExpr):
+        return DT.Unknown
+    lhs, rhs = _eval_type(expr.lhs), _eval_type(expr.rhs)
+    if (lhs, rhs) in ((DT.Unsigned, DT.Integer), (DT.Integer, DT.Unsigned)):
+        int_side, uns_side = (expr.rhs, expr.lhs) if lhs == DT.Unsigned else (expr.lhs, expr.rhs)
+        if isinstance(uns_side, ast.Literal):
+            raise QueryError(f"type error: {expr}: cannot use {expr.op} with an integer and unsigned literal")
+        if not isinstance(int_side, ast.Literal):
+            raise QueryError(f"type error: {expr}: cannot use {expr.op} between an integer and unsigned, "
+                             "an explicit cast is required")
+    if lhs == DT.Unknown:
+        return rhs
+    if rhs == DT.Unknown:
+        return lhs
+    a = Column.constant(_ZERO.get(lhs), 1)
+    b = Column.constant(_ZERO.get(rhs), 1)
+    result = binary(expr.op, a, b)
+    typ = {FLOAT: DT.Float, INTEGER: DT.Integer, UNSIGNED: DT.Unsigned, STRING: DT.String,
+           BOOLEAN: DT.Boolean}.get(result.kind or "", DT.Unknown)
+    if typ == DT.Unknown or not result.valid.all():
+        raise QueryError(f"type error: {expr}: incompatible types: {lhs} and {rhs}")
+    return typ
+
+
+def column_names(time_name: str, fields: list[ast.Field]) -> list[str]:
+    """``ColumnNames``: time first, aliases, then generated names with ``_N`` suffixes on conflicts."""
+    names = [f.alias for f in fields]
+    seen: dict[str, int] = {alias: 1 for alias in names if alias}
+    for i, f in enumerate(fields):
+        if names[i]:
+            continue
+        name = f.name()
+        count = seen.get(name)
+        if count is not None:
+            while True:
+                candidate = f"{name}_{count}"
+                if candidate not in seen:
+                    seen[name] = count + 1
+                    name = candidate
+                    break
+                count += 1
+        seen[name] = seen.get(name, 0) + 1
+        names[i] = name
+    return [time_name, *names]
+
+
+# -- reading -----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Chunk:
+    """Points of one tag set of one shard: times and the auxiliary columns, in output order."""
+
+    times: np.ndarray
+    columns: list[Column]
+    strings_first: np.ndarray | None = None
+
+
+def _read_field(shard, series, name: str, ref_type: DT, stored: FieldType | None, tmin: int, tmax: int):
+    """(times, Column) of a field with the engine's casts, or None when it gives no cursor."""
+    if stored is None:
+        return None
+    stored_type = _FIELD_TYPES[FieldType(stored)]
+    want = stored_type
+    if ref_type not in (DT.Unknown, DT.AnyField, DT.Tag) and ref_type != stored_type:
+        if ref_type in _NUMERIC and stored_type in _NUMERIC:
+            want = ref_type
+        else:
+            return None
+    values = shard.read(series.key, name, tmin, tmax)
+    if values is None or len(values) == 0:
+        return None
+    kind = _KIND_OF_TYPE[want]
+    if stored_type == DT.String:
+        arr = np.empty(len(values.values), object)
+        arr[:] = [v.decode("utf-8", "surrogateescape") for v in values.values]
+    else:
+        arr = values.values
+        if want != stored_type:
+            dtype = np.float64 if want == DT.Float else np.int64 if want == DT.Integer else np.uint64
+            arr = arr.astype(dtype)
+    return values.times, Column(kind, arr, np.ones(len(arr), bool))
+
+
+def _align(times: np.ndarray, source: tuple | None, n: int, kind_hint: str | None) -> Column:
+    if source is None:
+        return Column.null(n)
+    src_times, col = source
+    pos = np.searchsorted(src_times, times)
+    pos_clipped = np.minimum(pos, len(src_times) - 1)
+    hit = src_times[pos_clipped] == times if len(src_times) else np.zeros(n, bool)
+    if col.kind == STRING:
+        values = np.empty(n, object)
+        values[hit] = col.values[pos_clipped[hit]]
+    else:
+        values = np.zeros(n, col.values.dtype)
+        values[hit] = col.values[pos_clipped[hit]]
+    return Column(col.kind, values, hit)
+
+
+def _tag_column(value: str, n: int) -> Column:
+    return Column.constant(value, n) if value else Column.null(n)
+
+
+def _is_field_ref(ref: ast.VarRef, field_names: set[str]) -> bool:
+    if ref.val == "_name":
+        return False
+    if ref.type == DT.Unknown:
+        return ref.val in field_names
+    return ref.type != DT.Tag
+
+
+def _tag_term(expr: ast.BinaryExpr, field_names: set[str]) -> bool:
+    """True when the index decides the comparison alone (``idsForExpr`` returns no filter for it)."""
+    if isinstance(expr.lhs, ast.BinaryExpr) or isinstance(expr.rhs, ast.BinaryExpr):
+        return False
+    name, value = expr.lhs, expr.rhs
+    if not isinstance(name, ast.VarRef):
+        name, value = expr.rhs, expr.lhs
+        if not isinstance(name, ast.VarRef):
+            return False
+    if _is_field_ref(name, field_names):
+        return False
+    if isinstance(value, ast.VarRef):
+        return not _is_field_ref(value, field_names) and name.type != DT.AnyField
+    return isinstance(value, ast.StringLiteral | ast.RegexLiteral)
+
+
+def _substitute(expr: ast.Expr | None, decide: Callable[[ast.BinaryExpr], bool | None]) -> ast.Expr | None:
+    if isinstance(expr, ast.ParenExpr):
+        return ast.ParenExpr(expr=_substitute(expr.expr, decide))
+    if isinstance(expr, ast.BinaryExpr):
+        if expr.op in ("AND", "OR"):
+            lhs, rhs = _substitute(expr.lhs, decide), _substitute(expr.rhs, decide)
+            return ast.BinaryExpr(op=expr.op, lhs=lhs, rhs=rhs)
+        if expr.op in _TAG_TERM_OPS:
+            verdict = decide(expr)
+            if verdict is not None:
+                return ast.BooleanLiteral(val=verdict)
+    return expr
+
+
+def _var_refs(expr: ast.Expr | None) -> list[ast.VarRef]:
+    from chronus.influxql.walk import walk
+    seen: dict[tuple, ast.VarRef] = {}
+    for node in walk(expr):
+        if isinstance(node, ast.VarRef):
+            seen.setdefault((node.val, node.type), node)
+    return list(seen.values())
+
+
+class _Reader:
+    """Reads the auxiliary columns of every tag set of one measurement in one shard."""
+
+    def __init__(self, plan: _Plan, shard, name: str) -> None:
+        self.plan = plan
+        self.shard = shard
+        self.name = name
+        self.index = shard.index.database
+        self.measurement = self.index.measurement(name)
+        self.fields = shard.measurement_fields(name)
+        self.field_names = set(self.measurement.field_names) | set(self.fields)
+        self._term_ids: dict[int, set[int]] = {}
+
+    def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
+        tags = dict(series.tags)
+
+        def decide(term: ast.BinaryExpr) -> bool | None:
+            if not _tag_term(term, self.field_names):
+                return None
+            value = term.rhs if isinstance(term.lhs, ast.VarRef) else term.lhs
+            if isinstance(value, ast.StringLiteral) and term.op not in ("=", "!="):
+                return False  # the index selects no series for other operators on a tag
+            if isinstance(value, ast.RegexLiteral) and term.op not in ("=~", "!~"):
+                return False
+            if isinstance(value, ast.VarRef):
+                key = term.lhs.val if isinstance(term.lhs, ast.VarRef) else ""
+                same = key in tags and value.val in tags and tags[key] == tags[value.val]
+                return same if term.op == "=" else (not same if term.op == "!=" else False)
+            ids = self._term_ids.get(id(term))
+            if ids is None:
+                ids = self._term_ids[id(term)] = self.index.series_ids_by_expr(self.name, term)
+            return series.id in ids
+        return decide
+
+    def tag_sets(self) -> list[tuple[tuple, list]]:
+        plan = self.plan
+        series_list = self.shard.series(self.name, plan.condition)
+        if plan.max_series and len(series_list) > plan.max_series:
+            raise QueryError(f"max-select-series limit exceeded: ({plan.max_series + 1}/{plan.max_series})")
+        groups: dict[tuple, list] = {}
+        dims = sorted(plan.dimensions)
+        for series in series_list:
+            tags = dict(series.tags)
+            key = tuple(tags.get(d, "") for d in dims)
+            groups.setdefault(key, []).append(series)
+        ordered = sorted(groups.items())
+        if plan.slimit or plan.soffset:
+            if plan.soffset > len(ordered):
+                return []
+            slimit = plan.slimit
+            if plan.soffset + slimit > len(ordered):
+                slimit = len(ordered) - plan.soffset
+            ordered = ordered[plan.soffset:plan.soffset + slimit]
+        return ordered
+
+    def read_series(self, series) -> _Chunk | None:
+        plan = self.plan
+        tags = dict(series.tags)
+        filt = None
+        if plan.condition is not None:
+            filt = reduce(_substitute(plan.condition, self._decide(series)), None)
+            if isinstance(filt, ast.BooleanLiteral):
+                if not filt.val:
+                    return None
+                filt = None
+        sources: list = []
+        for ref in plan.aux:
+            if ref.type == DT.Tag:
+                sources.append(("tag", tags.get(ref.val, "")))
+                continue
+            stored = self.fields.get(ref.val)
+            read = _read_field(self.shard, series, ref.val, ref.type, stored, plan.tmin, plan.tmax)
+            if read is None and stored is None and ref.type == DT.Unknown:
+                sources.append(("tag", tags.get(ref.val, "")))
+            else:
+                sources.append(("field", read))
+        field_times = [src[1][0] for src in sources if src[0] == "field" and src[1] is not None]
+        if not field_times:
+            return None
+        times = field_times[0] if len(field_times) == 1 else np.unique(np.concatenate(field_times))
+        n = len(times)
+        columns = [_tag_column(src[1], n) if src[0] == "tag" else _align(times, src[1], n, None)
+                   for src in sources]
+        if filt is not None:
+            env: dict = {}
+            for ref in _var_refs(filt):
+                if ref.type != DT.Tag:
+                    stored = self.fields.get(ref.val)
+                    read = _read_field(self.shard, series, ref.val, ref.type, stored, plan.tmin, plan.tmax)
+                    if read is not None or stored is not None or ref.type != DT.Unknown:
+                        env[(ref.val, ref.type)] = _align(times, read, n, None)
+                        continue
+                env[(ref.val, ref.type)] = _tag_column(tags.get(ref.val, ""), n)
+            keep = evaluate(filt, env, n, in_condition=True)
+            mask = keep.values.astype(bool) & keep.valid if keep.kind == BOOLEAN else np.zeros(n, bool)
+            if not mask.all():
+                times = times[mask]
+                columns = [Column(c.kind, c.values[mask], c.valid[mask]) for c in columns]
+        if len(times) == 0:
+            return None
+        return _Chunk(times, columns)
+
+
+def _concat(chunks: list[_Chunk], ascending: bool) -> _Chunk:
+    if len(chunks) == 1:
+        chunk = chunks[0]
+        if not ascending:
+            columns = [Column(c.kind, c.values[::-1], c.valid[::-1]) for c in chunk.columns]
+            return _Chunk(chunk.times[::-1], columns)
+        return chunk
+    times = np.concatenate([c.times for c in chunks])
+    columns = []
+    for i in range(len(chunks[0].columns)):
+        parts = [c.columns[i] for c in chunks]
+        kinds = {p.kind for p in parts if p.kind is not None}
+        kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
+        if kind == STRING or len({p.values.dtype for p in parts}) > 1:
+            values = np.concatenate([p.values.astype(object) for p in parts])
+        else:
+            values = np.concatenate([p.values for p in parts])
+        columns.append(Column(kind, values, np.concatenate([p.valid for p in parts])))
+    order = np.argsort(times, kind="stable") if ascending else np.argsort(-times, kind="stable")
+    return _Chunk(times[order], [Column(c.kind, c.values[order], c.valid[order]) for c in columns])
+
+
+def _limit(chunk: _Chunk, offset: int, limit: int) -> _Chunk:
+    if not offset and not limit:
+        return chunk
+    end = offset + limit if limit else None
+    return _Chunk(chunk.times[offset:end], [Column(c.kind, c.values[offset:end], c.valid[offset:end])
+                                            for c in chunk.columns])
+
+
+# -- planning and execution ----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    condition: ast.Expr | None
+    tmin: int
+    tmax: int
+    ascending: bool
+    dimensions: list[str]
+    aux: list[ast.VarRef]
+    limit: int
+    offset: int
+    slimit: int
+    soffset: int
+    max_series: int
+
+
+def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Result]:
+    """The results of one SELECT (statement id left 0 for the caller); raises QueryError."""
+    if stmt.target is not None:
+        raise QueryError("SELECT INTO is not supported yet")
+    try:
+        compiled = compile_select(stmt, ctx.now_ns)
+    except CompileError as err:
+        raise QueryError(str(err)) from None
+    if any(isinstance(s, ast.SubQuery) for s in stmt.sources):
+        raise QueryError("subqueries are not supported yet")
+    if compiled.calls:
+        raise QueryError(f"function {compiled.calls[0].name}() is not supported yet")
+    sources: list[_Source] = []
+    shard_cache: dict[tuple, list] = {}
+    for src in stmt.sources:
+        key = (src.database, src.retention_policy)
+        if key not in shard_cache:
+            shard_cache[key] = ctx.shards_for(*key, compiled.tmin, compiled.tmax)
+        source = _Source(src, shard_cache[key])
+        source.names = _names_in(source.shards, src)
+        sources.append(source)
+    fields = [ast.Field(expr=_clone(f.expr), alias=f.alias) for f in compiled.fields]
+    fields, dims = _rewrite_fields(fields, stmt.dimensions, sources)
+    condition = _clone(compiled.condition)
+    _set_types(condition, sources)
+    for f in fields:
+        _eval_type(f.expr)
+    columns = column_names(compiled.time_name, fields)
+    aux = sorted(_var_refs_of_fields(fields), key=lambda r: (r.val, int(r.type)))
+    if not any(ref.type != DT.Unknown for ref in aux):
+        yield Result(series=[])
+        return
+    plan = _Plan(condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
+                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series)
+    groups = _collect(plan, sources, ctx)
+    yield from _emit(groups, plan, fields, columns, stmt, ctx)
+
+
+def _clone(expr):
+    import copy
+    return copy.deepcopy(expr)
+
+
+def _var_refs_of_fields(fields: list[ast.Field]) -> list[ast.VarRef]:
+    seen: dict[tuple, ast.VarRef] = {}
+    for f in fields:
+        for ref in _var_refs(f.expr):
+            seen.setdefault((ref.val, ref.type), ref)
+    return list(seen.values())
+
+
+def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tuple[tuple, dict, _Chunk]]:
+    """Every output series: ((name, tags id), tags, merged points), limited per shard and overall."""
+    parts: dict[tuple, tuple[dict, list[_Chunk]]] = {}
+    points = 0
+    dims = sorted(plan.dimensions)
+    for source in sources:
+        for shard in source.shards:
+            for name in source.names:
+                if shard.index.database.measurement(name) is None:
+                    continue
+                reader = _Reader(plan, shard, name)
+                for key, series_list in reader.tag_sets():
+                    if not plan.ascending:
+                        series_list = list(reversed(series_list))
+                    chunks = [c for c in (reader.read_series(s) for s in series_list) if c is not None]
+                    if not chunks:
+                        continue
+                    # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each
+                    # shard's tag set (so OFFSET without LIMIT drops points); OFFSET applies once, after
+                    # the merge
+                    keep = plan.offset + plan.limit + 1 if plan.offset or plan.limit else 0
+                    merged = _limit(_concat(chunks, plan.ascending), 0, keep)
+                    if len(merged.times) == 0:
+                        continue
+                    points += len(merged.times)
+                    if ctx.max_select_point and points >= ctx.max_select_point:
+                        raise QueryError(
+                            f"max-select-point limit exceeeded: ({points}/{ctx.max_select_point})")
+                    tags = dict(zip(dims, key, strict=True))
+                    tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
+                    parts.setdefault((name, tags_id), (tags, []))[1].append(merged)
+    out = []
+    for group_key in sorted(parts, reverse=not plan.ascending):
+        tags, chunks = parts[group_key]
+        joined = _concat(chunks, plan.ascending) if len(chunks) > 1 else chunks[0]
+        merged = _limit(joined, plan.offset, plan.limit)
+        if len(merged.times):
+            out.append((group_key, tags, merged))
+    return out
+
+
+def _emit(groups, plan: _Plan, fields: list[ast.Field], columns: list[str], stmt: ast.SelectStatement,
+          ctx: SelectContext) -> Iterator[Result]:
+    """Rows per output series, cut into chunks of ``chunk_size`` with the emitter's partial flags."""
+    size = ctx.chunk_size if ctx.chunk_size > 0 else 0
+    pending: Row | None = None
+    emitted = False
+    for (name, _), tags, chunk in groups:
+        n = len(chunk.times)
+        env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
+        outputs = [evaluate(f.expr, env, n).to_list() for f in fields]
+        rows = [list(r) for r in zip(chunk.times.tolist(), *outputs, strict=True)]
+        start = 0
+        while start < n:
+            end = n if not size else min(n, start + size)
+            row = Row(name=name, tags=dict(tags), columns=list(columns), values=rows[start:end],
+                      time_values=True, location=stmt.location)
+            if pending is not None:
+                yield Result(series=[pending], partial=True)
+                emitted = True
+            if end < n:
+                row.partial = True
+            pending = row
+            start = end
+    if pending is not None:
+        yield Result(series=[pending])
+        emitted = True
+    if not emitted:
+        yield Result(series=[])
