@@ -123,7 +123,9 @@ class PointsWriter:
     ) -> WriteError | None:
         self.stats["pointReqLocal"] += int(points.sum())
         last: Exception | None = None
-        for _attempt in range(2):
+        # influxd tries a shard write twice, but a shard it first has to create costs the first try.
+        attempts = 2 if self.store.shard(shard_id) is not None else 1
+        for _attempt in range(attempts):
             shard = self.store.create_shard(database, retention_policy, shard_id)
             try:
                 partial = shard.write(batch, points)

@@ -121,7 +121,7 @@ class BaseHandler(tornado.web.RequestHandler):
         if status == 401:
             self.set_header("WWW-Authenticate", f'Basic realm="{self.backends.options.realm}"')
         elif status // 100 != 2:
-            self.set_header("X-Influxdb-Error", message[:1024])
+            self._headers["X-Influxdb-Error"] = _go_header_value(message)
         self.set_header("Content-Type", formatter.content_type)
         self.count_status(status)
         self.set_status(status)
@@ -466,6 +466,17 @@ class V2WriteHandler(WriteHandler):
     def _precision(self) -> str:
         precision = self.query_argument("precision")
         return self.V2_PRECISIONS.get(precision, precision)
+
+
+def _go_header_value(text: str) -> str:
+    """A header value as Go's net/http writes it: the first 1024 bytes, CR/LF as spaces, ends trimmed.
+
+    Go sends the raw bytes (control characters and UTF-8 included); Tornado writes header text as Latin-1 and
+    refuses control characters in ``set_header``, so the value is stored pre-encoded and set directly.
+    """
+    raw = text.encode("utf-8", "surrogateescape")[:1024]
+    raw = raw.replace(b"\r", b" ").replace(b"\n", b" ").strip(b" \t")
+    return raw.decode("latin-1")
 
 
 def _go_quote(text: str) -> str:
