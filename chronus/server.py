@@ -17,6 +17,7 @@ import tornado.httpserver
 from chronus import INFLUXDB_COMPAT_VERSION
 from chronus.cluster.points_writer import PointsWriter
 from chronus.config import Config
+from chronus.http.access_log import AccessLog
 from chronus.http.handler import HTTPBackends, HTTPOptions, make_app
 from chronus.meta.client import MetaClient
 from chronus.meta.store import LocalMetaStore
@@ -82,6 +83,8 @@ class Server:
                 max_row_limit=config.http.max_row_limit,
                 version=INFLUXDB_COMPAT_VERSION,
                 realm=config.http.realm,
+                access_log=AccessLog(config.http.access_log_path) if config.http.log_enabled else None,
+                suppress_write_log=config.http.suppress_write_log,
             ),
             pool=self.pool,
         )
@@ -137,6 +140,8 @@ class Server:
             self.http_server.stop()
             self.http_server = None
         self.pool.shutdown(wait=True, cancel_futures=False)
+        if self.backends.options.access_log is not None:
+            self.backends.options.access_log.close()
         self.store.close()
         self.meta_store.close()
 

@@ -8,6 +8,8 @@ Routes: ``/ping`` (GET, HEAD), ``/status``, ``/query`` (GET, POST), ``/write`` (
 
 from __future__ import annotations
 
+import base64
+import contextlib
 import gzip
 import json
 import time
@@ -22,6 +24,7 @@ import tornado.web
 
 from chronus.errors import WriteError
 from chronus.http import gojson
+from chronus.http.access_log import AccessLog, access_line, logged_uri, split_uri, username
 from chronus.http.params import ParamsError, decode_params
 from chronus.http.response import Formatter, formatter_for
 from chronus.influxql import ParseError, ast, parse_query
@@ -55,6 +58,8 @@ class HTTPOptions:
     version: str = "1.6.7"
     build: str = "OSS"
     realm: str = "InfluxDB"
+    access_log: AccessLog | None = None  # None: [http] log-enabled = false
+    suppress_write_log: bool = False
 
 
 @dataclass
@@ -76,7 +81,10 @@ class BaseHandler(tornado.web.RequestHandler):
     """Headers every influxd response carries, Go's error bodies, and the request id of routed requests."""
 
     routed = True
+    logged = True  # written to the access log (influxd logs every route, /write unless suppressed)
     allowed_methods: tuple[str, ...] = ()
+    _body_bytes = 0
+    _started = 0.0
 
     @property
     def backends(self) -> HTTPBackends:
@@ -96,7 +104,39 @@ class BaseHandler(tornado.web.RequestHandler):
     def _clear_representation_headers(self) -> None:
         """Keep ``Content-Type`` on 204 answers: influxd sends it (Tornado would drop it)."""
 
+    def write(self, chunk: str | bytes | dict) -> None:
+        if isinstance(chunk, bytes):
+            self._body_bytes += len(chunk)
+        super().write(chunk)
+
+    def on_finish(self) -> None:
+        access_log = self.backends.options.access_log
+        if access_log is None or not self.routed or not self.logged:
+            return
+        request = self.request
+        path, query = split_uri(request.uri or "")
+        basic_user = None
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Basic "):
+            with contextlib.suppress(ValueError, UnicodeDecodeError):
+                basic_user = base64.b64decode(header[6:]).decode().partition(":")[0]
+        access_log.write(access_line(
+            host=request.remote_ip or "",
+            user=username(query, basic_user),
+            start=self._started,
+            method=request.method or "",
+            uri=logged_uri(path, query, sanitize=path == "/query"),
+            proto=request.version,
+            status=self.get_status(),
+            size=self._body_bytes,
+            referer=request.headers.get("Referer", ""),
+            agent=request.headers.get("User-Agent", ""),
+            request_id=self._headers.get("Request-Id", ""),
+            elapsed_us=int((time.time() - self._started) * 1_000_000),
+        ))
+
     def prepare(self) -> None:
+        self._started = time.time()
         self.backends.count("req")
         if self.routed:
             rid = self.request.headers.get("X-Request-Id") or self.request.headers.get("Request-Id")
@@ -390,6 +430,10 @@ class WriteHandler(BaseHandler):
     """``/write``: line protocol in, 204 out, or influxd's exact refusal."""
 
     allowed_methods = ("OPTIONS", "POST")
+
+    @property
+    def logged(self) -> bool:  # type: ignore[override]
+        return not self.backends.options.suppress_write_log
 
     def _database_and_rp(self) -> tuple[str, str] | None:
         return self.query_argument("db"), self.query_argument("rp")
