@@ -24,9 +24,6 @@ VALUE_LONE_QUOTE: int
 PRECISION_MULTIPLIERS: dict[str, int]
 
 def parse_columns(body: Buffer, precision: str, now_ns: int) -> dict[str, object]: ...
-def group_rows(
-    row_pair: npt.NDArray[np.int32], pair_count: int, keep: npt.NDArray[np.uint8]
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
 def join_pair_keys(
     series_keys: Buffer,
     series_offsets: npt.NDArray[np.int64],
@@ -35,3 +32,26 @@ def join_pair_keys(
     pair_series: npt.NDArray[np.int32],
     pair_field: npt.NDArray[np.int32],
 ) -> tuple[bytes, npt.NDArray[np.int64]]: ...
+def group_values(
+    row_pair: npt.NDArray[np.int32],
+    pair_count: int,
+    keep: npt.NDArray[np.uint8],
+    point_rows: npt.NDArray[np.int64],
+    point_time: npt.NDArray[np.int64],
+    row_type: npt.NDArray[np.uint8],
+    row_float: npt.NDArray[np.float64],
+    row_int: npt.NDArray[np.int64],
+) -> tuple[
+    npt.NDArray[np.int32],
+    npt.NDArray[np.uint8],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.uint64],
+]: ...
+def series_names(
+    series_keys: Buffer, series_offsets: npt.NDArray[np.int64], which: npt.NDArray[np.int32]
+) -> tuple[list[bytes], npt.NDArray[np.int32], npt.NDArray[np.bool_]]: ...
+def decode_series_keys(
+    series_keys: Buffer, series_offsets: npt.NDArray[np.int64], which: npt.NDArray[np.int32]
+) -> list[str]: ...

@@ -19,6 +19,7 @@ cimport numpy as cnp
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
 from libc.string cimport memchr, memcmp, memcpy
 from libcpp.vector cimport vector
+from cpython.unicode cimport PyUnicode_DecodeUTF8
 
 cnp.import_array()
 
@@ -1125,40 +1126,6 @@ def parse_columns(const uint8_t[::1] body not None, str precision, int64_t now_n
     }
 
 
-def group_rows(const int32_t[::1] row_pair not None, Py_ssize_t pair_count,
-               const uint8_t[::1] keep not None):
-    """Order rows by their (series, field) pair, stably; rows where ``keep`` is 0 are left out.
-
-    Returns (order, starts): rows of pair ``p`` are ``order[starts[p]:starts[p + 1]]`` in body order. A
-    counting sort, so the write path groups a batch in two passes without comparing anything.
-    """
-    cdef Py_ssize_t rows = row_pair.shape[0], r, p
-    if keep.shape[0] != rows:
-        raise ValueError("keep must have one entry per row")
-    starts = np.zeros(pair_count + 1, dtype=np.int64)
-    cdef int64_t[::1] sv = starts
-    for r in range(rows):
-        if row_pair[r] < 0 or row_pair[r] >= pair_count:
-            raise ValueError(f"row {r} names pair {row_pair[r]}, outside 0..{pair_count - 1}")
-    with nogil:
-        for r in range(rows):
-            if keep[r]:
-                sv[row_pair[r] + 1] += 1
-        for p in range(pair_count):
-            sv[p + 1] += sv[p]
-    order = np.empty(sv[pair_count], dtype=np.int64)
-    cdef int64_t[::1] ov = order
-    cdef vector[int64_t] fill
-    fill.assign(&sv[0], &sv[0] + pair_count + 1)
-    with nogil:
-        for r in range(rows):
-            if keep[r]:
-                p = row_pair[r]
-                ov[fill[p]] = r
-                fill[p] += 1
-    return order, starts
-
-
 def join_pair_keys(const uint8_t[::1] series_keys not None, const int64_t[::1] series_offsets not None,
                    const uint8_t[::1] field_names not None, const int64_t[::1] field_offsets not None,
                    const int32_t[::1] pair_series not None, const int32_t[::1] pair_field not None):
@@ -1194,3 +1161,144 @@ def join_pair_keys(const uint8_t[::1] series_keys not None, const int64_t[::1] s
             pos += width
             offv[p + 1] = pos
     return out.tobytes(), offsets
+
+
+def group_values(const int32_t[::1] row_pair not None, Py_ssize_t pair_count,
+                 const uint8_t[::1] keep not None, const int64_t[::1] point_rows not None,
+                 const int64_t[::1] point_time not None, const uint8_t[::1] row_type not None,
+                 const double[::1] row_float not None, const int64_t[::1] row_int not None):
+    """The kept rows per (series, field) pair, as flat columns the WAL codec and the cache take whole.
+
+    A row is left out where ``keep`` is 0 and where its type differs from the first kept row of its pair
+    (the storage engine keeps one type per series field). Returns ``(group_pair, group_type, starts, rows,
+    times, bits)``: the pairs that kept rows (in pair order), their type, and per group ``g`` the rows
+    ``starts[g]:starts[g + 1]`` of the flat columns in body order: batch row, time, and the value as 64
+    bits (float bits; integers, unsigned and booleans as integers).
+    """
+    cdef Py_ssize_t nrows = row_pair.shape[0], npoints = point_time.shape[0], r, p, g, i, n
+    cdef Py_ssize_t ngroups = 0
+    cdef int64_t pos
+    if keep.shape[0] != nrows or row_type.shape[0] != nrows or row_float.shape[0] != nrows \
+            or row_int.shape[0] != nrows:
+        raise ValueError("keep, row_type, row_float and row_int must have one entry per row")
+    if point_rows.shape[0] != npoints + 1 or (npoints and point_rows[npoints] != nrows):
+        raise ValueError("point_rows must bound the rows of every point")
+    for r in range(nrows):
+        if row_pair[r] < 0 or row_pair[r] >= pair_count:
+            raise ValueError(f"row {r} names pair {row_pair[r]}, outside 0..{pair_count - 1}")
+    cdef vector[uint8_t] first_type
+    cdef vector[int64_t] fill
+    cdef vector[uint8_t] kept
+    first_type.assign(pair_count, 0)
+    fill.assign(pair_count + 1, 0)
+    kept.assign(nrows, 0)
+    with nogil:
+        for r in range(nrows):
+            if keep[r] and row_type[r] != T_EMPTY:
+                p = row_pair[r]
+                if first_type[p] == 0:
+                    first_type[p] = row_type[r]
+                if row_type[r] == first_type[p]:
+                    kept[r] = 1
+                    fill[p + 1] += 1
+        for p in range(pair_count):
+            if fill[p + 1]:
+                ngroups += 1
+            fill[p + 1] += fill[p]
+    n = fill[pair_count]
+    group_pair = np.empty(ngroups, dtype=np.int32)
+    group_type = np.empty(ngroups, dtype=np.uint8)
+    starts = np.empty(ngroups + 1, dtype=np.int64)
+    rows = np.empty(n, dtype=np.int64)
+    times = np.empty(n, dtype=np.int64)
+    bits = np.empty(n, dtype=np.uint64)
+    cdef int32_t[::1] gp = group_pair
+    cdef uint8_t[::1] gt = group_type
+    cdef int64_t[::1] gs = starts
+    cdef int64_t[::1] rv = rows
+    cdef int64_t[::1] tv = times
+    cdef uint64_t[::1] bv = bits
+    cdef uint64_t word
+    with nogil:
+        g = 0
+        gs[0] = 0
+        for p in range(pair_count):
+            if fill[p + 1] > fill[p]:
+                gp[g] = <int32_t>p
+                gt[g] = first_type[p]
+                gs[g + 1] = fill[p + 1]
+                g += 1
+        for i in range(npoints):
+            for r in range(point_rows[i], point_rows[i + 1]):
+                if kept[r]:
+                    p = row_pair[r]
+                    pos = fill[p]
+                    fill[p] += 1
+                    rv[pos] = r
+                    tv[pos] = point_time[i]
+                    if row_type[r] == T_FLOAT:
+                        memcpy(&word, &row_float[r], 8)
+                    else:
+                        word = <uint64_t>row_int[r]
+                    bv[pos] = word
+    return group_pair, group_type, starts, rows, times, bits
+
+
+def series_names(const uint8_t[::1] series_keys not None, const int64_t[::1] series_offsets not None,
+                 const int32_t[::1] which not None):
+    """Measurement and ``time`` tag of the series ``which``, for the shard's field checks.
+
+    Returns ``(names, name_of, time_tag)``: the distinct raw (still escaped) measurement names in order of
+    first appearance, the index of each series' name, and whether it has a tag key ``time``. Separators
+    are found as ``models.points.split_series_key`` finds them (a byte not preceded by a backslash).
+    """
+    cdef Py_ssize_t count = which.shape[0], nseries = series_offsets.shape[0] - 1, i, j, start, end, k
+    cdef Py_ssize_t tag_start, eq
+    cdef const uint8_t* b = &series_keys[0] if series_keys.shape[0] else <const uint8_t*>b""
+    for i in range(count):
+        if which[i] < 0 or which[i] >= nseries:
+            raise ValueError(f"series {which[i]} outside 0..{nseries - 1}")
+    cdef _ByteInterner names = _ByteInterner()
+    name_of = np.empty(count, dtype=np.int32)
+    time_tag = np.zeros(count, dtype=np.bool_)
+    cdef int32_t[::1] nv = name_of
+    cdef uint8_t[::1] tt = time_tag.view(np.uint8)
+    with nogil:
+        for i in range(count):
+            start = series_offsets[which[i]]
+            end = series_offsets[which[i] + 1]
+            j = start
+            while j < end and not (b[j] == b',' and (j == start or b[j - 1] != b'\\')):
+                j += 1
+            nv[i] = names.intern(b + start, j - start)
+            while j < end:   # j is at an unescaped ',' opening a tag
+                tag_start = j + 1
+                k = tag_start
+                while k < end and not (b[k] == b',' and b[k - 1] != b'\\'):
+                    k += 1
+                eq = tag_start
+                while eq < k and not (b[eq] == b'=' and (eq == tag_start or b[eq - 1] != b'\\')):
+                    eq += 1
+                # Unescaping can only turn a key into "time" when it already is "time" (see the caller).
+                if eq - tag_start == 4 and memcmp(b + tag_start, b"time", 4) == 0:
+                    tt[i] = 1
+                j = k
+    data = names.to_bytes()
+    cdef list out = []
+    for i in range(<Py_ssize_t>names.offsets.size() - 1):
+        out.append(data[names.offsets[i]:names.offsets[i + 1]])
+    return out, name_of, time_tag
+
+
+def decode_series_keys(const uint8_t[::1] series_keys not None, const int64_t[::1] series_offsets not None,
+                       const int32_t[::1] which not None):
+    """The series keys ``which`` as ``str`` (UTF-8, invalid bytes as surrogate escapes): the index's keys."""
+    cdef Py_ssize_t count = which.shape[0], nseries = series_offsets.shape[0] - 1, i, start
+    cdef const char* b = <const char*>&series_keys[0] if series_keys.shape[0] else <const char*>b""
+    cdef list out = []
+    for i in range(count):
+        if which[i] < 0 or which[i] >= nseries:
+            raise ValueError(f"series {which[i]} outside 0..{nseries - 1}")
+        start = series_offsets[which[i]]
+        out.append(PyUnicode_DecodeUTF8(b + start, series_offsets[which[i] + 1] - start, "surrogateescape"))
+    return out

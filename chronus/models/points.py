@@ -36,6 +36,78 @@ class SeriesFieldValues:
     values: npt.NDArray | list[bytes]   # float64 / int64 / bool / uint64 array, or the strings
 
 
+class GroupedValues:
+    """The values of a batch per ``<series key>#!~#<field>`` ("group"), as flat columns.
+
+    What the WAL codec and the cache take whole, so a write costs a few calls per request whatever its
+    number of series. Group ``g`` has key ``keys[key_offsets[g]:key_offsets[g + 1]]``, value type
+    ``types[g]`` and the values ``starts[g]:starts[g + 1]`` of the per-value columns: ``times``, ``bits``
+    (the float's IEEE bits; integers, unsigned and booleans (0/1) as 64-bit integers) and ``rows`` (the
+    batch row, through which string values are read from ``string_data`` at ``string_offsets``).
+    """
+
+    __slots__ = ("bits", "key_offsets", "keys", "pairs", "rows", "starts", "string_data", "string_offsets",
+                 "times", "types")
+
+    def __init__(self, keys: bytes, key_offsets: npt.NDArray[np.int64], pairs: npt.NDArray[np.int32],
+                 types: npt.NDArray[np.uint8], starts: npt.NDArray[np.int64], rows: npt.NDArray[np.int64],
+                 times: npt.NDArray[np.int64], bits: npt.NDArray[np.uint64], string_data: bytes,
+                 string_offsets: npt.NDArray[np.int64]) -> None:
+        self.keys = keys
+        self.key_offsets = key_offsets
+        self.pairs = pairs
+        self.types = types
+        self.starts = starts
+        self.rows = rows
+        self.times = times
+        self.bits = bits
+        self.string_data = string_data
+        self.string_offsets = string_offsets
+
+    def __len__(self) -> int:
+        return len(self.types)
+
+    def key(self, group: int) -> bytes:
+        return self.keys[self.key_offsets[group]:self.key_offsets[group + 1]]
+
+    def cache_sizes(self) -> npt.NDArray[np.int64]:
+        """Bytes per group as InfluxDB's cache counts them (16 per numeric value, 9 per boolean, 8 plus
+        the length per string)."""
+        counts = np.diff(self.starts)
+        sizes = counts * _POINT_SIZES[self.types]
+        strings = np.flatnonzero(self.types == STRING)
+        if len(strings):
+            lengths = self.string_offsets[self.rows + 1] - self.string_offsets[self.rows]
+            sums = np.add.reduceat(lengths, self.starts[:-1]) if len(lengths) else lengths
+            sizes[strings] += sums[strings]
+        return sizes
+
+    def values(self, group: int) -> npt.NDArray | list[bytes]:
+        """The values of one group as ``Values`` holds them (typed array, or bytes for strings)."""
+        lo, hi = int(self.starts[group]), int(self.starts[group + 1])
+        kind = int(self.types[group])
+        bits = self.bits[lo:hi]
+        if kind == FLOAT:
+            return bits.view(np.float64)
+        if kind == INTEGER:
+            return bits.view(np.int64)
+        if kind == BOOLEAN:
+            return bits != 0
+        if kind == UNSIGNED:
+            return bits
+        offsets = self.string_offsets
+        return [self.string_data[offsets[r]:offsets[r + 1]] for r in self.rows[lo:hi].tolist()]
+
+    def to_list(self) -> list[SeriesFieldValues]:
+        """One ``SeriesFieldValues`` per group; slow, for tests and tools."""
+        return [SeriesFieldValues(self.key(g), int(self.types[g]),
+                                  self.times[self.starts[g]:self.starts[g + 1]], self.values(g))
+                for g in range(len(self))]
+
+
+_POINT_SIZES = np.array([0, 16, 16, 9, 8, 16], dtype=np.int64)  # by value type, STRING plus its length
+
+
 @dataclass(frozen=True)
 class ValueProblem:
     """A field value the storage engine cannot read (influxd fails the write with ``engine: <message>``).
@@ -204,65 +276,40 @@ class PointBatch:
         """The point index of every row."""
         return np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.point_rows))
 
-    def group_order(self, keep_points: npt.NDArray[np.bool_] | None = None
-                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Rows ordered by series-field pair: rows of pair ``p`` are ``order[starts[p]:starts[p + 1]]``.
+    def grouped(self, keep_points: npt.NDArray[np.bool_] | None = None) -> GroupedValues:
+        """The values per ``<series key>#!~#<field>`` as flat columns (see ``GroupedValues``).
 
         Rows of dropped points (``keep_points`` False), empty values and unreadable values are left out;
         so are rows whose type differs from the first row of their pair (the storage engine keeps the
-        first type of a series field and drops the rest). Body order is kept within a pair.
+        first type of a series field and drops the rest). Body order is kept within a pair; pairs come in
+        order of first appearance.
         """
-        keep = self.row_type != EMPTY
+        keep = np.ones(len(self.row_pair), dtype=bool)
         if len(self._value_error_rows):
             keep[self._value_error_rows[:, 0]] = False
         if keep_points is not None:
             keep &= np.repeat(np.asarray(keep_points, dtype=bool), np.diff(self.point_rows))
-        order, starts = _lp.group_rows(self.row_pair, self.pair_count, keep.view(np.uint8))
-        if len(order):
-            types = self.row_type[order]
-            first = np.repeat(types[starts[:-1].clip(max=len(order) - 1)], np.diff(starts))
-            conflicted = types != first
-            if conflicted.any():
-                keep[order[conflicted]] = False
-                order, starts = _lp.group_rows(self.row_pair, self.pair_count, keep.view(np.uint8))
-        return order, starts
+        group_pair, types, starts, rows, times, bits = _lp.group_values(
+            self.row_pair, self.pair_count, keep.view(np.uint8), self.point_rows, self.point_time,
+            self.row_type, self.row_float, self.row_int)
+        keys, key_offsets = _lp.join_pair_keys(self.series_keys, self.series_offsets, self.field_names,
+                                               self.field_name_offsets, self.pair_series[group_pair],
+                                               self.pair_field[group_pair])
+        return GroupedValues(keys, key_offsets, group_pair, types, starts, rows, times, bits,
+                             self.string_data, self.string_offsets)
+
+    def group_order(self, keep_points: npt.NDArray[np.bool_] | None = None
+                    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Rows ordered by series-field pair: rows of pair ``p`` are ``order[starts[p]:starts[p + 1]]``
+        (the rows ``grouped`` keeps)."""
+        groups = self.grouped(keep_points)
+        counts = np.zeros(self.pair_count + 1, dtype=np.int64)
+        counts[groups.pairs + 1] = np.diff(groups.starts)
+        return groups.rows, np.cumsum(counts)
 
     def groups(self, keep_points: npt.NDArray[np.bool_] | None = None) -> list[SeriesFieldValues]:
-        """Values per ``<series key>#!~#<field>``, in order of first appearance (see ``group_order``).
-
-        One Python object per series field; a WAL writer in Cython should take ``group_order`` instead.
-        """
-        order, starts = self.group_order(keep_points)
-        if not len(order):
-            return []
-        times = self.point_time[self.row_points()[order]]
-        types = self.row_type[order]
-        floats = self.row_float[order]
-        ints = self.row_int[order]
-        keys, key_offsets = _lp.join_pair_keys(self.series_keys, self.series_offsets, self.field_names,
-                                               self.field_name_offsets, self.pair_series, self.pair_field)
-        bounds = starts.tolist()
-        key_bounds = key_offsets.tolist()
-        kinds = types.tolist()
-        out = []
-        for pair in np.flatnonzero(np.diff(starts)).tolist():
-            lo, hi = bounds[pair], bounds[pair + 1]
-            kind = kinds[lo]
-            values: npt.NDArray | list[bytes]
-            if kind == FLOAT:
-                values = floats[lo:hi]
-            elif kind == INTEGER:
-                values = ints[lo:hi]
-            elif kind == BOOLEAN:
-                values = ints[lo:hi].astype(bool)
-            elif kind == UNSIGNED:
-                values = ints[lo:hi].view(np.uint64)
-            else:
-                offsets = self.string_offsets
-                values = [self.string_data[offsets[r]:offsets[r + 1]] for r in order[lo:hi].tolist()]
-            key = keys[key_bounds[pair]:key_bounds[pair + 1]]
-            out.append(SeriesFieldValues(key, kind, times[lo:hi], values))
-        return out
+        """Values per ``<series key>#!~#<field>``, one object each (see ``grouped``); for tests and tools."""
+        return self.grouped(keep_points).to_list()
 
     # -- helpers ----------------------------------------------------------------------------------------
     def _text(self, start: int, end: int) -> str:
@@ -281,7 +328,7 @@ def split_series_key(key: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
     """
     separators = _unescaped_positions(key, b",")
     name_end = separators[0] if separators else len(key)
-    name = _unescape(key[:name_end], b',"= ')
+    name = unescape_measurement(key[:name_end])
     tags = []
     for n, start in enumerate(separators):
         end = separators[n + 1] if n + 1 < len(separators) else len(key)
@@ -289,6 +336,11 @@ def split_series_key(key: bytes) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         eq = next((i for i in range(len(tag)) if tag[i] == 0x3D and (i == 0 or tag[i - 1] != 0x5C)), len(tag))
         tags.append((_unescape(tag[:eq], b", ="), _unescape(tag[eq + 1:], b", =")))
     return name, tags
+
+
+def unescape_measurement(raw: bytes) -> bytes:
+    """The measurement name of a series key's raw (escaped) name part, as ``Point.Name()`` gives it."""
+    return _unescape(raw, b',"= ')
 
 
 def make_series_key(name: bytes, tags: list[tuple[bytes, bytes]]) -> bytes:

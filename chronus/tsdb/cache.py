@@ -11,9 +11,11 @@ Semantics are InfluxDB 1.6.7's (``tsdb/engine/tsm1/cache.go``):
 * a snapshot moves the whole store aside for the TSM writer; it stays readable (and counted) until
   ``clear_snapshot(True)``.
 
-The cache takes ownership of the ``Values`` written to it (callers must not modify them afterwards): a write
-appends them to the key's list as they are, and reads join them into one array pair per key, so nothing ever
-builds a Python object per point (strings excepted: they are bytes objects from the start).
+Each key's points live in a ``KeyBuffer`` (``chronus._ext.cachestore``): typed arrays with room to grow,
+appended to without the GIL. A write request's values arrive as one batch's grouped columns
+(``write_groups``, one call whatever the number of keys) or as ``Values`` per key (``write_multi``: the WAL
+loader, tests); reads hand out views that later writes never change. Nothing builds a Python object per
+numeric point.
 """
 
 from __future__ import annotations
@@ -22,13 +24,16 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
-from chronus.tsdb.values import MAX_TIME, MIN_TIME, POINT_SIZES, Values, ValueType, dedup_index, time_bounds
+from chronus._ext.cachestore import KeyBuffer, append_groups
+from chronus.tsdb.values import MAX_TIME, MIN_TIME, POINT_SIZES, Values, ValueType
 from chronus.tsdb.wal import DeleteEntry, DeleteRangeEntry, Entry, WriteEntry
 
+if TYPE_CHECKING:
+    from chronus.models.points import GroupedValues
+
 KEY_FIELD_SEPARATOR = b"#!~#"
-_MAX_CHUNKS = 64
-_BEFORE_ALL_TIMES = MIN_TIME - 1
 
 
 class CacheError(Exception):
@@ -77,75 +82,12 @@ def measurement_and_field(key: bytes) -> tuple[bytes, bytes]:
     return name, field
 
 
-class _Entry:
-    """Points of one key: written chunks kept as they came, joined into one array pair when read.
-
-    Appending is a list append (no numpy call per key and write, which would dominate a write of many series);
-    the chunks are joined once read, snapshotted, or when ``_MAX_CHUNKS`` pile up.
-    """
-
-    __slots__ = ("chunks", "joined", "last", "nbytes", "ordered", "vtype")
-
-    def __init__(self, vtype: ValueType) -> None:
-        self.vtype = vtype
-        self.chunks: list[Values] = []
-        self.joined: Values | None = None
-        self.ordered = True  # all stored times strictly increase: nothing to sort or deduplicate
-        self.last = _BEFORE_ALL_TIMES  # the last stored time, tracked while ``ordered``
-        self.nbytes = 0  # InfluxDB's Values.Size() of what is stored now
-
-    def append(self, vals: Values, nbytes: int) -> None:
-        if self.ordered:
-            times = vals.times
-            if times.item(0) <= self.last or (len(times) > 1 and not vals.is_sorted_unique()):
-                self.ordered = False
-            else:
-                self.last = times.item(len(times) - 1)
-        self.chunks.append(vals)
-        self.nbytes += nbytes
-        if len(self.chunks) >= _MAX_CHUNKS:
-            self._join()
-
-    def _join(self) -> None:
-        if not self.chunks:
-            return
-        parts = self.chunks if self.joined is None else [self.joined, *self.chunks]
-        self.chunks = []
-        self.joined = Values.concat(parts)
-
-    def count(self) -> int:
-        return sum(len(c.times) for c in self.chunks) + (len(self.joined.times) if self.joined else 0)
-
-    def view(self) -> Values:
-        """The stored points as they are (not deduplicated); later writes never change these arrays."""
-        self._join()
-        return self.joined
-
-    def deduplicate(self) -> None:
-        """Sort and drop overwritten points, into new arrays (views handed out earlier stay as they were)."""
-        self._join()
-        if not self.ordered:
-            self._replace(self.joined.take(dedup_index(self.joined.times)))
-
-    def exclude(self, tmin: int, tmax: int) -> None:
-        self.deduplicate()
-        lo, hi = time_bounds(self.joined.times, tmin, tmax)
-        if lo < hi:
-            self._replace(self.joined.exclude(tmin, tmax))
-
-    def _replace(self, vals: Values) -> None:
-        self.joined = vals
-        self.nbytes = vals.size()
-        self.ordered = True
-        self.last = vals.times.item(len(vals.times) - 1) if len(vals.times) else _BEFORE_ALL_TIMES
-
-
 class Cache:
     """Points per key for one shard; thread-safe (one lock, taken once per call, never per point)."""
 
     def __init__(self, max_size: int = 0) -> None:
         self.max_size = max_size  # 0: unlimited
-        self._store: dict[bytes, _Entry] = {}
+        self._store: dict[bytes, KeyBuffer] = {}
         self._size = 0  # live store, InfluxDB's counting
         self._snapshot: Cache | None = None
         self._snapshot_size = 0
@@ -180,24 +122,43 @@ class Cache:
             conflict: FieldTypeConflictError | None = None
             store = self._store
             for (key, vals), nbytes in zip(values.items(), sizes, strict=True):
-                if not nbytes:  # no points
+                if not len(vals.times):
                     continue
                 entry = store.get(key)
                 if entry is None:
-                    entry = store[key] = _Entry(vals.type)
+                    entry = store[key] = KeyBuffer(vals.type)
                     added += len(key)
                 elif entry.vtype is not vals.type:
                     conflict = FieldTypeConflictError(key, vals.type, entry.vtype)
                     added -= nbytes
                     continue
                 entry.append(vals, nbytes)
-            self._size += added
-            self.last_write_time = time.time()
-            self._stats["writeOk"] += 1
-            if conflict is not None:
-                self._stats["writeDropped"] += 1
+            self._finish_write(added, conflict)
+
+    def write_groups(self, groups: GroupedValues) -> None:
+        """``write_multi`` of a batch's grouped columns (``chronus.models.points.GroupedValues``): the
+        write path's form, one call per request whatever the number of keys."""
+        sizes = groups.cache_sizes()
+        with self._lock:
+            added = int(sizes.sum())
+            total = self._size + self._snapshot_size + added
+            if self.max_size > 0 and total > self.max_size:
                 self._stats["writeErr"] += 1
-                raise conflict
+                raise CacheMaxMemorySizeExceededError(total, self.max_size)
+            new_key_bytes, skipped_bytes, conflicts = append_groups(
+                self._store, groups.keys, groups.key_offsets, groups.types, groups.starts, groups.times,
+                groups.bits, groups.rows, groups.string_data, groups.string_offsets, sizes)
+            conflict = FieldTypeConflictError(*conflicts[-1]) if conflicts else None
+            self._finish_write(added + new_key_bytes - skipped_bytes, conflict)
+
+    def _finish_write(self, added: int, conflict: FieldTypeConflictError | None) -> None:
+        self._size += added
+        self.last_write_time = time.time()
+        self._stats["writeOk"] += 1
+        if conflict is not None:
+            self._stats["writeDropped"] += 1
+            self._stats["writeErr"] += 1
+            raise conflict
 
     def delete(self, keys: Iterable[bytes]) -> None:
         """Remove every point of ``keys``."""
@@ -219,7 +180,7 @@ class Cache:
                     self._size -= before + len(key)
                     continue
                 entry.exclude(tmin, tmax)
-                if not len(entry.joined.times):
+                if not entry.n:
                     del self._store[key]
                     self._size -= before + len(key)
                 else:

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chronus.models.points import FIELD_KEY_SEPARATOR, PointBatch, split_series_key
+from chronus._ext import lineproto as _lp
+from chronus.models.points import FIELD_KEY_SEPARATOR, PointBatch, split_series_key, unescape_measurement
 from chronus.tsdb.cache import Cache, CacheMaxMemorySizeExceededError
 from chronus.tsdb.cache import FieldTypeConflictError as CacheTypeConflict
 from chronus.tsdb.fields import (
@@ -26,7 +27,7 @@ from chronus.tsdb.fields import (
     ValidationResult,
 )
 from chronus.tsdb.index import Series, ShardIndex
-from chronus.tsdb.values import Values, ValueType
+from chronus.tsdb.values import Values
 from chronus.tsdb.wal import WAL
 
 MIN_TIME = -(2**63)
@@ -136,7 +137,7 @@ class Shard:
         if written:
             series = np.unique(batch.point_series[keep])
             before = self.index.series_count()
-            self.index.add_series(_decode(batch.series_key(int(s))) for s in series.tolist())
+            self.index.add_series(_lp.decode_series_keys(batch.series_keys, batch.series_offsets, series))
             self.stats["seriesCreate"] += self.index.series_count() - before
             self._write_values(batch, keep)
         self.stats["writeReqOk"] += 1
@@ -148,17 +149,14 @@ class Shard:
         """The field checks of one attempt over the selected points (see ``fields.py``)."""
         series_of_point = batch.point_series[selected]
         unique_series, series_index = np.unique(series_of_point, return_inverse=True)
-        measurement_names: list[str] = []
-        measurement_of_series = np.empty(len(unique_series), dtype=np.int64)
-        time_tag = np.zeros(len(unique_series), dtype=bool)
+        raw_names, name_of_series, time_tag = _lp.series_names(
+            batch.series_keys, batch.series_offsets, unique_series.astype(np.int32))
+        # Distinct raw names can unescape to one name: number the names, first seen first.
         positions: dict[str, int] = {}
-        for i, s in enumerate(unique_series.tolist()):
-            name_raw, tags = split_series_key(batch.series_key(s))
-            name = _decode(name_raw)
-            measurement_of_series[i] = positions.setdefault(name, len(positions))
-            if len(positions) > len(measurement_names):
-                measurement_names.append(name)
-            time_tag[i] = any(key == b"time" for key, _ in tags)
+        raw_position = np.array([positions.setdefault(_decode(unescape_measurement(raw)), len(positions))
+                                 for raw in raw_names], dtype=np.int64)
+        measurement_names = list(positions)
+        measurement_of_series = raw_position[name_of_series]
         starts = batch.point_rows[selected]
         counts = batch.point_rows[selected + 1] - starts
         # The field rows of the selected points, in order: each point's rows starts..starts+count.
@@ -175,21 +173,18 @@ class Shard:
         return self.fields.validate_and_create(field_batch)
 
     def _write_values(self, batch: PointBatch, keep: np.ndarray) -> None:
-        values = {
-            group.key: Values.trusted(ValueType(group.type), group.times, group.values)
-            for group in batch.groups(keep)
-        }
-        if not values:
+        groups = batch.grouped(keep)
+        if not len(groups):
             return
         # The cache first, as influxd: a write it refuses (cache-max-memory-size) never reaches the WAL.
         # A point is acknowledged only after the WAL fsync below.
         try:
-            self.cache.write_multi(values)
+            self.cache.write_groups(groups)
         except CacheTypeConflict:
             pass  # a key keeps its first type; influxd's cache drops such values the same way
         except CacheMaxMemorySizeExceededError as err:
             raise EngineError(str(err)) from None
-        self.wal.write(values)
+        self.wal.write_groups(groups)
 
     # -- deletes -----------------------------------------------------------------------------------------
 

@@ -29,11 +29,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import snappy
 
-from chronus._ext.walcodec import CorruptEntryError, decode_write, encode_write
+from chronus._ext.walcodec import CorruptEntryError, decode_write, encode_groups, encode_write
 from chronus.tsdb.values import Values
+
+if TYPE_CHECKING:
+    from chronus.models.points import GroupedValues
 
 __all__ = [
     "DEFAULT_SEGMENT_SIZE",
@@ -296,8 +300,10 @@ class WAL:
     # -- writing
     def submit(self, entry: Entry) -> Future:
         """Queue ``entry``; the future resolves to its segment id once it is durable (or to the error)."""
-        compressed = snappy.compress(encode_entry(entry))
-        pending = _Pending(int(entry.type), compressed)
+        return self._submit(int(entry.type), encode_entry(entry))
+
+    def _submit(self, entry_type: int, payload: bytes) -> Future:
+        pending = _Pending(entry_type, snappy.compress(payload))
         with self._wakeup:
             if self._closed:
                 raise WALClosedError()
@@ -308,6 +314,13 @@ class WAL:
     def write(self, values: Mapping[bytes, Values]) -> int:
         """Append the points of ``values`` (key -> ``Values``); returns the segment id once fsynced."""
         return self.submit(WriteEntry(dict(values))).result()
+
+    def write_groups(self, groups: GroupedValues) -> int:
+        """``write`` of a batch's grouped columns (``chronus.models.points.GroupedValues``), encoded from
+        the columns in one call; returns the segment id once fsynced."""
+        payload = encode_groups(groups.keys, groups.key_offsets, groups.types, groups.starts, groups.times,
+                                groups.bits, groups.rows, groups.string_data, groups.string_offsets)
+        return self._submit(EntryType.WRITE, payload).result()
 
     def delete(self, keys: Iterable[bytes]) -> int:
         """Log that every point of ``keys`` is deleted (no entry, and 0, for no keys)."""
