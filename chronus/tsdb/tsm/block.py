@@ -1,0 +1,80 @@
+"""TSM1 blocks: one key's points (at most ``max-points-per-block``, 1000 by default) encoded as influxd does.
+
+A block is ``block type (1) | uvarint length of the timestamp part | timestamps | values``. The codecs live in
+``chronus._ext.tsmcodec`` (C, GIL released); this module maps them onto ``Values`` and names the block type
+bytes, which differ from the WAL's value type codes (float is 0 in a block, 1 in the WAL).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from chronus._ext import tsmcodec
+from chronus._ext.tsmcodec import CorruptBlockError
+from chronus.tsdb.values import Values, ValueType
+
+BytesLike = bytes | bytearray | memoryview
+
+__all__ = [
+    "BLOCK_TYPES",
+    "VALUE_TYPES",
+    "CorruptBlockError",
+    "block_count",
+    "block_time_range",
+    "block_times",
+    "block_type",
+    "block_value_type",
+    "decode_block",
+    "encode_block",
+]
+
+#: block type byte (``BlockFloat64`` ... in influxd's encoding.go) per value type
+BLOCK_TYPES: dict[ValueType, int] = {
+    ValueType.FLOAT: tsmcodec.BLOCK_FLOAT64,
+    ValueType.INTEGER: tsmcodec.BLOCK_INTEGER,
+    ValueType.BOOLEAN: tsmcodec.BLOCK_BOOLEAN,
+    ValueType.STRING: tsmcodec.BLOCK_STRING,
+    ValueType.UNSIGNED: tsmcodec.BLOCK_UNSIGNED,
+}
+#: value type per block type byte
+VALUE_TYPES: dict[int, ValueType] = {b: t for t, b in BLOCK_TYPES.items()}
+
+
+def encode_block(values: Values) -> bytes:
+    """The block influxd would write for ``values`` (sorted, unique times; no NaN; not empty)."""
+    return tsmcodec.encode_block(values.type, values.times, values.values)
+
+
+def decode_block(data: BytesLike) -> Values:
+    """The points of a block; raises ``CorruptBlockError`` (a ValueError) for bytes that do not decode."""
+    code, times, vals = tsmcodec.decode_block(data)
+    return Values.trusted(ValueType(code), times, vals)
+
+
+def block_type(data: BytesLike) -> int:
+    """The block type byte (0 float, 1 integer, 2 boolean, 3 string, 4 unsigned), as a TSM index stores it."""
+    return tsmcodec.block_type(data)
+
+
+def block_value_type(data: BytesLike) -> ValueType:
+    """The value type of a block's points."""
+    return VALUE_TYPES[tsmcodec.block_type(data)]
+
+
+def block_count(data: BytesLike) -> int:
+    """How many points a block holds, read from its timestamp part alone."""
+    return tsmcodec.block_count(data)
+
+
+def block_times(data: BytesLike) -> npt.NDArray[np.int64]:
+    """A block's times without decoding its values."""
+    return tsmcodec.decode_block_times(data)
+
+
+def block_time_range(data: BytesLike) -> tuple[int, int]:
+    """``(min time, max time)`` of a block (its first and last time; blocks are sorted)."""
+    times = tsmcodec.decode_block_times(data)
+    if len(times) == 0:
+        raise CorruptBlockError("block holds no timestamps")
+    return int(times[0]), int(times[-1])
