@@ -1,4 +1,4 @@
-"""Raw SELECT over the cache: points per second from shard to result rows (JSON encoding not included)."""
+"""SELECT (raw and aggregate) over the cache: points per second from shard to rows (JSON excluded)."""
 
 import shutil
 import tempfile
@@ -18,6 +18,12 @@ QUERIES = {
     "raw": "SELECT value FROM b.autogen.cpu",
     "where_field": "SELECT value, count FROM b.autogen.cpu WHERE value > 10",
     "math_group_by_tag": "SELECT value * 2 FROM b.autogen.cpu GROUP BY host",
+    "mean_1m_by_host": "SELECT mean(value) FROM b.autogen.cpu WHERE time >= '2018-01-01T00:00:00Z' AND "
+    "time < '2018-01-04T00:00:00Z' GROUP BY time(1m), host",
+    "max_count_10m": "SELECT max(value), count(count) FROM b.autogen.cpu "
+    "WHERE time >= '2018-01-01T00:00:00Z' AND time < '2018-01-04T00:00:00Z' GROUP BY time(10m) fill(0)",
+    "median_1h_by_host": "SELECT median(value) FROM b.autogen.cpu WHERE time >= '2018-01-01T00:00:00Z' AND "
+    "time < '2018-01-04T00:00:00Z' GROUP BY time(1h), host",
 }
 
 

@@ -182,6 +182,8 @@ def _rewrite_fields(fields: list[ast.Field], dimensions: list[ast.Dimension], so
                 regex = compile_regex(expr.val)
                 out.extend(ast.Field(expr=ast.VarRef(val=name, type=typ)) for name, typ in refs
                            if regex.search(name))
+            elif isinstance(expr, ast.Call):
+                out.extend(_expand_call(f, expr, refs))
             elif isinstance(expr, ast.BinaryExpr) and _contains(expr, (ast.Wildcard,)):
                 raise QueryError(f"unsupported expression with wildcard: {expr}")
             elif isinstance(expr, ast.BinaryExpr) and _contains(expr, (ast.RegexLiteral,)):
@@ -201,6 +203,38 @@ def _rewrite_fields(fields: list[ast.Field], dimensions: list[ast.Dimension], so
                 names.append(d.expr.val)
         dim_names = names
     return fields, dim_names
+
+
+_WILDCARD_TYPES = {
+    "count": (DT.String, DT.Boolean), "first": (DT.String, DT.Boolean), "last": (DT.String, DT.Boolean),
+    "distinct": (DT.String, DT.Boolean), "elapsed": (DT.String, DT.Boolean), "mode": (DT.String, DT.Boolean),
+    "sample": (DT.String, DT.Boolean), "min": (DT.Boolean,), "max": (DT.Boolean,),
+}
+
+
+def _expand_call(f: ast.Field, expr: ast.Call, refs: list[tuple[str, DT]]) -> list[ast.Field]:
+    """``mean(*)`` / ``max(/re/)``: one call per field of a type the function takes, named ``mean_f``."""
+    import copy
+    call = expr
+    while call.args and isinstance(call.args[0], ast.Call):
+        call = call.args[0]
+    if not call.args or not isinstance(call.args[0], ast.Wildcard | ast.RegexLiteral):
+        return [f]
+    arg = call.args[0]
+    if isinstance(arg, ast.Wildcard) and arg.type.upper() == "TAG":
+        raise QueryError(f"unable to use tag wildcard in {call.name}()")
+    regex = compile_regex(arg.val) if isinstance(arg, ast.RegexLiteral) else None
+    supported = {DT.Float, DT.Integer, DT.Unsigned, *_WILDCARD_TYPES.get(call.name, ())}
+    if call.name in ("holt_winters", "holt_winters_with_fit"):
+        supported.discard(DT.Unsigned)
+    out = []
+    for name, typ in refs:
+        if typ == DT.Tag or typ not in supported or (regex is not None and not regex.search(name)):
+            continue
+        call.args[0] = ast.VarRef(val=name, type=typ)
+        out.append(ast.Field(expr=copy.deepcopy(expr), alias=f"{f.name()}_{name}"))
+    call.args[0] = arg
+    return out
 
 
 _ZERO = {DT.Float: 0.0, DT.Integer: 0, DT.Unsigned: np.uint64(0), DT.String: "", DT.Boolean: False,
@@ -224,9 +258,11 @@ def _eval_type(expr: ast.Expr | None) -> DT:
     if isinstance(expr, ast.BooleanLiteral):
         return DT.Boolean
     if isinstance(expr, ast.Call):
-        for arg in expr.args:
-            _eval_type(arg)
-        return DT.Float if expr.name in MATH_FUNCTIONS else DT.Unknown
+        types = [_eval_type(arg) for arg in expr.args]
+        if expr.name in MATH_FUNCTIONS:
+            return DT.Float
+        from chronus.query.aggregate import call_type
+        return call_type(expr.name, types[0] if types else DT.Unknown)
     if not isinstance(expr, ast.BinaryExpr):
         return DT.Unknown
     lhs, rhs = _eval_type(expr.lhs), _eval_type(expr.rhs)
@@ -539,8 +575,6 @@ def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Re
         raise QueryError(str(err)) from None
     if any(isinstance(s, ast.SubQuery) for s in stmt.sources):
         raise QueryError("subqueries are not supported yet")
-    if compiled.calls:
-        raise QueryError(f"function {compiled.calls[0].name}() is not supported yet")
     sources: list[_Source] = []
     shard_cache: dict[tuple, list] = {}
     for src in stmt.sources:
@@ -556,6 +590,11 @@ def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Re
     _set_types(condition, sources)
     for f in fields:
         _eval_type(f.expr)
+    if compiled.calls:
+        from chronus.query.aggregate import column_fields, execute_aggregate
+        columns = column_names(compiled.time_name, column_fields(fields))
+        yield from execute_aggregate(stmt, compiled, ctx, sources, fields, dims, condition, columns)
+        return
     columns = column_names(compiled.time_name, fields)
     aux = sorted(_var_refs_of_fields(fields), key=lambda r: (r.val, int(r.type)))
     if not any(ref.type != DT.Unknown for ref in aux):

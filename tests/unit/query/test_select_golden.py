@@ -81,24 +81,14 @@ def run(node, q: str, chunk_size: int) -> bytes:
     return formatter.format(buffered)
 
 
-# Valid function queries: aggregates come with a later issue; until then an honest statement error.
-NOT_YET = {"errors-008": "mean", "errors-011": "max"}
 # The InfluxQL parser accepts these; influxd refuses them at parse time (parser issue, not SELECT's).
 PARSER_GAPS = {"math-028"}
 
 
-@pytest.mark.parametrize("entry", [a for a in ANSWERS if a["status"] == 200 and a["id"] not in NOT_YET],
+@pytest.mark.parametrize("entry", [a for a in ANSWERS if a["status"] == 200],
                          ids=lambda a: a["id"])
 def test_select_matches_influxd(node, entry: dict) -> None:
     assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
-
-
-@pytest.mark.parametrize("entry_id", sorted(NOT_YET))
-def test_valid_functions_are_not_supported_yet(node, entry_id: str) -> None:
-    entry = next(a for a in ANSWERS if a["id"] == entry_id)
-    body = run(node, entry["q"], 0).decode()
-    assert body == (f'{{"results":[{{"statement_id":0,"error":"function {NOT_YET[entry_id]}() is not '
-                    'supported yet"}]}\n')
 
 
 @pytest.mark.parametrize("entry", [a for a in ANSWERS if a["status"] == 400 and a["id"] not in PARSER_GAPS],

@@ -1,0 +1,18 @@
+import numpy as np
+import numpy.typing as npt
+
+def segment_stddev(
+    values: npt.NDArray[np.float64], starts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]: ...
+def integral(
+    times: npt.NDArray[np.int64],
+    values: npt.NDArray[np.float64],
+    win_start: npt.NDArray[np.int64],
+    win_end: npt.NDArray[np.int64],
+    unit: int,
+    interval: bool,
+    ascending: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
+def segment_sum(
+    values: npt.NDArray[np.float64], starts: npt.NDArray[np.int64]
+) -> npt.NDArray[np.float64]: ...

@@ -1,0 +1,121 @@
+# cython: language_level=3
+"""Sequential per-window kernels whose floating-point result depends on the order of the points.
+
+influxd's ``stddev`` keeps a running mean and ``integral`` streams trapezoids across window ends; both
+are order-sensitive, so numpy's pairwise reductions would differ in the last bits. These loops follow the
+same order (points sorted by window, then time) in C without the GIL.
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+from libc.math cimport isnan, sqrt, NAN
+from libc.stdint cimport int64_t
+
+cnp.import_array()
+
+
+def segment_stddev(const double[::1] values, const int64_t[::1] starts):
+    """Sample standard deviation of every segment (NaN below two points), running mean first."""
+    cdef Py_ssize_t nseg = starts.shape[0], n = values.shape[0], s, i, lo, hi
+    cdef double mean, variance, d
+    cdef long count
+    out = np.empty(nseg, np.float64)
+    cdef double[::1] res = out
+    with nogil:
+        for s in range(nseg):
+            lo = starts[s]
+            hi = starts[s + 1] if s + 1 < nseg else n
+            if hi - lo < 2:
+                res[s] = NAN
+                continue
+            mean = 0.0
+            count = 0
+            for i in range(lo, hi):
+                if isnan(values[i]):
+                    continue
+                count += 1
+                mean += (values[i] - mean) / <double>count
+            variance = 0.0
+            for i in range(lo, hi):
+                if isnan(values[i]):
+                    continue
+                d = values[i] - mean
+                variance += d * d
+            res[s] = sqrt(variance / <double>(count - 1))
+    return out
+
+
+def integral(const int64_t[::1] times, const double[::1] values, const int64_t[::1] win_start,
+             const int64_t[::1] win_end, int64_t unit, bint interval, bint ascending):
+    """influxd's ``integral`` reducer over points in stream order: (window times, areas)."""
+    cdef Py_ssize_t n = times.shape[0], i, k = 0
+    out_t = np.empty(n + 1, np.int64)
+    out_v = np.empty(n + 1, np.float64)
+    cdef int64_t[::1] ot = out_t
+    cdef double[::1] ov = out_v
+    cdef int64_t prev_t = 0, ws = 0, we = 0, t
+    cdef double prev_v = 0.0, total = 0.0, v, value, elapsed, m
+    cdef bint have = False
+    with nogil:
+        for i in range(n):
+            t = times[i]
+            v = values[i]
+            if not have:
+                have = True
+                prev_t = t
+                prev_v = v
+                if interval:
+                    if ascending:
+                        ws = win_start[i]
+                        we = win_end[i]
+                    else:
+                        we = win_start[i]
+                        ws = win_end[i]
+                continue
+            if prev_t == t:
+                prev_v = v
+                continue
+            if interval and ((ascending and t >= we) or (not ascending and t <= we)):
+                if prev_t != we:
+                    m = (v - prev_v) / <double>(t - prev_t)
+                    value = m * <double>(we - prev_t) + prev_v
+                    elapsed = <double>(we - prev_t) / <double>unit
+                    total += 0.5 * (value + prev_v) * elapsed
+                    prev_v = value
+                    prev_t = we
+                ot[k] = ws
+                ov[k] = total
+                k += 1
+                if ascending:
+                    ws = win_start[i]
+                    we = win_end[i]
+                else:
+                    we = win_start[i]
+                    ws = win_end[i]
+                total = 0.0
+            elapsed = <double>(t - prev_t) / <double>unit
+            total += 0.5 * (v + prev_v) * elapsed
+            prev_t = t
+            prev_v = v
+        if have and prev_t != ws:
+            ot[k] = ws
+            ov[k] = total
+            k += 1
+    return out_t[:k], out_v[:k]
+
+
+def segment_sum(const double[::1] values, const int64_t[::1] starts):
+    """Sum of every segment, left to right (influxd's order; numpy may sum pairwise)."""
+    cdef Py_ssize_t nseg = starts.shape[0], n = values.shape[0], s, i, hi
+    cdef double total
+    out = np.empty(nseg, np.float64)
+    cdef double[::1] res = out
+    with nogil:
+        for s in range(nseg):
+            hi = starts[s + 1] if s + 1 < nseg else n
+            total = 0.0
+            for i in range(starts[s], hi):
+                total += values[i]
+            res[s] = total
+    return out

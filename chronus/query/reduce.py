@@ -1,0 +1,196 @@
+"""Per-window reductions of influxd's functions over whole arrays (numpy; no Python call per point).
+
+Every kernel takes points already ordered by window, then time (``win`` non-decreasing) and returns one
+result per window or, for the multi-point functions, the chosen rows. Tie rules are influxd's: ``max``
+and ``min`` keep the earliest time among equal values, ``first`` and ``last`` the larger value among equal
+times, ``top`` and ``bottom`` order by value then earliest time, ``mode`` the most frequent value whose
+first occurrence is earliest.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chronus.query.vector import BOOLEAN, STRING
+
+
+def segments(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(start index of every run of equal ``win``, length of every run)."""
+    if len(win) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
+    lengths = np.diff(np.append(starts, len(win)))
+    return starts, lengths
+
+
+def _rank_keys(values: np.ndarray, kind: str) -> np.ndarray:
+    """A numeric sort key with the order of ``values`` (strings ranked, booleans as 0/1)."""
+    if kind == STRING:
+        _, inverse = np.unique(values.astype(str), return_inverse=True)
+        return inverse.astype(np.int64)
+    if kind == BOOLEAN:
+        return values.astype(np.int64)
+    return values
+
+
+def select_rows(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str) -> np.ndarray:
+    """Index of the row ``max``/``min``/``first``/``last`` keeps in every window (first row on full ties)."""
+    if len(win) == 0:
+        return np.zeros(0, np.int64)
+    keys = _rank_keys(values, kind)
+    position = -np.arange(len(win))  # full ties: influxd keeps the later series
+    neg = -keys if keys.dtype != np.uint64 else ~keys
+    if name == "max":
+        order = np.lexsort((position, times, neg, win))
+    elif name == "min":
+        order = np.lexsort((position, times, keys, win))
+    elif name == "first":
+        order = np.lexsort((position, neg, times, win))
+    else:
+        order = np.lexsort((position, neg, -times, win))
+    ordered = win[order]
+    first = np.concatenate(([True], ordered[1:] != ordered[:-1]))
+    return order[first]
+
+
+def count(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    starts, lengths = segments(win)
+    return win[starts], lengths.astype(np.int64)
+
+
+def sums(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    starts, _ = segments(win)
+    if len(starts) == 0:
+        return win[:0], values[:0]
+    if values.dtype == np.float64:
+        from chronus._ext import aggregate as _ext
+        return win[starts], _ext.segment_sum(np.ascontiguousarray(values), starts.astype(np.int64))
+    with np.errstate(over="ignore"):
+        return win[starts], np.add.reduceat(values, starts)
+
+
+def weighted_means(win: np.ndarray, means: np.ndarray, counts: np.ndarray) -> tuple:
+    """Merge partial means as ``FloatMeanReducer`` does: sum of mean*count over the summed count."""
+    starts, lengths = segments(win)
+    if len(starts) == 0:
+        return win[:0], means[:0], counts[:0]
+    weighted = np.where(counts >= 2, means * counts, means)
+    from chronus._ext import aggregate as _ext
+    total = np.add.reduceat(counts, starts)
+    return win[starts], _ext.segment_sum(np.ascontiguousarray(weighted, np.float64), starts) / total, total
+
+
+def spread(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    starts, _ = segments(win)
+    if len(starts) == 0:
+        return win[:0], values[:0]
+    with np.errstate(over="ignore"):
+        return win[starts], np.maximum.reduceat(values, starts) - np.minimum.reduceat(values, starts)
+
+
+def _sorted_by_value(win: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.lexsort((values, win))
+
+
+def median(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    starts, lengths = segments(win)
+    order = _sorted_by_value(win, values)
+    v = values[order].astype(np.float64) if values.dtype != np.float64 else values[order]
+    raw = values[order]
+    mid = starts + lengths // 2
+    out = v[mid].copy()
+    even = lengths % 2 == 0
+    if even.any():
+        lo_i, hi_i = mid[even] - 1, mid[even]
+        if values.dtype == np.float64:
+            lo, hi = v[lo_i], v[hi_i]
+            out[even] = lo + (hi - lo) / 2
+        else:
+            with np.errstate(over="ignore"):
+                diff = (raw[hi_i] - raw[lo_i]).astype(np.float64)
+            out[even] = raw[lo_i].astype(np.float64) + diff / 2
+    return win[starts], out
+
+
+def percentile_rows(win: np.ndarray, values: np.ndarray, pct: float) -> np.ndarray:
+    """Row chosen by ``percentile`` in every window (windows without one are left out)."""
+    starts, lengths = segments(win)
+    order = np.lexsort((np.arange(len(win)), values, win))
+    pick = np.floor(lengths * pct / 100.0 + 0.5).astype(np.int64) - 1
+    ok = (pick >= 0) & (pick < lengths)
+    return order[starts[ok] + pick[ok]]
+
+
+def mode_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str) -> np.ndarray:
+    """Row holding the mode of every window."""
+    if len(win) == 0:
+        return np.zeros(0, np.int64)
+    if kind == BOOLEAN:
+        starts, lengths = segments(win)
+        trues = np.add.reduceat(values.astype(np.int64), starts)
+        want = trues >= lengths - trues
+        rows = np.empty(len(starts), np.int64)
+        for_each = np.arange(len(win))
+        match = values.astype(bool) == np.repeat(want, lengths)
+        first_match = np.minimum.reduceat(np.where(match, for_each, len(win)), starts)
+        rows[:] = first_match
+        return rows
+    keys = _rank_keys(values, kind)
+    order = np.lexsort((times, keys, win))
+    w, k = win[order], keys[order]
+    run_start = np.concatenate(([True], (w[1:] != w[:-1]) | (k[1:] != k[:-1])))
+    runs = np.flatnonzero(run_start)
+    run_len = np.diff(np.append(runs, len(w)))
+    run_time = times[order][runs]
+    run_win = w[runs]
+    # most frequent; among equals the earliest first time; among those the later run
+    pick = np.lexsort((-np.arange(len(runs)), run_time, -run_len, run_win))
+    first = np.concatenate(([True], run_win[pick][1:] != run_win[pick][:-1]))
+    return order[runs[pick[first]]]
+
+
+def stddev(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample standard deviation per window, NaN for a single point (influxd's running mean first)."""
+    from chronus._ext import aggregate as _ext
+    starts, lengths = segments(win)
+    out = _ext.segment_stddev(np.ascontiguousarray(values, np.float64), starts.astype(np.int64))
+    return win[starts], out
+
+
+def distinct_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
+                  ascending: bool = True) -> np.ndarray:
+    """Rows of the distinct values of every window, ordered by the time each was first seen (the latest
+    occurrence when the statement reads backwards) then value."""
+    if len(win) == 0:
+        return np.zeros(0, np.int64)
+    keys = _rank_keys(values, kind)
+    order = np.lexsort((times if ascending else -times, keys, win))
+    w, k = win[order], keys[order]
+    first = np.concatenate(([True], (w[1:] != w[:-1]) | (k[1:] != k[:-1])))
+    rows = order[first]
+    resort = np.lexsort((keys[rows], times[rows], win[rows]))
+    return rows[resort]
+
+
+def top_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, n: int, top: bool) -> np.ndarray:
+    """Rows kept by ``top``/``bottom`` in every window, ordered by time (then value order)."""
+    if len(win) == 0:
+        return np.zeros(0, np.int64)
+    position = np.arange(len(win))
+    keys = -values if top and values.dtype != np.uint64 else (~values if top else values)
+    order = np.lexsort((position, times, keys, win))
+    w = win[order]
+    starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
+    rank = np.arange(len(win)) - np.repeat(starts, np.diff(np.append(starts, len(w))))
+    rows = order[rank < n]
+    rank_kept = rank[rank < n]
+    resort = np.lexsort((rank_kept, times[rows], win[rows]))
+    return rows[resort]
+
+
+def integral(win_start: np.ndarray, win_end: np.ndarray, times: np.ndarray, values: np.ndarray, unit: int,
+             interval: bool, ascending: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``integral()``: trapezoids, split at window ends by linear interpolation (influxd's streaming rule)."""
+    from chronus._ext import aggregate as _ext
+    return _ext.integral(times.astype(np.int64), np.ascontiguousarray(values, np.float64),
+                         win_start.astype(np.int64), win_end.astype(np.int64), unit, interval, ascending)

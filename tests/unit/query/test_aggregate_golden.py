@@ -1,0 +1,75 @@
+"""Aggregate SELECT (functions, GROUP BY time, fill, tz) byte for byte against influxd 1.6.7's bodies.
+
+The data set of ``tests/golden/aggregate/dataset.json`` goes through the real write path into a temp store
+and every query of ``corpus.txt`` runs through ``execute_select``, rendered as the HTTP handler renders it.
+``tools/record_aggregate.py`` re-records the answers. ``sample()`` is random in influxd too: the corpus
+only asks for samples at least as large as the data, which are deterministic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chronus.cluster.points_writer import PointsWriter
+from chronus.influxql import parse_query
+from chronus.influxql.parser import ParseError
+from chronus.meta import statements as meta_statements
+from chronus.meta.client import MetaClient
+from chronus.meta.store import LocalMetaStore
+from chronus.tsdb.store import Store
+from tests.unit.query.test_select_golden import NOW, run
+
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "aggregate"
+ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+           if line]
+# The InfluxQL parser accepts these; influxd refuses them at parse time (parser issue, not SELECT's).
+PARSER_GAPS: set[str] = set()
+# Known differences, each a strict xfail so a fix shows up: mode() ties follow Go's unstable sort.Sort;
+# integral() with GROUP BY time splits windows differently; float sums over several series follow
+# influxd's heap merge order; SLIMIT over GROUP BY * across two shards.
+KNOWN_GAPS = {
+    "types-017": "mode tie", "windows-009": "mode tie", "windows-010": "mode tie", "ranges-032": "mode tie",
+    "windows-026": "integral windows", "windows-050": "integral windows", "windows-051": "integral windows",
+    "windows-052": "integral windows", "group-004": "merge order of float partials",
+    "group-012": "merge order of float partials", "limits-046": "SLIMIT per shard",
+}
+
+
+def _case(entry: dict):
+    if entry["id"] in KNOWN_GAPS:
+        return pytest.param(entry, id=entry["id"], marks=pytest.mark.xfail(reason=KNOWN_GAPS[entry["id"]],
+                                                                            strict=True))
+    return pytest.param(entry, id=entry["id"])
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("aggregate")
+    meta_store = LocalMetaStore(root / "meta")
+    meta_store.open()
+    meta = MetaClient(meta_store, clock=lambda: NOW)
+    store = Store(str(root / "data"), str(root / "wal"))
+    store.open()
+    writer = PointsWriter(meta, store, clock=lambda: NOW)
+    spec = json.loads((GOLDEN / "dataset.json").read_text(encoding="utf-8"))
+    for q in spec["setup"]:
+        meta_statements.execute(parse_query(q).statements[0], meta)
+    for write in spec["writes"]:
+        writer.write_lines(spec["db"], write["rp"], "one", "\n".join(write["body"]).encode(), "s")
+    yield meta, store, spec["db"]
+    store.close()
+
+
+@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS if a["status"] == 200])
+def test_aggregate_matches_influxd(node, entry: dict) -> None:
+    assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
+
+
+@pytest.mark.parametrize("entry", [a for a in ANSWERS if a["status"] == 400 and a["id"] not in PARSER_GAPS],
+                         ids=lambda a: a["id"])
+def test_parse_errors_are_parse_errors(entry: dict) -> None:
+    with pytest.raises(ParseError):
+        parse_query(entry["q"])
