@@ -20,7 +20,7 @@ from chronus.meta.client import MetaClient
 from chronus.meta.errors import MetaError
 from chronus.models.points import PointBatch, parse
 from chronus.tsdb.fields import FieldTypeConflictError, PartialWriteError
-from chronus.tsdb.shard import EngineError
+from chronus.tsdb.shard import EngineError, FieldSetSaveError
 from chronus.tsdb.store import Store
 
 CONSISTENCY_LEVELS = ("any", "one", "quorum", "all")
@@ -134,6 +134,9 @@ class PointsWriter:
                 continue
             except EngineError as err:
                 last = WriteError(f"engine: {err}", 500)
+                continue
+            except FieldSetSaveError as err:
+                last = WriteError(str(err), 500)
                 continue
             if partial is not None:
                 self.stats["writeError"] += 1

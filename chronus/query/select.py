@@ -294,7 +294,8 @@ def column_names(time_name: str, fields: list[ast.Field]) -> list[str]:
     for i, f in enumerate(fields):
         if names[i]:
             continue
-        name = f.name()
+        # A field with no name (an empty field key) gets the symbol influxd's value mapper gave it.
+        name = f.name() or f"val{i}"
         count = seen.get(name)
         if count is not None:
             while True:

@@ -77,10 +77,20 @@ class PartialWriteError(Exception):
         return f"partial write: {self.reason} dropped={self.dropped}"
 
 
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def conflict_reason(field_name: str, measurement: str, given: FieldType, stored: FieldType) -> str:
     """The reason text of a point dropped for a field stored under another type."""
-    return (f'{FIELD_TYPE_CONFLICT}: input field "{field_name}" on measurement "{measurement}" is type '
-            f"{given.go_name}, already exists as type {stored.go_name}")
+    return (
+        f'{FIELD_TYPE_CONFLICT}: input field "{field_name}" on measurement "{measurement}" is type '
+        f"{given.go_name}, already exists as type {stored.go_name}"
+    )
 
 
 def time_tag_reason(measurement: str) -> str:
@@ -158,6 +168,20 @@ class MeasurementFieldSet:
             raise FieldTypeConflictError()
         return False
 
+    def save_error(self) -> str | None:
+        """What saving the set as influxd's ``fields.idx`` protobuf would refuse: a name that is not UTF-8.
+
+        influxd saves the whole set after every change, so one such name fails every later save of the shard.
+        Names hold invalid bytes as surrogate escapes; a measurement's name is checked before its fields.
+        """
+        for measurement, fields in self._fields.items():
+            if not _is_utf8(measurement):
+                return 'proto: field "tsdb.MeasurementFields.Name" contains invalid UTF-8'
+            for name in fields:
+                if not _is_utf8(name):
+                    return 'proto: field "tsdb.Field.Name" contains invalid UTF-8'
+        return None
+
     def delete_measurement(self, measurement: str) -> None:
         self._fields.pop(measurement, None)
 
@@ -216,17 +240,33 @@ class MeasurementFieldSet:
                     reason = time_field_reason(name)
                 else:
                     row = int(np.flatnonzero(conflict & (row_point == first))[0])
-                    reason = conflict_reason(batch.field_names[row_field[row]], name,
-                                             FieldType(int(row_type[row])), FieldType(int(row_stored[row])))
+                    reason = conflict_reason(
+                        batch.field_names[row_field[row]],
+                        name,
+                        FieldType(int(row_type[row])),
+                        FieldType(int(row_stored[row])),
+                    )
             keep &= ~field_pass_bad
 
-        created = self._create_new_fields(batch, keep[row_point] & typed & (row_stored == 0), pair_of_row,
-                                          row_measurement, row_field, row_type)
+        created = self._create_new_fields(
+            batch,
+            keep[row_point] & typed & (row_stored == 0),
+            pair_of_row,
+            row_measurement,
+            row_field,
+            row_type,
+        )
         return ValidationResult(keep=keep, dropped=dropped, reason=reason, created=created)
 
-    def _create_new_fields(self, batch: FieldBatch, new_rows: np.ndarray, pair_of_row: np.ndarray,
-                           row_measurement: np.ndarray, row_field: np.ndarray,
-                           row_type: np.ndarray) -> list[tuple[str, str, FieldType]]:
+    def _create_new_fields(
+        self,
+        batch: FieldBatch,
+        new_rows: np.ndarray,
+        pair_of_row: np.ndarray,
+        row_measurement: np.ndarray,
+        row_field: np.ndarray,
+        row_type: np.ndarray,
+    ) -> list[tuple[str, str, FieldType]]:
         """Create the fields of ``new_rows`` in row order; stop with a conflict where a pair changes type."""
         rows = np.flatnonzero(new_rows)
         if len(rows) == 0:

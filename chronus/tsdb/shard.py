@@ -15,7 +15,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from chronus._ext import lineproto as _lp
-from chronus.models.points import FIELD_KEY_SEPARATOR, PointBatch, split_series_key, unescape_measurement
+from chronus.models.points import (
+    EMPTY,
+    FIELD_KEY_SEPARATOR,
+    PointBatch,
+    split_series_key,
+    unescape_measurement,
+)
 from chronus.tsdb.cache import Cache, CacheMaxMemorySizeExceededError
 from chronus.tsdb.cache import FieldTypeConflictError as CacheTypeConflict
 from chronus.tsdb.fields import (
@@ -34,6 +40,10 @@ MIN_TIME = -(2**63)
 MAX_TIME = 2**63 - 1
 
 
+class FieldSetSaveError(Exception):
+    """The shard's field set could not be saved; influxd answers 500 with the text as it stands."""
+
+
 class EngineError(Exception):
     """A write the engine refused as a whole; influxd answers 500 with ``engine: <text>``."""
 
@@ -44,6 +54,25 @@ class EngineOptions:
 
     wal_fsync_delay_ns: int = 0
     cache_max_memory_size: int = 1024 * 1024 * 1024
+
+
+def _first_unreadable_value(batch: PointBatch, keep: np.ndarray) -> str | None:
+    """The error of the first kept field value the engine cannot store, in body order, as influxd words it.
+
+    Two kinds exist (only where influxd's checking and reading passes split a line differently): a value it
+    cannot parse, and a value of no known type (``unknown field type for <field>: <point>``).
+    """
+    kept_rows = np.repeat(keep, np.diff(batch.point_rows))
+    empty = np.flatnonzero((batch.row_type == EMPTY) & kept_rows)
+    problems = [problem for problem in batch.value_problems if keep[problem.point]]
+    first_empty = int(empty[0]) if len(empty) else None
+    if problems and (first_empty is None or problems[0].row < first_empty):
+        return problems[0].message
+    if first_empty is None:
+        return None
+    point = int(np.searchsorted(batch.point_rows, first_empty, side="right")) - 1
+    field_name = _decode(batch.field_name(int(batch.row_field[first_empty])))
+    return f"unknown field type for {field_name}: {batch.point_string(point)}"
 
 
 def _decode(raw: bytes) -> str:
@@ -119,42 +148,69 @@ class Shard:
     # -- writes ------------------------------------------------------------------------------------------
 
     def write(self, batch: PointBatch, points: np.ndarray) -> PartialWriteError | None:
-        """Write the points of ``batch`` selected by the boolean mask ``points``.
+        """Write the points of ``batch`` selected by the boolean mask ``points``, in influxd's order of steps.
+
+        1. the series of every selected point without a ``time`` tag join the index (even when the field
+           checks then drop the point, as in influxd);
+        2. the field checks; new fields are created and the field set saved (a name that is not UTF-8 makes
+           the save, and the write, fail with influxd's protobuf error: ``FieldSetSaveError``);
+        3. the engine reads the values (a value it cannot read fails the whole write: ``EngineError``),
+           writes the cache, then the WAL.
 
         Returns the partial-write error for points the field checks dropped (the rest are written), raises
-        ``FieldTypeConflictError`` (fields.py) when one new field arrives with two types, and
-        ``EngineError`` when the engine refuses the write.
+        ``FieldTypeConflictError`` (fields.py) when one new field arrives with two types.
         """
         self.stats["writeReq"] += 1
         selected = np.flatnonzero(points)
+        unique_series, series_index = np.unique(batch.point_series[selected], return_inverse=True)
+        series = unique_series.astype(np.int32)
+        raw_names, name_of_series, time_tag = _lp.series_names(
+            batch.series_keys, batch.series_offsets, series
+        )
+        self._add_series(batch, series[~np.asarray(time_tag, dtype=bool)])
         with self._fields_lock:
-            result = self._validate(batch, selected)
+            result = self._validate(batch, selected, series_index, raw_names, name_of_series, time_tag)
+            if result.created:
+                self.stats["fieldsCreate"] += len(result.created)
+                save_error = self.fields.save_error()
+                if save_error is not None:
+                    raise FieldSetSaveError(save_error)
         keep = np.zeros(len(batch), dtype=bool)
         keep[selected[result.keep]] = True
-        if result.created:
-            self.stats["fieldsCreate"] += len(result.created)
+        engine_error = _first_unreadable_value(batch, keep)
+        if engine_error is not None:
+            raise EngineError(engine_error)
         written = int(keep.sum())
         if written:
-            series = np.unique(batch.point_series[keep])
-            before = self.index.series_count()
-            self.index.add_series(_lp.decode_series_keys(batch.series_keys, batch.series_offsets, series))
-            self.stats["seriesCreate"] += self.index.series_count() - before
             self._write_values(batch, keep)
         self.stats["writeReqOk"] += 1
         self.stats["writePointsOk"] += written
         self.stats["writePointsDropped"] += result.dropped
         return result.error
 
-    def _validate(self, batch: PointBatch, selected: np.ndarray) -> ValidationResult:
+    def _add_series(self, batch: PointBatch, series: np.ndarray) -> None:
+        if not len(series):
+            return
+        before = self.index.series_count()
+        self.index.add_series(_lp.decode_series_keys(batch.series_keys, batch.series_offsets, series))
+        self.stats["seriesCreate"] += self.index.series_count() - before
+
+    def _validate(
+        self,
+        batch: PointBatch,
+        selected: np.ndarray,
+        series_index: np.ndarray,
+        raw_names: list,
+        name_of_series: np.ndarray,
+        time_tag: np.ndarray,
+    ) -> ValidationResult:
         """The field checks of one attempt over the selected points (see ``fields.py``)."""
-        series_of_point = batch.point_series[selected]
-        unique_series, series_index = np.unique(series_of_point, return_inverse=True)
-        raw_names, name_of_series, time_tag = _lp.series_names(
-            batch.series_keys, batch.series_offsets, unique_series.astype(np.int32))
         # Distinct raw names can unescape to one name: number the names, first seen first.
         positions: dict[str, int] = {}
-        raw_position = np.array([positions.setdefault(_decode(unescape_measurement(raw)), len(positions))
-                                 for raw in raw_names], dtype=np.int64)
+        raw_position = np.array(
+            [positions.setdefault(_decode(unescape_measurement(raw)), len(positions)) for raw in raw_names],
+            dtype=np.int64,
+        )
         measurement_names = list(positions)
         measurement_of_series = raw_position[name_of_series]
         starts = batch.point_rows[selected]
@@ -168,7 +224,7 @@ class Shard:
             row_point=np.repeat(np.arange(len(selected)), counts),
             row_field=batch.row_field[rows],
             row_type=batch.row_type[rows],
-            point_has_time_tag=time_tag[series_index],
+            point_has_time_tag=np.asarray(time_tag, dtype=bool)[series_index],
         )
         return self.fields.validate_and_create(field_batch)
 
