@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import signal
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 
 import tornado.httpserver
@@ -17,7 +18,9 @@ import tornado.httpserver
 from chronus import INFLUXDB_COMPAT_VERSION
 from chronus.cluster.points_writer import PointsWriter
 from chronus.config import Config
+from chronus.config.sections import TLS_VERSIONS, TLSConfig
 from chronus.http.access_log import AccessLog
+from chronus.http.auth import Authenticator
 from chronus.http.handler import HTTPBackends, HTTPOptions, make_app
 from chronus.meta.client import MetaClient
 from chronus.meta.store import LocalMetaStore
@@ -50,12 +53,8 @@ class Server:
     """A single data node built from a loaded ``Config``."""
 
     def __init__(self, config: Config) -> None:
-        if config.http.auth_enabled:
-            # Refusing beats running open: authentication and authorization are their own piece of work.
-            raise ServerError("[http] auth-enabled = true is not supported by this version of Chronus yet")
-        if config.http.https_enabled:
-            raise ServerError("[http] https-enabled = true is not supported by this version of Chronus yet")
         self.config = config
+        self.ssl_context = tls_context(config) if config.http.https_enabled else None
         self.meta_store = LocalMetaStore(config.meta.dir)
         self.meta = MetaClient(self.meta_store, retention_autocreate=config.meta.retention_autocreate)
         self.store = Store(
@@ -87,6 +86,9 @@ class Server:
                 suppress_write_log=config.http.suppress_write_log,
             ),
             pool=self.pool,
+            authenticator=(
+                Authenticator(self.meta, config.http.shared_secret) if config.http.auth_enabled else None
+            ),
         )
         self.http_server: tornado.httpserver.HTTPServer | None = None
         self.http_address: tuple[str, int] | None = None
@@ -125,7 +127,7 @@ class Server:
         host, port = split_bind_address(self.config.http.bind_address)
         app = make_app(self.backends)
         self.http_server = tornado.httpserver.HTTPServer(
-            app, max_body_size=TORNADO_BODY_LIMIT, decompress_request=False
+            app, max_body_size=TORNADO_BODY_LIMIT, decompress_request=False, ssl_options=self.ssl_context
         )
         try:
             sockets = tornado.netutil.bind_sockets(port, host or None)
@@ -144,6 +146,61 @@ class Server:
             self.backends.options.access_log.close()
         self.store.close()
         self.meta_store.close()
+
+
+# [tls] ciphers use Go's (IANA) names; OpenSSL, under Python's ssl, knows them by its own.
+OPENSSL_CIPHERS = {
+    "TLS_RSA_WITH_RC4_128_SHA": "RC4-SHA",
+    "TLS_RSA_WITH_3DES_EDE_CBC_SHA": "DES-CBC3-SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA": "AES128-SHA",
+    "TLS_RSA_WITH_AES_256_CBC_SHA": "AES256-SHA",
+    "TLS_RSA_WITH_AES_128_CBC_SHA256": "AES128-SHA256",
+    "TLS_RSA_WITH_AES_128_GCM_SHA256": "AES128-GCM-SHA256",
+    "TLS_RSA_WITH_AES_256_GCM_SHA384": "AES256-GCM-SHA384",
+    "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA": "ECDHE-ECDSA-RC4-SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA": "ECDHE-ECDSA-AES128-SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA": "ECDHE-ECDSA-AES256-SHA",
+    "TLS_ECDHE_RSA_WITH_RC4_128_SHA": "ECDHE-RSA-RC4-SHA",
+    "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA": "ECDHE-RSA-DES-CBC3-SHA",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA": "ECDHE-RSA-AES128-SHA",
+    "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA": "ECDHE-RSA-AES256-SHA",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256": "ECDHE-ECDSA-AES128-SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256": "ECDHE-RSA-AES128-SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256": "ECDHE-RSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256": "ECDHE-ECDSA-AES128-GCM-SHA256",
+    "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384": "ECDHE-RSA-AES256-GCM-SHA384",
+    "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384": "ECDHE-ECDSA-AES256-GCM-SHA384",
+    "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305": "ECDHE-RSA-CHACHA20-POLY1305",
+    "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305": "ECDHE-ECDSA-CHACHA20-POLY1305",
+}
+_SSL_VERSIONS = {(3, 0): ssl.TLSVersion.SSLv3, (3, 1): ssl.TLSVersion.TLSv1, (3, 2): ssl.TLSVersion.TLSv1_1,
+                 (3, 3): ssl.TLSVersion.TLSv1_2}
+
+
+def tls_context(config: Config) -> ssl.SSLContext:
+    """The HTTPS context: ``https-certificate`` (which holds the key too when ``https-private-key`` is
+    empty, as influxd allows) and the ``[tls]`` protocol versions and cipher suites."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    certificate = config.http.https_certificate
+    try:
+        context.load_cert_chain(certificate, config.http.https_private_key or None)
+    except (OSError, ssl.SSLError) as err:
+        raise ServerError(f"https: cannot load {certificate}: {err}") from None
+    apply_tls_settings(context, config.tls)
+    return context
+
+
+def apply_tls_settings(context: ssl.SSLContext, tls: TLSConfig) -> None:
+    """``[tls]`` min-version / max-version / ciphers on ``context`` (names already checked by the config)."""
+    if tls.min_version:
+        context.minimum_version = _SSL_VERSIONS[TLS_VERSIONS[tls.min_version.upper()]]
+    if tls.max_version:
+        context.maximum_version = _SSL_VERSIONS[TLS_VERSIONS[tls.max_version.upper()]]
+    if tls.ciphers:
+        try:
+            context.set_ciphers(":".join(OPENSSL_CIPHERS[name.upper()] for name in tls.ciphers))
+        except ssl.SSLError as err:
+            raise ServerError(f"[tls] ciphers: none of {tls.ciphers} is available: {err}") from None
 
 
 def run_forever(server: Server) -> None:

@@ -25,9 +25,12 @@ import tornado.web
 from chronus.errors import WriteError
 from chronus.http import gojson
 from chronus.http.access_log import AccessLog, access_line, logged_uri, split_uri, username
+from chronus.http.auth import AuthenticationError, Authenticator, parse_credentials
 from chronus.http.params import ParamsError, decode_params
 from chronus.http.response import Formatter, formatter_for
 from chronus.influxql import ParseError, ast, parse_query
+from chronus.meta.info import UserInfo
+from chronus.query.authorize import AuthorizationError, authorize_query, may_write
 from chronus.query.executor import ExecutionOptions
 from chronus.query.result import Result
 
@@ -72,6 +75,7 @@ class HTTPBackends:
     options: HTTPOptions = field(default_factory=HTTPOptions)
     pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=8))
     stats: dict[str, int] = field(default_factory=dict)
+    authenticator: Authenticator | None = None  # None: [http] auth-enabled = false
 
     def count(self, name: str, amount: int = 1) -> None:
         self.stats[name] = self.stats.get(name, 0) + amount
@@ -82,6 +86,8 @@ class BaseHandler(tornado.web.RequestHandler):
 
     routed = True
     logged = True  # written to the access log (influxd logs every route, /write unless suppressed)
+    authenticated = False  # influxd's authenticated routes: /query and /write (never OPTIONS)
+    user: UserInfo | None = None  # who is asking, once authenticated (None: auth off, or no admin yet)
     allowed_methods: tuple[str, ...] = ()
     _body_bytes = 0
     _started = 0.0
@@ -135,7 +141,7 @@ class BaseHandler(tornado.web.RequestHandler):
             elapsed_us=int((time.time() - self._started) * 1_000_000),
         ))
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         self._started = time.time()
         self.backends.count("req")
         if self.routed:
@@ -143,6 +149,26 @@ class BaseHandler(tornado.web.RequestHandler):
             rid = rid or str(uuid.uuid1())
             self.set_header("Request-Id", rid)
             self.set_header("X-Request-Id", rid)
+        if self.authenticated and self.request.method != "OPTIONS":
+            await self._authenticate()
+
+    async def _authenticate(self) -> None:
+        """influxd's ``authenticate``: until an admin exists anyone passes (to create one); a 401 ends it."""
+        authenticator = self.backends.authenticator
+        if authenticator is None or not authenticator.users.admin_user_exists():
+            return
+        try:
+            header = self.request.headers.get("Authorization", "")
+            credentials = parse_credentials(self.query_argument, header)
+            if authenticator.is_quick(credentials):
+                self.user = authenticator.authenticate(credentials)
+            else:  # bcrypt: tens of milliseconds, kept off the IOLoop
+                self.user = await tornado.ioloop.IOLoop.current().run_in_executor(
+                    self.backends.pool, authenticator.authenticate, credentials
+                )
+        except AuthenticationError as err:
+            self.backends.count("authFail")
+            self.http_error(str(err), 401)
 
     def argument(self, name: str) -> str:
         """A form value as Go's ``FormValue`` reads it: POST body first, then the URL; never stripped."""
@@ -200,8 +226,9 @@ class BaseHandler(tornado.web.RequestHandler):
         self.finish(text)
 
     async def options(self, *args: Any) -> None:
-        """CORS pre-flight: always 204."""
-        self.no_content()
+        """CORS pre-flight: influxd answers 200 with an empty body (and never asks for credentials)."""
+        self.set_status(200)
+        self.finish()
 
 
 class NotFoundHandler(BaseHandler):
@@ -209,7 +236,7 @@ class NotFoundHandler(BaseHandler):
 
     routed = False
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         self.backends.count("req")
         self._plain(404, "404 page not found\n")
 
@@ -262,7 +289,7 @@ class ExpvarHandler(BaseHandler):
     routed = False
     allowed_methods = ("GET",)
 
-    def prepare(self) -> None:
+    async def prepare(self) -> None:
         self.backends.count("req")
 
     def get(self) -> None:
@@ -285,6 +312,7 @@ class GzipBody:
 
 class QueryHandler(BaseHandler):
     allowed_methods = ("GET", "POST", "OPTIONS")
+    authenticated = True
 
     async def get(self) -> None:
         await self._serve(read_only=True)
@@ -322,6 +350,13 @@ class QueryHandler(BaseHandler):
         except ParseError as err:
             self.http_error(f"error parsing query: {err}", 400, formatter)
             return
+        authenticator = self.backends.authenticator
+        if authenticator is not None:
+            try:
+                authorize_query(self.user, bool(authenticator.users.users()), query, self.argument("db"))
+            except AuthorizationError as err:
+                self.http_error(f"error authorizing query: {err}", 403, formatter)
+                return
 
         chunked = self.argument("chunked") == "true"
         chunk_size = DEFAULT_CHUNK_SIZE
@@ -338,6 +373,7 @@ class QueryHandler(BaseHandler):
             chunk_size=chunk_size,
             chunked=chunked,
             read_only=read_only,
+            user=None if self.user is None or self.user.admin else self.user,
         )
         results = self.backends.query_runner.execute(query, options)
         if self.argument("async") == "true":
@@ -430,6 +466,7 @@ class WriteHandler(BaseHandler):
     """``/write``: line protocol in, 204 out, or influxd's exact refusal."""
 
     allowed_methods = ("OPTIONS", "POST")
+    authenticated = True
 
     @property
     def logged(self) -> bool:  # type: ignore[override]
@@ -454,6 +491,8 @@ class WriteHandler(BaseHandler):
         if not writer.database_exists(database):
             self.http_error(f"database not found: {_go_quote(database)}", 404)
             return
+        if self.backends.authenticator is not None and not self._may_write(database):
+            return
         body = self._read_body()
         if body is None:
             return
@@ -473,6 +512,18 @@ class WriteHandler(BaseHandler):
             self.http_error(str(err), err.status)
             return
         self.no_content()
+
+    def _may_write(self, database: str) -> bool:
+        """influxd's write authorization: a 403 unless the user holds WRITE on ``database``."""
+        if self.user is None:
+            self.http_error(f"user is required to write to database {_go_quote(database)}", 403)
+            return False
+        if not may_write(self.user, database):
+            message = (f"{_go_quote(self.user.name)} user is not authorized to write to database "
+                       f"{_go_quote(database)}")
+            self.http_error(message, 403)
+            return False
+        return True
 
     def _read_body(self) -> bytes | None:
         max_size = self.backends.options.max_body_size
@@ -536,6 +587,11 @@ def _gzip_error_text(err: BaseException, raw: bytes) -> str:
     return "unexpected EOF" if isinstance(err, EOFError) else "gzip: invalid checksum"
 
 
+def _no_tornado_access_log(handler: tornado.web.RequestHandler) -> None:
+    """The access log is influxd's (``AccessLog``, ``p`` redacted); Tornado's would print raw URIs, passwords
+    included, for every 4xx and 5xx."""
+
+
 def make_app(backends: HTTPBackends) -> tornado.web.Application:
     """The routed application; ``max_body_size`` is enforced by the write handler itself, like influxd."""
     return tornado.web.Application(
@@ -549,6 +605,7 @@ def make_app(backends: HTTPBackends) -> tornado.web.Application:
             (r"/debug/vars.*", ExpvarHandler),
         ],
         default_handler_class=NotFoundHandler,
+        log_function=_no_tornado_access_log,
         backends=backends,
         started=time.time(),
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chronus.influxql import ast
+from chronus.meta.info import UserInfo
 from chronus.query.result import Result
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ class ExecutionOptions:
     chunked: bool = False
     read_only: bool = False
     node_id: int = 0
+    user: UserInfo | None = None  # a non-admin user whose privileges limit what SHOW DATABASES lists
 
 
 @dataclass

@@ -8,6 +8,7 @@ something, sent by GET, carry influxd's deprecation warning in ``messages``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import bcrypt
@@ -17,6 +18,7 @@ from chronus.influxql.walk import walk
 from chronus.meta import errors as meta_errors
 from chronus.meta import statements as meta_statements
 from chronus.meta.client import MetaClient
+from chronus.query.authorize import may_see_database
 from chronus.query.executor import INVALID_QUERY, ExecutionContext, QueryError
 from chronus.query.result import Result, read_only_warning
 
@@ -200,7 +202,11 @@ class StatementExecutor:
             self._create_continuous_query(statement)
             return []
         if isinstance(statement, _META_STATEMENTS):
-            return meta_statements.execute(statement, self.meta, default_database=context.database)
+            user = context.options.user
+            authorized = None if user is None else partial(may_see_database, user)
+            return meta_statements.execute(
+                statement, self.meta, default_database=context.database, authorized=authorized
+            )
         raise QueryError(INVALID_QUERY)
 
     def _create_user(self, name: str, password: str, admin: bool) -> None:
