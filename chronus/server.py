@@ -63,6 +63,8 @@ class Server:
             EngineOptions(
                 wal_fsync_delay_ns=config.data.wal_fsync_delay,
                 cache_max_memory_size=config.data.cache_max_memory_size,
+                cache_snapshot_memory_size=config.data.cache_snapshot_memory_size,
+                cache_snapshot_write_cold_duration_s=config.data.cache_snapshot_write_cold_duration / 1e9,
             ),
         )
         self.points_writer = PointsWriter(self.meta, self.store)

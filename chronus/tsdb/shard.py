@@ -3,13 +3,21 @@
 A write runs influxd's shard checks (``time`` tag and field names, field types against what the shard holds,
 new fields created in order), registers new series, makes the values durable in the WAL (group commit:
 concurrent writers share an fsync) and then adds them to the cache, so a point is readable only once it is
-safe. Reads hand out sorted, de-duplicated typed arrays per ``<series key>#!~#<field>``.
+safe. Reads hand out sorted, de-duplicated typed arrays per ``<series key>#!~#<field>``, merged from the
+shard's TSM files (``tsm/filestore.py``) and the cache.
+
+A background thread per shard checks every second, as influxd's cache compaction loop does, whether the cache
+has grown past ``cache-snapshot-memory-size`` or gone cold for ``cache-snapshot-write-cold-duration``; then it
+snapshots the cache into a new TSM file and removes the WAL segments the snapshot covered. Writes never wait
+for it: the cache hands its contents over in one swap and keeps serving them until the file is readable.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,8 +41,11 @@ from chronus.tsdb.fields import (
     ValidationResult,
 )
 from chronus.tsdb.index import Series, ShardIndex
-from chronus.tsdb.values import Values
+from chronus.tsdb.tsm.filestore import FileStore
+from chronus.tsdb.values import Values, ValueType
 from chronus.tsdb.wal import WAL
+
+log = logging.getLogger(__name__)
 
 MIN_TIME = -(2**63)
 MAX_TIME = 2**63 - 1
@@ -54,6 +65,10 @@ class EngineOptions:
 
     wal_fsync_delay_ns: int = 0
     cache_max_memory_size: int = 1024 * 1024 * 1024
+    cache_snapshot_memory_size: int = 25 * 1024 * 1024
+    cache_snapshot_write_cold_duration_s: float = 600.0
+    #: how often the snapshot thread looks at the cache (influxd: every second)
+    snapshot_check_interval_s: float = 1.0
 
 
 def _first_unreadable_value(batch: PointBatch, keep: np.ndarray) -> str | None:
@@ -102,6 +117,12 @@ class Shard:
         self.fields = MeasurementFieldSet()
         self.cache = Cache(max_size=self.options.cache_max_memory_size)
         self.wal = WAL(wal_path, fsync_delay=self.options.wal_fsync_delay_ns / 1e9)
+        self.files = FileStore(path)
+        # One snapshot or delete at a time (a delete must not race a snapshot's hand-off); writes never
+        # take it.
+        self._snapshot_lock = threading.Lock()
+        self._stop_snapshots = threading.Event()
+        self._snapshotter: threading.Thread | None = None
         # Field checks and creation must see one batch at a time (influxd holds the shard's field lock).
         self._fields_lock = threading.Lock()
         self.stats = dict.fromkeys(
@@ -121,21 +142,35 @@ class Shard:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Create the directories, replay the WAL into the cache and rebuild the index and field set."""
+        """Load the TSM files, replay the WAL into the cache, rebuild the index and field set from both,
+        and start the snapshot thread."""
         os.makedirs(self.path, exist_ok=True)
+        self.files.open()
         self.wal.open()
         self.cache.load(self.wal.replay())
-        self._rebuild_from_cache()
+        self._rebuild_index()
+        self._stop_snapshots.clear()
+        self._snapshotter = threading.Thread(
+            target=self._run_snapshots, name=f"snapshot shard {self.id}", daemon=True)
+        self._snapshotter.start()
 
     def close(self) -> None:
+        """Stop the snapshot thread (a snapshot under way finishes), then close the WAL and the files."""
+        self._stop_snapshots.set()
+        if self._snapshotter is not None:
+            self._snapshotter.join()
+            self._snapshotter = None
         self.wal.close()
+        self.files.close()
 
-    def _rebuild_from_cache(self) -> None:
+    def _rebuild_index(self) -> None:
+        """Series and fields from the keys of the files (oldest first), then of the cache."""
+        typed: list[tuple[bytes, ValueType | None]] = sorted(self.files.key_types().items())
+        typed += [(key, self.cache.type(key)) for key in self.cache.keys()]  # noqa: SIM118 - not a dict
         series_keys: set[bytes] = set()
-        for key in self.cache.keys():  # noqa: SIM118 - Cache is not a dict
+        for key, vtype in typed:
             series_key, _, field_name = key.partition(FIELD_KEY_SEPARATOR)
             series_keys.add(series_key)
-            vtype = self.cache.type(key)
             if vtype is None:
                 continue
             measurement = _decode(split_series_key(series_key)[0])
@@ -242,16 +277,61 @@ class Shard:
             raise EngineError(str(err)) from None
         self.wal.write_groups(groups)
 
+    # -- snapshots ---------------------------------------------------------------------------------------
+
+    def should_snapshot(self, now: float) -> bool:
+        """influxd's rule: a non-empty cache past the snapshot size, or not written for the cold duration."""
+        size = self.cache.size()
+        if size == 0:
+            return False
+        if size > self.options.cache_snapshot_memory_size:
+            return True
+        return now - self.cache.last_write_time > self.options.cache_snapshot_write_cold_duration_s
+
+    def snapshot(self) -> str | None:
+        """Write the cache to a new TSM file, then drop it from memory and the WAL segments it came from.
+
+        Crash-safe in this order: the WAL segment being written is closed, the cache swapped aside, the file
+        written aside, fsynced and renamed, and only then are the covered segments removed. Returns the new
+        file's path (None when the cache was empty).
+        """
+        with self._snapshot_lock:
+            self.wal.close_segment()
+            segments = self.wal.closed_segments()
+            snap = self.cache.snapshot()
+            started = time.monotonic()
+            try:
+                path = self.files.write_snapshot(snap.items())
+            except BaseException:
+                self.cache.clear_snapshot(False)
+                raise
+            self.cache.clear_snapshot(True)
+            self.cache.update_compact_time(time.monotonic() - started)
+            self.wal.remove(segments)
+            return path
+
+    def _run_snapshots(self) -> None:
+        interval = self.options.snapshot_check_interval_s
+        while not self._stop_snapshots.wait(interval):
+            try:
+                if self.should_snapshot(time.time()):
+                    self.snapshot()
+            except Exception as err:  # keep the loop alive; the next tick retries the kept snapshot
+                log.info("Error writing snapshot", extra={"shard": self.id, "error": str(err)})
+
     # -- deletes -----------------------------------------------------------------------------------------
 
     def delete_series_range(self, series_keys: list[bytes], tmin: int, tmax: int) -> None:
-        """Remove the points of whole series in [tmin, tmax] from the WAL's view and the cache."""
+        """Remove the points of whole series in [tmin, tmax] from the WAL's view, the cache and the files."""
         wanted = set(series_keys)
-        keys = [key for key in self.cache.keys() if key.partition(FIELD_KEY_SEPARATOR)[0] in wanted]  # noqa: SIM118
-        if not keys:
-            return
-        self.wal.delete_range(keys, tmin, tmax)
-        self.cache.delete_range(keys, tmin, tmax)
+        with self._snapshot_lock:
+            stored = set(self.cache.keys()) | self.files.keys()
+            keys = sorted(key for key in stored if key.partition(FIELD_KEY_SEPARATOR)[0] in wanted)
+            if not keys:
+                return
+            self.wal.delete_range(keys, tmin, tmax)
+            self.cache.delete_range(keys, tmin, tmax)
+            self.files.delete_range(keys, tmin, tmax)
 
     # -- reads -------------------------------------------------------------------------------------------
 
@@ -265,9 +345,23 @@ class Shard:
     def read(
         self, series_key: str, field_name: str, tmin: int = MIN_TIME, tmax: int = MAX_TIME
     ) -> Values | None:
-        """The points of one series field in [tmin, tmax], sorted by time, newest write winning."""
+        """The points of one series field in [tmin, tmax], sorted by time, newest write winning.
+
+        Later files win over earlier ones and the cache over every file. The cache is read first: a
+        snapshot finishing meanwhile then shows its points twice (equal, merged away), never zero times.
+        """
         key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
-        return self.cache.values(key + field_name.encode("utf-8", "surrogateescape"), tmin, tmax)
+        key += field_name.encode("utf-8", "surrogateescape")
+        cached = self.cache.values(key, tmin, tmax)
+        parts = self.files.read(key, tmin, tmax)
+        if not parts:
+            return cached
+        if cached is not None:
+            parts.append(cached)
+        if len(parts) == 1:
+            return parts[0]
+        newest_type = parts[-1].type  # a key deleted and rewritten with another type keeps only the new one
+        return Values.concat([p for p in parts if p.type is newest_type]).deduplicated()
 
     def statistics(self) -> dict[str, int]:
         return dict(self.stats)

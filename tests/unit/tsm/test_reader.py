@@ -1,0 +1,112 @@
+"""The TSM reader: influxd's own file read to the exact points, range reads decoding only the blocks they
+need, and broken files refused with influxd's words."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from chronus.tsdb.tsm import reader as reader_module
+from chronus.tsdb.tsm.reader import CorruptTSMError, TSMReader
+from chronus.tsdb.tsm.writer import encode_tsm
+from chronus.tsdb.values import Values, ValueType
+from tests.unit.tsm.test_golden import GOLDEN, expected_points
+
+EXPECTED = expected_points()
+
+
+@pytest.fixture(scope="module")
+def golden():
+    reader = TSMReader(str(GOLDEN / "influxd.tsm"))
+    yield reader
+    reader.close()
+
+
+def test_reads_influxds_file_to_the_exact_points(golden):
+    assert golden.keys() == sorted(EXPECTED)
+    assert golden.key_count() == 47
+    assert golden.block_count() == 52
+    for key, values in EXPECTED.items():
+        assert golden.read(key) == values, key
+        assert golden.type(key) is values.type
+
+
+def test_index_entries_and_types(golden):
+    assert golden.entries(b"f_many#!~#v")[0][:2] == (1599782400000000000, 1599782400000000000 + 999 * 10**9)
+    assert len(golden.entries(b"i_many#!~#v")) == 3
+    assert dict(golden.key_types())[b"s_words#!~#v"] is ValueType.STRING
+    assert golden.read(b"nope") is None
+    assert golden.type(b"nope") is None
+    assert golden.entries(b"nope") == []
+    assert golden.time_range()[0] == 1599782400000000000
+
+
+def test_range_reads_decode_only_blocks_in_range(golden, monkeypatch):
+    key = b"i_many#!~#v"  # 2100 points in blocks of 1000, 1000, 100
+    start = int(EXPECTED[key].times[0])
+    decoded = []
+    real = reader_module.decode_block
+
+    def counting(data):
+        decoded.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(reader_module, "decode_block", counting)
+    for lo, hi, blocks in [(0, 0, 1), (1000, 1000, 1), (999, 1000, 2), (1500, 2099, 2), (2050, 10**6, 1)]:
+        decoded.clear()
+        got = golden.read(key, start + lo * 10**9, start + hi * 10**9)
+        assert got == EXPECTED[key].include(start + lo * 10**9, start + hi * 10**9)
+        assert len(decoded) == blocks
+    decoded.clear()
+    assert golden.read(key, 0, start - 1) is None
+    assert decoded == []
+
+
+def test_range_between_points_of_one_block_is_none(golden):
+    key = b"ts_1#!~#v"
+    start = int(EXPECTED[key].times[0])
+    assert golden.read(key, start + 10**9 + 1, start + 2 * 10**9 - 1) is None
+
+
+def _file(tmp_path, data: bytes) -> str:
+    path = tmp_path / "000000001-000000001.tsm"
+    path.write_bytes(data)
+    return str(path)
+
+
+GOOD = encode_tsm([(b"cpu#!~#v", Values.floats(np.arange(5), np.arange(5, dtype=float)))])
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "mmapAccessor: byte slice too small for indirectIndex"),
+    (b"\x00" * 7, "mmapAccessor: byte slice too small for indirectIndex"),
+    (b"\x00" + GOOD[1:], "can only read from tsm file"),
+    (GOOD[:4] + b"\x02" + GOOD[5:], "init: file is version 10. expected 1"),
+    (GOOD[:-8] + struct.pack(">Q", len(GOOD) - 8), "mmapAccessor: invalid indexStart"),
+    (GOOD[:-8] + struct.pack(">Q", len(GOOD) - 10), "indirectIndex: not enough data for key length value"),
+])
+def test_broken_files_are_refused_with_influxds_words(tmp_path, data, message):
+    with pytest.raises(CorruptTSMError) as err:
+        TSMReader(_file(tmp_path, data))
+    assert str(err.value) == message
+
+
+def test_truncated_index_is_refused(tmp_path):
+    (index_at,) = struct.unpack(">Q", GOOD[-8:])
+    cut = GOOD[:len(GOOD) - 8 - 10] + struct.pack(">Q", index_at)
+    with pytest.raises(CorruptTSMError, match="indirectIndex: not enough data"):
+        TSMReader(_file(tmp_path, cut))
+
+
+def test_block_with_bad_crc_is_refused(tmp_path):
+    data = bytearray(GOOD)
+    data[12] ^= 0xFF  # inside the block data
+    reader = TSMReader(_file(tmp_path, bytes(data)))
+    with pytest.raises(CorruptTSMError, match="checksum mismatch"):
+        reader.read(b"cpu#!~#v")
+    (stored,) = struct.unpack_from(">I", GOOD, 5)
+    assert stored == zlib.crc32(GOOD[9:struct.unpack(">Q", GOOD[-8:])[0]])
+    reader.close()
