@@ -34,6 +34,8 @@ precedence = (
 )
 
 _OP_TEXT = {k: v for k, v in L.TOKEN_TEXT.items() if k in L.OPERATORS}
+# Operators binding tighter than the comparisons.
+_TIGHT_OPS = ("ADD", "SUB", "BITWISE_OR", "BITWISE_XOR", "MUL", "DIV", "MOD", "BITWISE_AND")
 
 
 def _tok(p, i):
@@ -53,14 +55,11 @@ def _unexpected(tok: L.Token, expected: list[str]) -> ParseError:
 
 def p_top(p):
     """top : QUERY_MODE query
-           | STATEMENT_MODE statement statement_end
+           | STATEMENT_MODE statement EOF
            | EXPR_MODE expr EOF"""
+    # One statement or expression ends where Go's parser stops reading: parser.py returns it at the first
+    # token that cannot continue it.
     p[0] = p[2]
-
-
-def p_statement_end(p):
-    """statement_end : EOF
-                     | SEMICOLON"""
 
 
 def p_query(p):
@@ -221,13 +220,19 @@ def p_fields(p):
 
 
 def p_field(p):
-    """field : field_start expr alias_opt"""
+    """field : field_expr alias_opt
+             | regex alias_opt"""
+    p[0] = A.Field(expr=p[1], alias=p[2])
+
+
+def p_field_expr(p):
+    """field_expr : field_start expr"""
     bad = _comparison_operator(p[2])
     if bad:
         line, char = p[1]
         raise ParseError(f"invalid operator {bad} in SELECT clause at line {line + 1}, char {char + 1}; "
                          "operator is intended for WHERE clause")
-    p[0] = A.Field(expr=p[2], alias=p[3])
+    p[0] = p[2]
 
 
 def p_field_start(p):
@@ -377,7 +382,9 @@ def p_group_by_opt(p):
 
 def p_dimensions(p):
     """dimensions : expr
-                  | dimensions COMMA expr"""
+                  | regex
+                  | dimensions COMMA expr
+                  | dimensions COMMA regex"""
     if len(p) == 2:
         p[0] = [A.Dimension(expr=p[1])]
     else:
@@ -390,9 +397,53 @@ def p_fill_opt(p):
     p[0] = p[1] if len(p) == 2 else (A.FillOption.NullFill, None)
 
 
+# After the WHERE / GROUP BY clauses Go reads ``fill`` and ``tz`` as whole expressions (then requires a
+# bare call): ``<head> <op> <expr> ...`` parses as an expression before it is rejected.
+_ALL_OPS = ("OR", "AND", "EQ", "NEQ", "LT", "LTE", "GT", "GTE") + _TIGHT_OPS
+
+
+def _clause_expr_rules(name: str, head: str) -> str:
+    rules = [f"{name} : {head}"]
+    rules += [f"{name} {op} expr" for op in _ALL_OPS]
+    rules += [f"{name} EQREGEX regex_operand", f"{name} NEQREGEX regex_operand"]
+    return "\n    | ".join(rules)
+
+
+def p_clause_expr(p):
+    p[0] = p[1] if len(p) == 2 else A.BinaryExpr(op=_OP_TEXT[p.slice[2].type], lhs=p[1], rhs=p[3])
+
+
+p_clause_expr.__doc__ = (_clause_expr_rules("fill_expr", "fill_head") + "\n"
+                         + _clause_expr_rules("tz_expr", "tz_head"))
+
+
+def p_clause_head_call(p):
+    """fill_head : FILLCALL LPAREN call_args RPAREN
+       tz_head : TZCALL LPAREN call_args RPAREN"""
+    p[0] = A.Call(name=p[1].lower(), args=p[3])
+
+
+def p_clause_head_ref(p):
+    """fill_head : fill_segments
+                 | fill_segments DOUBLECOLON ident
+                 | fill_segments DOUBLECOLON FIELD
+                 | fill_segments DOUBLECOLON TAG
+       tz_head : tz_segments
+               | tz_segments DOUBLECOLON ident
+               | tz_segments DOUBLECOLON FIELD
+               | tz_segments DOUBLECOLON TAG
+       fill_segments : FILLID
+                     | fill_segments dots ident
+       tz_segments : TZID
+                   | tz_segments dots ident"""
+    p[0] = A.VarRef(val=str(p[1]))  # only ever rejected: "fill / tz must be a function call"
+
+
 def p_fill_clause(p):
-    """fill_clause : FILLCALL LPAREN call_args RPAREN"""
-    args = p[3]
+    """fill_clause : fill_expr"""
+    if not isinstance(p[1], A.Call):
+        raise ParseError("fill must be a function call")
+    args = p[1].args
     if len(args) != 1:
         raise ParseError("fill requires an argument, e.g.: 0, null, none, previous, linear")
     arg = args[0]
@@ -406,28 +457,20 @@ def p_fill_clause(p):
         raise ParseError("expected number argument in fill()")
 
 
-def p_fill_clause_not_call(p):
-    """fill_clause : FILLID"""
-    raise ParseError("fill must be a function call")
-
-
 def p_tz_opt(p):
     """tz_opt :
-              | TZCALL LPAREN call_args RPAREN"""
+              | tz_expr"""
     if len(p) == 1:
         p[0] = None
         return
-    args = p[3]
+    if not isinstance(p[1], A.Call):
+        raise ParseError("tz must be a function call")
+    args = p[1].args
     if len(args) != 1:
         raise ParseError("tz requires exactly one argument")
     if not isinstance(args[0], A.StringLiteral):
         raise ParseError("expected string argument in tz()")
     p[0] = check_time_zone(args[0].val)
-
-
-def p_tz_not_call(p):
-    """tz_opt : TZID"""
-    raise ParseError("tz must be a function call")
 
 
 def check_time_zone(name: str) -> str:
@@ -535,9 +578,21 @@ def p_expr_binary(p):
 
 
 def p_expr_regex_op(p):
-    """expr : expr EQREGEX regex
-            | expr NEQREGEX regex"""
+    """expr : expr EQREGEX regex_operand
+            | expr NEQREGEX regex_operand"""
     p[0] = A.BinaryExpr(op=_OP_TEXT[p.slice[2].type], lhs=p[1], rhs=p[3])
+
+
+# A regex is a value only right after =~ / !~ (Go parses it there, then keeps reading operators): operators
+# binding tighter than a comparison extend it, so ``a =~ /x/ + 1`` is ``a =~ (/x/ + 1)`` as in Go.
+
+
+def p_regex_operand(p):
+    p[0] = p[1] if len(p) == 2 else A.BinaryExpr(op=_OP_TEXT[p.slice[2].type], lhs=p[1], rhs=p[3])
+
+
+p_regex_operand.__doc__ = "regex_operand : regex\n" + "".join(
+    f"              | regex_operand {op} expr\n" for op in _TIGHT_OPS)
 
 
 def p_expr_unary(p):
@@ -553,9 +608,13 @@ def p_unary_paren(p):
 def p_unary_pass(p):
     """unary : call
              | var_ref
-             | wildcard
-             | regex"""
+             | wildcard"""
     p[0] = p[1]
+
+
+def p_unary_param_regex(p):
+    """unary : PARAMREGEX"""
+    p[0] = _regex_literal(_tok(p, 1))
 
 
 def p_unary_string(p):
@@ -601,7 +660,11 @@ def _duration_value(text: str) -> int:
 
 
 def p_unary_distinct(p):
-    """unary : DISTINCT ident"""
+    """unary : DISTINCT IDENT
+             | DISTINCT FILLID
+             | DISTINCT TZID"""
+    if not _tok(p, 2).spaced:  # "DISTINCT$name": Go wants "(" or whitespace right after DISTINCT
+        raise _unexpected(_tok(p, 2), ["(", "identifier"])
     p[0] = A.Distinct(val=p[2])
 
 
@@ -712,7 +775,9 @@ def p_call_args(p):
 
 def p_arg_list(p):
     """arg_list : expr
-                | arg_list COMMA expr"""
+                | regex
+                | arg_list COMMA expr
+                | arg_list COMMA regex"""
     p[0] = [p[1]] if len(p) == 2 else p[1] + [p[3]]
 
 
@@ -737,14 +802,19 @@ def p_delete_stmt(p):
 
 
 def p_series_filter(p):
-    """series_filter : FROM plain_sources
-                     | FROM plain_sources WHERE expr
+    """series_filter : series_sources
+                     | series_sources WHERE expr
                      | WHERE expr"""
     if p.slice[1].type == "WHERE":
         p[0] = ([], p[2])
         return
-    _no_db_or_rp(p[2])
-    p[0] = (p[2], p[4] if len(p) == 5 else None)
+    p[0] = (p[1], p[3] if len(p) == 4 else None)
+
+
+def p_series_sources(p):
+    """series_sources : FROM plain_sources"""
+    _no_db_or_rp(p[2])  # checked before the WHERE clause is read, as Go does
+    p[0] = p[2]
 
 
 def p_drop_stmt(p):
@@ -915,8 +985,8 @@ def p_cq_select(p):
             interval, problem = 0, str(err)
         if interval == 0 or problem:
             expected = ["GROUP BY time(...)"] + ([problem] if problem else [])
-            # Go backs up over the lookahead and reports the select's last token
-            raise _unexpected(p.lexer.tokens[-2], expected)
+            # Go backs up over the lookahead and reports (about) the select's last token
+            raise _unexpected(p.lexer.rewound_token(), expected)
     p[0] = stmt
 
 
@@ -937,9 +1007,13 @@ def p_resample_opt(p):
     if len(p) == 1:
         p[0] = (0, 0)
         return
-    if p[2] == 0 and p[3] == 0:
-        raise _unexpected(p.lexer.lookahead(), ["EVERY", "FOR"])
-    p[0] = (p[2], p[3])
+    (every, every_tok), (for_, for_tok) = p[2], p[3]
+    if every == 0 and for_ == 0:
+        # after "FOR <duration>" the parser reduces without reading on: then read the next token here
+        last = for_tok or every_tok
+        raise _unexpected(p.lexer.peek() if p.lexer.tokens[-1] is last else p.lexer.tokens[-1],
+                          ["EVERY", "FOR"])
+    p[0] = (every, for_)
 
 
 def p_resample_every_opt(p):
@@ -947,7 +1021,7 @@ def p_resample_every_opt(p):
                           | EVERY DURATIONVAL
        resample_for_opt :
                         | FOR DURATIONVAL"""
-    p[0] = _duration_at(_tok(p, 2)) if len(p) == 3 else 0
+    p[0] = (_duration_at(_tok(p, 2)), _tok(p, 2)) if len(p) == 3 else (0, None)
 
 
 # ---- SHOW ----------------------------------------------------------------------------------------------

@@ -9,22 +9,15 @@ value stands for (as the Go parser's ``scan`` does).  Positions are Go's zero-ba
 from __future__ import annotations
 
 import bisect
-import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import ply.lex as lex
 
-KEYWORDS = (
-    "ALL", "ALTER", "ANALYZE", "ANY", "AS", "ASC", "BEGIN", "BY", "CARDINALITY", "CREATE", "CONTINUOUS",
-    "DATABASE", "DATABASES", "DEFAULT", "DELETE", "DESC", "DESTINATIONS", "DIAGNOSTICS", "DISTINCT", "DROP",
-    "DURATION", "END", "EVERY", "EXACT", "EXPLAIN", "FIELD", "FOR", "FROM", "GRANT", "GRANTS", "GROUP",
-    "GROUPS", "IN", "INF", "INSERT", "INTO", "KEY", "KEYS", "KILL", "LIMIT", "MEASUREMENT", "MEASUREMENTS",
-    "NAME", "OFFSET", "ON", "ORDER", "PASSWORD", "POLICY", "POLICIES", "PRIVILEGES", "QUERIES", "QUERY",
-    "READ", "REPLICATION", "RESAMPLE", "RETENTION", "REVOKE", "SELECT", "SERIES", "SET", "SHOW", "SHARD",
-    "SHARDS", "SLIMIT", "SOFFSET", "STATS", "SUBSCRIPTION", "SUBSCRIPTIONS", "TAG", "TO", "USER", "USERS",
-    "VALUES", "WHERE", "WITH", "WRITE",
-)
+from chronus.influxql.quoting import KEYWORD_TOKENS
+from chronus.influxql.re2syntax import go_regex_error
+
+KEYWORDS = KEYWORD_TOKENS
 
 #: Lower-case word -> token type, as Go's ``Lookup`` (keywords plus AND, OR, TRUE, FALSE).
 WORD_TOKENS = {k.lower(): k for k in KEYWORDS}
@@ -43,7 +36,7 @@ TOKEN_TEXT = {
 
 #: Token types produced here beyond Go's: an identifier glued to "(" (a call), and the identifiers
 #: ``fill`` / ``tz`` which the SELECT grammar treats as clauses.
-EXTRA_TOKENS = ("CALLNAME", "FILLCALL", "TZCALL", "FILLID", "TZID", "EOF")
+EXTRA_TOKENS = ("CALLNAME", "FILLCALL", "TZCALL", "FILLID", "TZID", "PARAMREGEX", "EOF")
 
 tokens = (
     "WS", "SOURCE_WS", "ILLEGAL", "IDENT", "BOUNDPARAM", "NUMBER", "INTEGER", "DURATIONVAL", "STRING",
@@ -87,8 +80,8 @@ def _scan_quoted(text: str, start: int) -> tuple[str, str, int, int]:
         if ch == quote:
             return "STRING", "".join(out), start, i + 1
         if ch == "\\":
-            nxt = text[i + 1] if i + 1 < n else ""
-            if nxt in _STRING_ESCAPES and nxt:
+            nxt = text[i + 1] if i + 1 < n else "\x00"  # Go's reader gives rune 0 at EOF
+            if nxt in _STRING_ESCAPES:
                 out.append(_STRING_ESCAPES[nxt])
                 i += 2
                 continue
@@ -189,6 +182,8 @@ def t_IDENT(t):
     end = t.lexer.lexpos
     if end < len(text) and text[end] == '"':  # Go: a quoted part right after a bare one replaces it
         kind, lit, at, end2 = _scan_quoted(text, end)
+        if kind == "BADSTRING":  # as for a quoted identifier: the character before the quote
+            at -= 1
         if kind != "STRING":
             return _set(t, kind, lit, end2, at)
         return _set(t, "IDENT", lit, end2)
@@ -202,12 +197,12 @@ def t_BOUNDPARAM(t):
     r"\$"
     text = t.lexer.lexdata
     i = t.lexer.lexpos
-    if i < len(text) and text[i] == '"':
-        kind, lit, at, end = _scan_quoted(text, i)
+    end = _scan_bare_ident(text, i)
+    if end < len(text) and text[end] == '"':  # a quoted part (right after "$" or a bare one) replaces it
+        kind, lit, at, end = _scan_quoted(text, end)
         if kind != "STRING":
             return _set(t, kind, "$" + lit, end)
         return _set(t, "BOUNDPARAM", "$" + lit, end)
-    end = _scan_bare_ident(text, i)
     return _set(t, "BOUNDPARAM", "$" + text[i:end], end)
 
 
@@ -297,42 +292,8 @@ class ParseError(Exception):
 
 
 def go_regex_problem(pattern: str) -> str:
-    """Go's ``regexp.Compile`` error text for the commonest mistakes ("" when the pattern is fine)."""
-    try:
-        re.compile(pattern)
-        return ""
-    except re.error as err:
-        msg = str(err)
-        if "missing )" in msg or "unbalanced parenthesis" not in msg and "missing" in msg and ")" in msg:
-            return f"error parsing regexp: missing closing ): `{pattern}`"
-        if "unterminated character set" in msg:
-            start = pattern.rfind("[")
-            return f"error parsing regexp: missing closing ]: `{pattern[start:]}`"
-        if "unbalanced parenthesis" in msg:
-            return f"error parsing regexp: unexpected ): `{pattern}`"
-        pos = getattr(err, "pos", 0) or 0
-        if "nothing to repeat" in msg:
-            return f"error parsing regexp: missing argument to repetition operator: `{pattern[pos:pos + 1]}`"
-        if "multiple repeat" in msg:
-            return f"error parsing regexp: invalid nested repetition operator: `{pattern[pos - 1:pos + 1]}`"
-        if "unterminated name" in msg or "bad character in group name" in msg:
-            end = pattern.find(">", pos)
-            group = pattern[pattern.rfind("(", 0, pos):end + 1 or None]
-            return f"error parsing regexp: invalid named capture: `{group}`"
-        if "bad escape \\p" in msg or "bad escape \\P" in msg:
-            match = re.match(r"\\[pP](\{[^}]*\}|.)", pattern[pos:])
-            if match and match.group(1).strip("{}") not in _GO_UNICODE_CLASSES:
-                return f"error parsing regexp: invalid character class range: `{match.group(0)}`"
-        return ""  # RE2 accepts what Python rejects here (e.g. \\pL); the query engine translates it
-
-
-#: Unicode class names Go's regexp knows for \\p{...} (the common ones).
-_GO_UNICODE_CLASSES = frozenset((
-    "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps",
-    "Pe", "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "C", "Cc", "Cf", "Co", "Cs",
-    "Greek", "Latin", "Cyrillic", "Han", "Arabic", "Hebrew", "Hiragana", "Katakana", "Hangul", "Thai",
-    "Devanagari", "Armenian", "Georgian", "Common", "Inherited",
-))
+    """Go's ``regexp.Compile`` error text for ``pattern`` ("" when Go accepts it)."""
+    return go_regex_error(pattern)
 
 
 # ---- the token stream the grammar reads ----------------------------------------------------------------
@@ -348,6 +309,7 @@ class Token:
     char: int
     found: str
     lineno: int = 0
+    spaced: bool = False  # whitespace or a comment comes right before it
 
     @property
     def pos(self) -> tuple[int, int]:
@@ -367,6 +329,13 @@ def found_text(kind: str, lit: str) -> str:
 
 
 _IDENT_KINDS = {"FILLID": "IDENT", "TZID": "IDENT"}
+
+# Go reads "." and "::" with a plain Scan (whitespace is a token there): with whitespace before them they
+# do not continue a name, so they get token types of their own that the grammar never shifts.
+_GLUED = {"DOT": "SPACED_DOT", "DOUBLECOLON": "SPACED_DOUBLECOLON"}
+# Tokens that end a GROUP BY clause.
+_AFTER_DIMENSIONS = frozenset(("FILLCALL", "FILLID", "TZCALL", "TZID", "ORDER", "LIMIT", "OFFSET", "SLIMIT",
+                               "SOFFSET", "SEMICOLON", "END", "FROM", "SELECT"))
 _PLAIN_LISTS = frozenset(("IN", "DESTINATIONS", "ORDER"))
 _PLAIN_LIST_ITEMS = frozenset(("IDENT", "FILLID", "TZID", "COMMA", "ASC", "DESC", "STRING", "LPAREN", "BY",
                                "ALL", "ANY"))
@@ -387,12 +356,18 @@ class TokenStream:
         self._line_starts = [0] + [i + 1 for i, ch in enumerate(self.text) if ch == "\n"]
         self._prev: list[str] = []
         self._lead = lead
+        self.mode = lead  # the grammar's start token: QUERY_MODE, STATEMENT_MODE or EXPR_MODE
+        self._peeked: Token | None = None
+        self._dimensions_depth: int | None = None  # paren depth inside a GROUP BY clause (None: not in one)
+        self._regex_dimension = False  # the previous token was a regex dimension
         self._done = False
         self.last: Token | None = None
         self.tokens: list[Token] = []
         self._last_raw = None
-        self._source_segments = -1
+        self._source_segments = -1  # name segments of the FROM source being read; -1: not in a FROM list
         self._history: list[str] = []
+        self._statement_head = ""  # the first token of the statement being read
+        self._prev_end = 0  # where the previous token ended (whitespace or a comment may follow it)
         self._plain_list = False  # inside a list of names or strings (no regex after its commas)
 
     def position(self, index: int) -> tuple[int, int]:
@@ -410,12 +385,45 @@ class TokenStream:
         if self._lead is not None:
             lead, self._lead = self._lead, None
             return self._make(lead, "", 0, "")
+        if self._peeked is not None:
+            tok, self._peeked = self._peeked, None
+            return tok
         if self._done:
             return None
+        return self._read()
+
+    def _read(self) -> Token:
         tok = self._next()
         self.last = tok
         self.tokens.append(tok)
         return tok
+
+    def peek(self) -> Token:
+        """The token after the last one handed out (an action whose state did not read one needs it)."""
+        if self._peeked is None:
+            if self.tokens and self.tokens[-1].type == "EOF":
+                return self.tokens[-1]
+            self._peeked = self._read()
+        return self._peeked
+
+    def retype(self, tok: Token, kind: str) -> None:
+        """The parser reads ``tok`` (the latest token) as ``kind`` after all."""
+        tok.type = kind
+        if self._prev:
+            self._prev[-1] = kind
+        if self._history:
+            self._history[-1] = _IDENT_KINDS.get(kind, kind)
+
+    def rewound_token(self) -> Token:
+        """The token Go reports after backing its scanner up over the lookahead and the one before it.
+
+        Go's scanner remembers the last three raw tokens, whitespace included; from the oldest of them it
+        reads on to the first that is not whitespace.
+        """
+        lookahead, last = self.tokens[-1], self.tokens[-2]
+        if lookahead.spaced or last.spaced or len(self.tokens) < 3:
+            return last
+        return self.tokens[-3]
 
     def lookahead(self) -> Token:
         """The most recently read token: while an action runs, the token after what it reduced."""
@@ -431,7 +439,9 @@ class TokenStream:
         prev2 = self._prev[-2] if len(self._prev) > 1 else ""
         lexer.regex_ok = (prev in _REGEX_AFTER or (prev == "EQ" and prev2 == "MEASUREMENT")) and not (
             (prev == "COMMA" and self._plain_list)
-            or (prev == "DOT" and self._history[-5:-1] == ["SUBSCRIPTION", "IDENT", "ON", "IDENT"]))
+            # after "name." Go peeks at the very next character: a regex only if it is a "/"
+            or (prev == "DOT" and (self._whitespace_at(lexer.lexpos)
+                                   or self._history[-5:-1] == ["SUBSCRIPTION", "IDENT", "ON", "IDENT"])))
         special = self._significant_whitespace(prev)
         if special is not None:
             return special
@@ -439,13 +449,21 @@ class TokenStream:
         if raw is None:
             self._done = True
             peeked = 1 if lexer.regex_ok else 0  # Go peeked for a regex and read EOF once already
-            return self._make("EOF", "", len(self.text) + max(peeked, self._eof_shift()), "EOF")
+            eof = self._make("EOF", "", len(self.text) + max(peeked, self._eof_shift()), "EOF")
+            eof.spaced = len(self.text) > self._prev_end
+            return eof
         self._last_raw = raw
         kind, lit = raw.type, raw.value
+        spaced = raw.lexpos > self._prev_end  # whitespace or a comment before this token
+        self._prev_end = lexer.lexpos
+        if spaced and kind in _GLUED:
+            kind = _GLUED[kind]
         if kind == "BOUNDPARAM":
             kind, lit = self._bind(lit)
+            if kind == "REGEX" and not lexer.regex_ok:
+                kind = "PARAMREGEX"  # a bound regex where Go reads an ordinary value
         found = found_text(kind, lit if isinstance(lit, str) else "")
-        if kind == "REGEX":  # Go compiles a regex as soon as it reads one
+        if kind in ("REGEX", "PARAMREGEX"):  # Go compiles a regex as soon as it reads one
             problem = go_regex_problem(lit)
             if problem:
                 raise ParseError.at(problem, self.position(raw.lexpos))
@@ -455,6 +473,7 @@ class TokenStream:
             kind = self._classify_ident(lit, lexer)
         elif kind == "DISTINCT" and self._glued_paren(lexer):
             kind, lit = "CALLNAME", "distinct"
+        kind = self._track_dimensions(kind, prev, spaced)
         record = kind
         if kind == "LPAREN" and prev in ("CALLNAME", "FILLCALL", "TZCALL"):
             record = "CALL_LPAREN"
@@ -464,8 +483,30 @@ class TokenStream:
             self._plain_list = True
         elif kind not in _PLAIN_LIST_ITEMS:
             self._plain_list = False
+        if prev in ("", "SEMICOLON", "QUERY_MODE", "STATEMENT_MODE", "EXPR_MODE"):
+            self._statement_head = kind
         self._track_sources(kind)
-        return self._make(kind, lit, raw.lexpos, found)
+        tok = self._make(kind, lit, raw.lexpos, found)
+        tok.spaced = spaced
+        return tok
+
+    def _track_dimensions(self, kind: str, prev: str, spaced: bool) -> str:
+        """Go reads the comma after a regex dimension with a plain Scan: a space before it ends GROUP BY."""
+        after_regex, self._regex_dimension = self._regex_dimension, False
+        depth = self._dimensions_depth
+        if kind == "BY" and prev == "GROUP":
+            depth = 0
+        elif depth is not None:
+            if kind == "LPAREN":
+                depth += 1
+            elif kind == "RPAREN":
+                depth = depth - 1 if depth else None
+            elif kind == "REGEX" and depth == 0 and prev in ("BY", "COMMA"):
+                self._regex_dimension = True
+            elif kind in _AFTER_DIMENSIONS:
+                depth = None
+        self._dimensions_depth = depth
+        return "SPACED_COMMA" if kind == "COMMA" and after_regex and spaced else kind
 
     def _eof_shift(self) -> int:
         """Go reads EOF twice (so reports it one character later) after an identifier or a keyword."""
@@ -505,10 +546,18 @@ class TokenStream:
 
     def _track_sources(self, kind: str) -> None:
         """Count the name segments of the FROM source being read (Go tries a regex after one or two)."""
-        if kind == "FROM" or (kind == "COMMA" and self._source_segments >= 0):
+        new_source = (kind == "FROM" and self._statement_head != "REVOKE"  # REVOKE ... FROM names a user
+                      or kind == "COMMA" and self._source_segments != -1)
+        if new_source:
             self._source_segments = 0
+        elif kind in ("EQ", "EQREGEX") and self._history[-2:-1] == ["MEASUREMENT"]:
+            self._source_segments = 0  # WITH MEASUREMENT = <source>
         elif kind == "IDENT" and self._source_segments >= 0:
             self._source_segments += 1
+        elif kind == "DOT" and self._history[-2:-1] == ["DOT"] and self._source_segments >= 0:
+            self._source_segments += 1  # "db..m": the empty middle segment counts
+        elif kind == "REGEX" and self._source_segments >= 0:
+            self._source_segments = -2  # a regex ends the source; a comma may start the next one
         elif kind != "DOT":
             self._source_segments = -1
 

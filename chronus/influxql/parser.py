@@ -2,11 +2,18 @@
 
 Go's parser is recursive descent: when a token does not fit, every optional clause before it has already
 been skipped and the error names what the next *required* piece could start with.  The LALR parser reaches
-the same point by applying the reductions the failing state allows (skipping the optional clauses) until
-only shifts remain; the tokens it could then shift are worded the way Go's parser words that context.
+the same point by applying the reductions the failing state allows (skipping the optional clauses, and
+running their actions, so the checks Go makes while building those nodes come first) until only shifts
+remain; the tokens it could then shift are worded the way Go's parser words that context.  In statement and
+expression mode that point is where Go's ``ParseStatement`` / ``ParseExpr`` simply stop reading.
 """
 
 from __future__ import annotations
+
+import threading
+from types import SimpleNamespace
+
+import ply.yacc as yacc
 
 from chronus.influxql import ast
 from chronus.influxql.grammar import ParseError, build
@@ -103,30 +110,72 @@ _REQUIRED_AFTER_TERMINATOR_CHECK = frozenset(("call_args",))
 _CONTINUATIONS = frozenset(("COMMA", "DOT", "DOUBLECOLON", "AS")) | OPERATORS
 
 
-def _shiftable_after_skipping_optionals(parser, statestack: list[int]) -> set[str]:
-    """Apply reductions from the failing state until a state only shifts; return what it shifts."""
-    stack = list(statestack)
+class _Finished(Exception):
+    """``parse_statement`` / ``parse_expr`` stop at the first token that cannot continue what they read."""
+
+    def __init__(self, value) -> None:
+        super().__init__()
+        self.value = value
+
+
+# Symbols on the stack once one statement (expression) is complete in STATEMENT_MODE (EXPR_MODE).
+_COMPLETE = (["STATEMENT_MODE", "statement"], ["EXPR_MODE", "expr"])
+
+
+def _complete_optional_clauses(parser, stream: TokenStream) -> set[str]:
+    """Finish, from the failing state, every clause that may end here; return what can be shifted then.
+
+    The reductions run their real actions (with the offending token as lookahead): Go has built those nodes
+    before it looks for the next required token, so a check made while building one (an ORDER BY field that
+    is not time, a CQ without GROUP BY time(), a bad duration, ...) is the error Go reports.  Where a state
+    reduces differently depending on the lookahead, the commonest reduction stands for "the clause ends".
+    """
+    states = list(parser.statestack)
+    symbols = list(parser.symstack)
     for _ in range(500):
-        actions = parser.action[stack[-1]]
+        actions = parser.action[states[-1]]
         reduces = [a for a in actions.values() if a < 0]
         if not reduces:
+            if [s.type for s in symbols[-2:]] in _COMPLETE:
+                raise _Finished(symbols[-1].value)
             return {k for k, a in actions.items() if a > 0 or k == "$end"}
         rule = max(set(reduces), key=reduces.count)
         prod = parser.productions[-rule]
         if prod.len == 0 and prod.name in _REQUIRED_AFTER_TERMINATOR_CHECK:
             return {k for k, a in actions.items() if a > 0}
+        result = yacc.YaccSymbol()
+        result.type, result.value = prod.name, None
+        if prod.callable is not None:
+            production = yacc.YaccProduction([result] + symbols[len(symbols) - prod.len:], symbols)
+            production.lexer, production.parser = stream, parser
+            prod.callable(production)
         if prod.len:
-            del stack[-prod.len:]
-        stack.append(parser.goto[stack[-1]][prod.name])
+            del states[-prod.len:]
+            del symbols[-prod.len:]
+        symbols.append(result)
+        states.append(parser.goto[states[-1]][prod.name])
     return set()
 
 
-def _syntax_error(tok) -> None:
+# The lexer calls a name glued to "(" a function name; where no call can start it is a plain name.
+_PLAIN_NAME = {"CALLNAME": "IDENT", "FILLCALL": "FILLID", "TZCALL": "TZID"}
+
+
+def _syntax_error(tok):
     if tok is None:  # cannot happen: every input ends with an EOF token
         raise ParseError("unexpected end of input")
     if tok.type == "SOURCE_WS":
         raise ParseError.unexpected(tok.found, ["regex"], tok.pos)
-    kinds = _shiftable_after_skipping_optionals(_PARSER, _PARSER.statestack)
+    stream = _STATE.stream
+    plain = _PLAIN_NAME.get(tok.type)
+    if plain and tok.found != "DISTINCT" and plain in _PARSER.action[_PARSER.statestack[-1]]:
+        # a name glued to "(" where Go reads just a name: it is one there (the "(" is what is unexpected)
+        stream.retype(tok, plain)
+        _PARSER.errok()
+        return tok
+    if len(stream.tokens) > 1 and stream.tokens[-2].type == "DISTINCT" and not tok.spaced:
+        raise ParseError.unexpected(tok.found, ["(", "identifier"], tok.pos)  # Go wants "(" or a space
+    kinds = _complete_optional_clauses(_PARSER, stream)
     raise ParseError.unexpected(tok.found, _go_expected(kinds), tok.pos)
 
 
@@ -138,22 +187,41 @@ _GO_SPACE = " \t\n\v\f\r\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006
             "\u2028\u2029\u202f\u205f\u3000"
 
 
-def _run(mode: str, text: str, params: dict | None):
-    text = text.strip(_GO_SPACE)
+# PLY keeps the parse stacks on the parser object (the error handler reads them): one parse at a time.
+_LOCK = threading.Lock()
+_STATE = SimpleNamespace(stream=None)
+
+
+def _run(mode: str, text: str, params: dict | None, trim: bool = False):
+    if trim:
+        text = text.strip(_GO_SPACE)
     stream = TokenStream(text, bind_params(params), lead=mode)
-    return _PARSER.parse(lexer=stream)
+    with _LOCK:
+        _STATE.stream = stream
+        try:
+            return _PARSER.parse(lexer=stream)
+        except _Finished as done:
+            return done.value
+        finally:
+            _STATE.stream = None
 
 
-def parse_query(text: str, params: dict | None = None) -> ast.Query:
-    """Parse ``;``-separated statements (Go's ``ParseQuery``); ``params`` is the decoded ``params`` JSON."""
-    return _run("QUERY_MODE", text, params)
+def parse_query(text: str, params: dict | None = None, *, trim: bool = True) -> ast.Query:
+    """Parse ``;``-separated statements as influxd's ``/query`` handler does; ``params`` is the decoded
+    ``params`` JSON.
+
+    The handler parses ``strings.TrimSpace(q)`` (so error positions count from the first non-blank character
+    and an error at the end is reported right after the last one); ``trim=False`` is Go's bare
+    ``ParseQuery`` on the text as given (what influxd does with a query uploaded as a multipart file).
+    """
+    return _run("QUERY_MODE", text, params, trim)
 
 
 def parse_statement(text: str, params: dict | None = None) -> ast.Statement:
-    """Parse one statement (Go's ``ParseStatement``)."""
+    """Parse one statement (Go's ``ParseStatement``): what follows it (``;``, anything) is not read."""
     return _run("STATEMENT_MODE", text, params)
 
 
 def parse_expr(text: str) -> ast.Expr:
-    """Parse one expression (Go's ``ParseExpr``)."""
+    """Parse one expression (Go's ``ParseExpr``): what follows it is not read."""
     return _run("EXPR_MODE", text, None)

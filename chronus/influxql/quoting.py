@@ -11,17 +11,21 @@ import datetime
 import decimal
 import math
 
-# Every word the scanner turns into a keyword token (case-insensitively). An identifier spelled like one of
-# these must be double-quoted to be read back as an identifier. AND/OR/TRUE/FALSE count too.
-_KEYWORD_WORDS = """
-    all alter analyze any as asc begin by cardinality create continuous database databases default delete
-    desc destinations diagnostics distinct drop duration end every exact explain field for from grant grants
-    group groups in inf insert into key keys kill limit measurement measurements name offset on order
-    password policy policies privileges queries query read replication resample retention revoke select
-    series set show shard shards slimit soffset stats subscription subscriptions tag to user users values
-    where with write and or true false
-"""
-KEYWORDS: frozenset[str] = frozenset(_KEYWORD_WORDS.split())
+#: Go's keyword tokens (token.go), by token name; the lexer makes its keyword tokens from this list.
+KEYWORD_TOKENS = (
+    "ALL", "ALTER", "ANALYZE", "ANY", "AS", "ASC", "BEGIN", "BY", "CARDINALITY", "CREATE", "CONTINUOUS",
+    "DATABASE", "DATABASES", "DEFAULT", "DELETE", "DESC", "DESTINATIONS", "DIAGNOSTICS", "DISTINCT", "DROP",
+    "DURATION", "END", "EVERY", "EXACT", "EXPLAIN", "FIELD", "FOR", "FROM", "GRANT", "GRANTS", "GROUP",
+    "GROUPS", "IN", "INF", "INSERT", "INTO", "KEY", "KEYS", "KILL", "LIMIT", "MEASUREMENT", "MEASUREMENTS",
+    "NAME", "OFFSET", "ON", "ORDER", "PASSWORD", "POLICY", "POLICIES", "PRIVILEGES", "QUERIES", "QUERY",
+    "READ", "REPLICATION", "RESAMPLE", "RETENTION", "REVOKE", "SELECT", "SERIES", "SET", "SHOW", "SHARD",
+    "SHARDS", "SLIMIT", "SOFFSET", "STATS", "SUBSCRIPTION", "SUBSCRIPTIONS", "TAG", "TO", "USER", "USERS",
+    "VALUES", "WHERE", "WITH", "WRITE",
+)
+
+# Every word the scanner turns into a token other than an identifier (case-insensitively): the keywords and
+# AND/OR/TRUE/FALSE. An identifier spelled like one of these must be double-quoted to be read back.
+KEYWORDS: frozenset[str] = frozenset(k.lower() for k in KEYWORD_TOKENS) | {"and", "or", "true", "false"}
 
 NANOSECOND = 1
 MICROSECOND = 1000 * NANOSECOND

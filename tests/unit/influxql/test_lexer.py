@@ -96,7 +96,9 @@ def test_crlf_counts_as_one_newline() -> None:
 def test_bound_parameters_become_their_tokens() -> None:
     assert [
         t[:2] for t in scan("$a $b $c $d", {"a": 1, "b": {"identifier": "x"}, "c": {"regex": "^x"}, "d": 1.5})
-    ] == [("INTEGER", "1"), ("IDENT", "x"), ("REGEX", "^x"), ("NUMBER", "1.5"), ("EOF", "")]
+    ] == [("INTEGER", "1"), ("IDENT", "x"), ("PARAMREGEX", "^x"), ("NUMBER", "1.5"), ("EOF", "")]
+    # where Go's parser reads a regex (after SELECT, FROM, BY, ",", "=~", ...) a bound regex is a REGEX
+    assert [t[0] for t in scan("SELECT $c", {"c": {"regex": "^x"}})] == ["SELECT", "REGEX", "EOF"]
 
 
 def test_fill_and_tz_idents_are_told_apart() -> None:

@@ -198,3 +198,176 @@ def test_continuous_query_checks() -> None:
         "SELECT mean(v) INTO m2 FROM cpu GROUP BY time(10m) END"
     )
     assert (stmt.resample_every, stmt.resample_for) == (60_000_000_000, 3_600_000_000_000)
+
+
+# ---- divergences from Go found by differential runs (each expectation is what influxql 1.1.0 answers) ----
+
+OPERAND = "identifier, string, number, bool"
+STATEMENTS = "SELECT, DELETE, SHOW, CREATE, DROP, EXPLAIN, GRANT, REVOKE, ALTER, SET, KILL"
+
+
+def test_query_text_is_trimmed_like_the_http_handler() -> None:
+    """influxd's /query parses strings.TrimSpace(q); ``trim=False`` is Go's bare ParseQuery."""
+    cases = [
+        ("SELECT ", f"found EOF, expected {OPERAND} at line 1, char 8",
+         f"found EOF, expected {OPERAND} at line 1, char 9"),
+        ("  x", f"found x, expected {STATEMENTS} at line 1, char 1",
+         f"found x, expected {STATEMENTS} at line 1, char 3"),
+        ('SHOW USERS "b ', "found b, expected ; at line 1, char 11",
+         "found b , expected ; at line 1, char 11"),
+        ("SELECT a FROM m WHERE x ' ", "found BADSTRING, expected ; at line 1, char 24",
+         "found  , expected ; at line 1, char 24"),
+    ]
+    for text, trimmed, raw in cases:
+        with pytest.raises(ParseError) as info:
+            parse_query(text)
+        assert str(info.value) == trimmed
+        with pytest.raises(ParseError) as info:
+            parse_query(text, trim=False)
+        assert str(info.value) == raw
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # RESAMPLE needs EVERY or FOR (a zero duration counts as missing; Go names the next token)
+        ("CREATE CONTINUOUS QUERY c ON d RESAMPLE", "found EOF, expected EVERY, FOR at line 1, char 41"),
+        ("CREATE CONTINUOUS QUERY c ON d RESAMPLE EVE", "found EVE, expected EVERY, FOR at line 1, char 41"),
+        ("CREATE CONTINUOUS QUERY c ON d RESAMPLE FOR 0s BEGIN",
+         "found BEGIN, expected EVERY, FOR at line 1, char 48"),
+        # the CQ's GROUP BY time() check comes as soon as the SELECT ends, before END is looked for; Go backs
+        # its scanner up two raw tokens (whitespace counts) from the lookahead
+        ("CREATE CONTINUOUS QUERY c ON d BEGIN SELECT count(x) INTO y FROM z",
+         "found z, expected GROUP BY time(...) at line 1, char 66"),
+        ("CREATE CONTINUOUS QUERY c ON d BEGIN SELECT count(x) INTO y FROM db..z",
+         "found ., expected GROUP BY time(...) at line 1, char 69"),
+        ("CREATE CONTINUOUS QUERY c ON d BEGIN SELECT count(x) INTO y FROM z GROUP BY time(1m) x",
+         "found x, expected END at line 1, char 86"),
+        # fill(...) and tz(...) are read as whole expressions, then must be bare calls
+        ("SELECT a FROM m fill(none) + 1", "fill must be a function call"),
+        ("SELECT a FROM m tz('UTC') + 1", "tz must be a function call"),
+        ("SELECT a FROM m fill(none) OR",
+         f"found EOF, expected {OPERAND} at line 1, char 31"),
+        ("SELECT a FROM m fill(1) = 2 +",
+         f"found EOF, expected {OPERAND} at line 1, char 30"),
+        ("SELECT a FROM m fill.", "found EOF, expected identifier at line 1, char 23"),
+        ("SELECT a FROM m fill::integer", "fill must be a function call"),
+        ("SELECT a FROM m tz", "tz must be a function call"),
+        # a regex is a whole field, dimension or call argument (no operator may follow it)
+        ("SELECT a FROM m GROUP BY /a/ /b/", "found /, expected ; at line 1, char 30"),
+        ("SELECT a FROM m GROUP BY /a/ , b", "found ,, expected ; at line 1, char 30"),
+        ("SELECT /re/ + 1 FROM m", "found +, expected FROM at line 1, char 13"),
+        ("SELECT count(a, /x/ + 1) FROM m", "found +, expected ) at line 1, char 21"),
+        ("SELECT a FROM m WHERE a = /x/", f"found /, expected {OPERAND} at line 1, char 27"),
+        # "." and "::" must follow a name directly; after "name." only a "/" right there starts a regex
+        ("SELECT a .b FROM m", "found ., expected FROM at line 1, char 10"),
+        ("SELECT a. .b FROM m", "found ., expected identifier at line 1, char 11"),
+        ("SELECT a ::field FROM m", "found ::, expected FROM at line 1, char 10"),
+        ("SELECT * ::field FROM m", "found ::, expected FROM at line 1, char 10"),
+        ("SELECT a FROM db. /x/", "found /, expected identifier at line 1, char 19"),
+        ("SELECT a FROM db ./x/", "found ., expected ; at line 1, char 18"),
+        # DISTINCT wants "(" or whitespace right after it
+        ("SELECT DISTINCT", "found EOF, expected (, identifier at line 1, char 17"),
+        ("SELECT DISTINCT,x FROM m", "found ,, expected (, identifier at line 1, char 16"),
+        ("SELECT DISTINCT (x) FROM m", "found (, expected identifier at line 1, char 17"),
+        # a check made while a clause is built beats a syntax error on the token after it
+        ("SELECT a FROM m ORDER BY x 'y'", "only ORDER BY time supported at this time"),
+        ("CREATE DATABASE d WITH DURATION 17m2 'x'", "invalid duration at line 1, char 33"),
+        ("SELECT a = 1 AS",
+         "invalid operator = in SELECT clause at line 1, char 8; operator is intended for WHERE clause"),
+        ("DELETE FROM db.rp.m WHERE x =", "retention policy not supported at line 1, char 1"),
+        ("DROP SERIES FROM db.rp.m WHERE x =", "retention policy not supported at line 1, char 1"),
+        # a name glued to "(" is a plain name where no call can start
+        ("SHOW GRANTS FOR tz('UTC')", "found (, expected ; at line 1, char 19"),
+        ("DROP DATABASE foo(1)", "found (, expected ; at line 1, char 18"),
+        # scanner details: a quoted part replaces a bare one (also after "$"), EOF reads as rune 0
+        ('$x"ms"', f"found $ms, expected {STATEMENTS} at line 1, char 1"),
+        ('SHOW USERS a"b', "found b, expected ; at line 1, char 12"),
+        ('ALTER RETENTION POLICY "a\\', "found \\\x00, expected identifier at line 1, char 27"),
+        # Go's whitespace quirk between a source name and its regex, wherever a source is parsed
+        ("SHOW MEASUREMENTS WITH MEASUREMENT = c /x/", "found  , expected regex at line 1, char 39"),
+        ("DROP SERIES FROM /a/, b /c/", "found  , expected regex at line 1, char 24"),
+        ("SELECT a FROM db..m /x/", "found /, expected ; at line 1, char 21"),  # 3 segments: no regex tried
+        ("REVOKE READ ON d FROM u /x/", "found /, expected ; at line 1, char 25"),
+    ],
+)
+def test_go_error_order_and_wording(text: str, message: str) -> None:
+    with pytest.raises(ParseError) as info:
+        parse_query(text)
+    assert str(info.value) == message
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("a{2,1}", "invalid repeat count: `{2,1}`"),
+        ("a{1001}", "invalid repeat count: `{1001}`"),
+        ("(a{100}){100}", "invalid repeat count: `{100}`"),
+        ("\\8", "invalid escape sequence: `\\8`"),
+        ("\\Z", "invalid escape sequence: `\\Z`"),
+        ("\\x{zz}", "invalid escape sequence: `\\x{z`"),
+        ("[z-a]", "invalid character class range: `z-a`"),
+        ("[[:foo:]]", "invalid character class range: `[:foo:]`"),
+        ("\\p{Foo}", "invalid character class range: `\\p{Foo}`"),
+        ("(?<n>x)", "invalid or unsupported Perl syntax: `(?<`"),
+        ("(?i x)", "invalid or unsupported Perl syntax: `(?i `"),
+        ("(?P<n!>x)", "invalid named capture: `(?P<n!>`"),
+        ("a**", "invalid nested repetition operator: `**`"),
+        ("*a", "missing argument to repetition operator: `*`"),
+        ("(a", "missing closing ): `(a`"),
+        ("a)", "unexpected ): `a)`"),
+        ("[a", "missing closing ]: `[a`"),
+        ("\\pL\\p{Greek}[\\d-z]\\Q*+\\E(?i:x)(?P<name>y){2,3}?", None),
+    ],
+)
+def test_regex_checked_as_go_regexp_compiles(pattern: str, message: str | None) -> None:
+    text = f"SELECT a FROM /{pattern}/"
+    if message is None:
+        assert str(parse_query(text).statements[0]) == text
+        return
+    with pytest.raises(ParseError) as info:
+        parse_query(text)
+    assert str(info.value) == f"error parsing regexp: {message} at line 1, char 14"
+
+
+def test_regex_operand_takes_tighter_operators() -> None:
+    """Go puts ``/x/ + 1`` on the right of ``=~`` (the regex then is an ordinary operand)."""
+    assert parse_expr("a =~ /x/ + 1 AND b") == ast.BinaryExpr(
+        op="AND",
+        lhs=ast.BinaryExpr(
+            op="=~",
+            lhs=ast.VarRef(val="a"),
+            rhs=ast.BinaryExpr(op="+", lhs=ast.RegexLiteral(val="x"), rhs=ast.IntegerLiteral(val=1)),
+        ),
+        rhs=ast.VarRef(val="b"),
+    )
+
+
+def test_bound_regex_is_a_value_only_where_go_reads_one() -> None:
+    params = {"re": {"regex": "^c"}}
+    stmt = parse_statement("SELECT a FROM m WHERE a = $re", params)
+    assert stmt.condition == ast.BinaryExpr(op="=", lhs=ast.VarRef(val="a"), rhs=ast.RegexLiteral(val="^c"))
+    with pytest.raises(ParseError) as info:
+        parse_query("SELECT $re + 1 FROM m", params)
+    assert str(info.value) == "found +, expected FROM at line 1, char 12"
+
+
+def test_statement_and_expression_end_where_go_stops_reading() -> None:
+    """Go's ParseStatement / ParseExpr return at the first token that cannot continue; the rest is unread."""
+    assert str(parse_statement("SHOW DATABASES garbage")) == "SHOW DATABASES"
+    assert str(parse_statement("SHOW DATABASES; SHOW USERS")) == "SHOW DATABASES"
+    assert str(parse_statement("SELECT a FROM m fill(none) x y")) == "SELECT a FROM m fill(none)"
+    assert str(parse_expr("a = 1 garbage")) == "a = 1"
+    with pytest.raises(ParseError) as info:
+        parse_statement("SELECT a FROM m,")
+    assert str(info.value) == "found EOF, expected identifier at line 1, char 18"
+    with pytest.raises(ParseError) as info:
+        parse_statement("SELECT a FROM m ORDER BY x y")
+    assert str(info.value) == "only ORDER BY time supported at this time"
+
+
+def test_keywords_have_one_source() -> None:
+    from chronus.influxql import lexer, quoting
+
+    assert lexer.KEYWORDS is quoting.KEYWORD_TOKENS
+    assert {w for w in lexer.WORD_TOKENS} == quoting.KEYWORDS
