@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import functools
 import gzip
 import json
 import time
@@ -29,6 +30,7 @@ from chronus.http.auth import AuthenticationError, Authenticator, parse_credenti
 from chronus.http.params import ParamsError, decode_params
 from chronus.http.response import Formatter, formatter_for
 from chronus.influxql import ParseError, ast, parse_query
+from chronus.influxql.parser import go_trim_space
 from chronus.meta.info import UserInfo
 from chronus.query.authorize import AuthorizationError, authorize_query, may_write
 from chronus.query.executor import ExecutionOptions
@@ -320,23 +322,25 @@ class QueryHandler(BaseHandler):
     async def post(self) -> None:
         await self._serve(read_only=False)
 
-    def _query_text(self) -> str | None:
-        text = self.argument("q").strip()
+    def _query_text(self) -> tuple[str, bool] | None:
+        """The query and whether to trim it: ``q`` is trimmed as Go trims it; an uploaded ``q`` file is not."""
+        text = go_trim_space(self.argument("q"))
         if text:
-            return text
+            return text, True
         uploads = self.request.files.get("q")
         if uploads:
-            return uploads[0].body.decode("utf-8", "surrogateescape")
+            return uploads[0].body.decode("utf-8", "surrogateescape"), False
         return None
 
     async def _serve(self, read_only: bool) -> None:
         self.backends.count("queryReq")
         formatter = self.formatter()
-        text = self._query_text()
-        if text is None:
+        found = self._query_text()
+        if found is None:
             self.http_error('missing required parameter "q"', 400, formatter)
             return
-        epoch = self.argument("epoch").strip()
+        text, trim = found
+        epoch = go_trim_space(self.argument("epoch"))
         params: dict[str, Any] | None = None
         raw_params = self.argument("params")
         if raw_params:
@@ -346,7 +350,7 @@ class QueryHandler(BaseHandler):
                 self.http_error(str(err), 400, formatter)
                 return
         try:
-            query = await self._in_pool(parse_query, text, params)
+            query = await self._in_pool(functools.partial(parse_query, trim=trim), text, params)
         except ParseError as err:
             self.http_error(f"error parsing query: {err}", 400, formatter)
             return

@@ -192,9 +192,14 @@ _LOCK = threading.Lock()
 _STATE = SimpleNamespace(stream=None)
 
 
+def go_trim_space(text: str) -> str:
+    """Go's ``strings.TrimSpace``: Unicode white space only (Python's ``strip`` also removes \\x1c-\\x1f)."""
+    return text.strip(_GO_SPACE)
+
+
 def _run(mode: str, text: str, params: dict | None, trim: bool = False):
     if trim:
-        text = text.strip(_GO_SPACE)
+        text = go_trim_space(text)
     stream = TokenStream(text, bind_params(params), lead=mode)
     with _LOCK:
         _STATE.stream = stream
