@@ -323,7 +323,7 @@ class QueryHandler(BaseHandler):
         await self._serve(read_only=False)
 
     def _query_text(self) -> tuple[str, bool] | None:
-        """The query and whether to trim it: ``q`` is trimmed as Go trims it; an uploaded ``q`` file is not."""
+        """The query and whether to trim it: ``q`` is trimmed as Go trims it, an uploaded ``q`` file not."""
         text = go_trim_space(self.argument("q"))
         if text:
             return text, True
