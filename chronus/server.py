@@ -28,6 +28,8 @@ from chronus.query.data import DataStatements
 from chronus.query.executor import QueryExecutor
 from chronus.query.statement_executor import StatementExecutor
 from chronus.services.monitor import Monitor, Statistic
+from chronus.services.precreator import PrecreatorService
+from chronus.services.retention import RetentionService
 from chronus.tsdb.shard import EngineOptions
 from chronus.tsdb.store import Store
 
@@ -92,6 +94,10 @@ class Server:
                 Authenticator(self.meta, config.http.shared_secret) if config.http.auth_enabled else None
             ),
         )
+        self.services = [
+            RetentionService(config.retention, self.meta, self.store),
+            PrecreatorService(config.shard_precreation, self.meta),
+        ]
         self.http_server: tornado.httpserver.HTTPServer | None = None
         self.http_address: tuple[str, int] | None = None
         self._register_statistics()
@@ -126,6 +132,8 @@ class Server:
                 raise ServerError(f"mkdir {path}: {err.strerror}") from None
         self.meta_store.open()
         self.store.open()
+        for service in self.services:
+            service.open()
         host, port = split_bind_address(self.config.http.bind_address)
         app = make_app(self.backends)
         self.http_server = tornado.httpserver.HTTPServer(
@@ -146,6 +154,8 @@ class Server:
         self.pool.shutdown(wait=True, cancel_futures=False)
         if self.backends.options.access_log is not None:
             self.backends.options.access_log.close()
+        for service in reversed(self.services):
+            service.close()
         self.store.close()
         self.meta_store.close()
 

@@ -1,5 +1,6 @@
-"""The statements answered from this node's data: SELECT, the SHOW statements over the series index, and
-the local side of DROP DATABASE / RETENTION POLICY / SHARD.
+"""The statements answered from this node's data: SELECT, the SHOW statements over the series index, the
+deletes (DELETE, DROP SERIES, DROP MEASUREMENT; ``delete.py``) and the local side of DROP DATABASE /
+RETENTION POLICY / SHARD.
 
 It joins the meta data (which shards exist, their time ranges, default retention policies) with the local
 store (the shards' indexes, fields and points) into the views the query modules work on.
@@ -12,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 from chronus.influxql import ast
 from chronus.meta.client import MetaClient
+from chronus.query.delete import DeleteStatements
 from chronus.query.executor import ExecutionContext, QueryError
 from chronus.query.result import Result
 from chronus.query.show import DatabaseView, ShardView, ShowContext, execute_show
@@ -31,12 +33,7 @@ _SHOW_STATEMENTS = (
     ast.ShowFieldKeyCardinalityStatement,
 )
 
-# Deletes arrive with the storage engine's delete support (TSM issue); until then they are refused.
-_NOT_YET = {
-    ast.DeleteSeriesStatement: "DELETE",
-    ast.DropSeriesStatement: "DROP SERIES",
-    ast.DropMeasurementStatement: "DROP MEASUREMENT",
-}
+_DELETE_STATEMENTS = (ast.DeleteSeriesStatement, ast.DropSeriesStatement, ast.DropMeasurementStatement)
 
 
 class DataStatements:
@@ -46,6 +43,7 @@ class DataStatements:
         self.meta = meta
         self.store = store
         self.clock = clock
+        self.deletes = DeleteStatements(meta, store, clock)
 
     # -- SELECT --------------------------------------------------------------------------------------------
 
@@ -76,9 +74,9 @@ class DataStatements:
             if result.error:
                 raise QueryError(result.error)
             return iter([result])
-        refused = _NOT_YET.get(type(statement))
-        if refused is not None:
-            raise QueryError(f"{refused} is not supported yet by this server")
+        if isinstance(statement, _DELETE_STATEMENTS):
+            self.deletes.execute(statement, context.database)
+            return iter([Result()])
         return None
 
     def _show_context(self, context: ExecutionContext) -> ShowContext:

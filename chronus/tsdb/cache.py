@@ -236,6 +236,14 @@ class Cache:
         with self._lock:
             return sorted(self._store)
 
+    def all_keys(self) -> set[bytes]:
+        """Keys of the live store and of a snapshot being written: every key the cache still answers for."""
+        with self._lock:
+            keys = set(self._store)
+            if self._snapshot is not None:
+                keys.update(self._snapshot.all_keys())
+            return keys
+
     def count(self) -> int:
         """Number of keys in the live store."""
         return len(self._store)

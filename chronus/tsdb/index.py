@@ -20,7 +20,7 @@ import functools
 import math
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
 from chronus.influxql import ast
@@ -220,6 +220,23 @@ class DatabaseIndex:
         self._measurement_tombstones.add(name)
         self.measurements.pop(name, None)
 
+    def drop_series_from_shard(self, shard_id: int, ids: Iterable[int]) -> list[int]:
+        """A shard no longer holds these series; those no shard holds leave the index (returned).
+
+        This is what a delete does once a shard has no points left for a series (``DropSeries`` on the
+        shard's id set, then ``DropSeriesGlobal`` for ids absent from every shard).
+        """
+        with self.lock:
+            ids = set(ids)
+            shard = self.shards.get(shard_id)
+            if shard is not None:
+                shard.series_ids.difference_update(ids)
+            for other in self.shards.values():
+                ids -= other.series_ids
+            orphans = sorted(ids)
+            self.drop_series(orphans)
+            return orphans
+
     def remove_shard(self, shard_id: int) -> None:
         """Forget a shard; series no other shard holds leave the index (``Store.DeleteShard``)."""
         with self.lock:
@@ -299,37 +316,90 @@ class DatabaseIndex:
                 names.add(name)
         return names
 
-    def series_ids_by_expr(self, name: str, expr: ast.Expr | None) -> set[int]:
-        """Ids of the series of measurement ``name`` matching a tag condition (``IndexSet`` semantics)."""
+    def series_ids_by_expr(
+        self, name: str, expr: ast.Expr | None, field_names: Collection[str] | None = None
+    ) -> set[int]:
+        """Ids of the series of measurement ``name`` matching a tag condition (``IndexSet`` semantics).
+
+        ``field_names`` are the names that count as fields (a shard's field set); by default the names
+        recorded with ``set_field_names``.
+        """
         measurement = self.measurements.get(name)
         if measurement is None:
             return set()
         if expr is None:
             return measurement.ids()
-        return self._series_by_expr(measurement, expr)
+        return self._series_by_expr(measurement, expr, field_names)
 
-    def _series_by_expr(self, m: Measurement, expr: ast.Expr | None) -> set[int]:
+    def series_ids_for_delete(
+        self, name: str, expr: ast.Expr | None, field_names: Collection[str]
+    ) -> tuple[set[int], set[int]]:
+        """The series of ``name`` a delete selects, and those of them whose selection hangs on a field term.
+
+        influxd's series iterators carry the field terms along with each series (AND joins them, OR keeps
+        them only where both sides have one); a delete refuses to run when any selected series has one.
+        """
+        measurement = self.measurements.get(name)
+        if measurement is None:
+            return set(), set()
+        if expr is None:
+            return measurement.ids(), set()
+        return self._filtered_by_expr(measurement, expr, field_names)
+
+    def _filtered_by_expr(
+        self, m: Measurement, expr: ast.Expr, fields: Collection[str]
+    ) -> tuple[set[int], set[int]]:
         if isinstance(expr, ast.ParenExpr):
-            return self._series_by_expr(m, expr.expr)
+            return self._filtered_by_expr(m, expr.expr, fields)
+        if isinstance(expr, ast.BinaryExpr) and expr.op in ("AND", "OR"):
+            lhs, lhs_filtered = self._filtered_by_expr(m, expr.lhs, fields)
+            rhs, rhs_filtered = self._filtered_by_expr(m, expr.rhs, fields)
+            if expr.op == "AND":
+                ids = lhs & rhs
+                return ids, (lhs_filtered | rhs_filtered) & ids
+            return lhs | rhs, (lhs_filtered - rhs) | (rhs_filtered - lhs) | (lhs_filtered & rhs_filtered)
+        if isinstance(expr, ast.BinaryExpr) and self._is_field_comparison(m, expr, fields):
+            ids = m.ids()
+            return ids, set(ids)
+        return self._series_by_expr(m, expr, fields), set()
+
+    def _is_field_comparison(self, m: Measurement, expr: ast.BinaryExpr, fields: Collection[str]) -> bool:
+        if isinstance(expr.lhs, ast.BinaryExpr) or isinstance(expr.rhs, ast.BinaryExpr):
+            return False
+        key, value = expr.lhs, expr.rhs
+        if not isinstance(key, ast.VarRef):
+            key, value = expr.rhs, expr.lhs
+            if not isinstance(key, ast.VarRef):
+                return False
+        return self._is_field(m, key, fields) or (
+            isinstance(value, ast.VarRef) and self._is_field(m, value, fields))
+
+    def _series_by_expr(
+        self, m: Measurement, expr: ast.Expr | None, fields: Collection[str] | None = None
+    ) -> set[int]:
+        if isinstance(expr, ast.ParenExpr):
+            return self._series_by_expr(m, expr.expr, fields)
         if isinstance(expr, ast.BooleanLiteral):
             return m.ids() if expr.val else set()
         if not isinstance(expr, ast.BinaryExpr):
             return set()
         if expr.op in ("AND", "OR"):
-            lhs = self._series_by_expr(m, expr.lhs)
-            rhs = self._series_by_expr(m, expr.rhs)
+            lhs = self._series_by_expr(m, expr.lhs, fields)
+            rhs = self._series_by_expr(m, expr.rhs, fields)
             return lhs & rhs if expr.op == "AND" else lhs | rhs
-        return self._series_by_comparison(m, expr)
+        return self._series_by_comparison(m, expr, fields)
 
-    def _is_field(self, m: Measurement, ref: ast.VarRef) -> bool:
+    def _is_field(self, m: Measurement, ref: ast.VarRef, fields: Collection[str] | None = None) -> bool:
         if ref.val == "_name":
             return False
         kind = ref.type
         if kind == ast.DataType.Unknown:
-            return ref.val in m.field_names
+            return ref.val in (m.field_names if fields is None else fields)
         return kind != ast.DataType.Tag
 
-    def _series_by_comparison(self, m: Measurement, expr: ast.BinaryExpr) -> set[int]:
+    def _series_by_comparison(
+        self, m: Measurement, expr: ast.BinaryExpr, fields: Collection[str] | None = None
+    ) -> set[int]:
         if isinstance(expr.lhs, ast.BinaryExpr) or isinstance(expr.rhs, ast.BinaryExpr):
             return m.ids()  # expression math: left to the query engine
         key, value = expr.lhs, expr.rhs
@@ -337,7 +407,8 @@ class DatabaseIndex:
             key, value = expr.rhs, expr.lhs
             if not isinstance(key, ast.VarRef):
                 return m.ids()
-        if self._is_field(m, key) or (isinstance(value, ast.VarRef) and self._is_field(m, value)):
+        if self._is_field(m, key, fields) or (
+                isinstance(value, ast.VarRef) and self._is_field(m, value, fields)):
             return m.ids()  # a field filter: every series, the engine filters points
         if isinstance(value, ast.StringLiteral):
             return self._series_by_string(m, key.val, value.val, expr.op)

@@ -335,6 +335,11 @@ class Shard:
 
     # -- reads -------------------------------------------------------------------------------------------
 
+    def series_keys_held(self) -> set[bytes]:
+        """The series keys this shard still has points for, in its cache or its TSM files."""
+        keys = self.cache.all_keys() | self.files.keys()
+        return {key.partition(FIELD_KEY_SEPARATOR)[0] for key in keys}
+
     def measurement_fields(self, measurement: str) -> dict[str, FieldType]:
         return self.fields.fields(measurement)
 

@@ -13,10 +13,18 @@ import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from chronus.influxql import ast
 from chronus.tsdb.index import DatabaseIndex
-from chronus.tsdb.shard import EngineOptions, Shard
+from chronus.tsdb.shard import MAX_TIME, MIN_TIME, EngineOptions, Shard
 
 log = logging.getLogger(__name__)
+
+
+FIELDS_IN_DELETE = "fields not supported in WHERE clause during deletion"
+
+
+class DeleteError(Exception):
+    """A delete a shard refused; the text is influxd's (``shard <id>: <reason>``)."""
 
 
 class Store:
@@ -133,8 +141,70 @@ class Store:
         shutil.rmtree(os.path.join(self.data_dir, database), ignore_errors=True)
         shutil.rmtree(os.path.join(self.wal_dir, database), ignore_errors=True)
 
+    def delete_series(
+        self, database: str, names: list[str] | None, condition: ast.Expr | None, tmin: int, tmax: int
+    ) -> None:
+        """Remove the points in [tmin, tmax] of the series of ``names`` (all measurements when None) that
+        match the tag ``condition``, in every shard of ``database`` (``DELETE`` / ``DROP SERIES``).
+
+        A series leaves a shard's share of the index once that shard holds no point of it, and the index
+        once no shard holds it (influxd's inmem index). A condition on a field of a selected series is
+        refused per shard; as influxd, the error names the shard, and every shard is still tried.
+        """
+        index = self._indexes.get(database)
+        if index is None:
+            return  # nothing was ever written to the database
+        error: DeleteError | None = None
+        for shard in sorted(self._database_shards(database), key=lambda s: s.id):
+            try:
+                for name in sorted(names if names is not None else index.measurement_names()):
+                    ids, filtered = index.series_ids_for_delete(name, condition, shard.fields.fields(name))
+                    if filtered:
+                        raise DeleteError(FIELDS_IN_DELETE)
+                    _delete_from_shard(shard, index, ids, tmin, tmax)
+            except DeleteError as err:
+                error = DeleteError(f"shard {shard.id}: {err}")
+        if error is not None:
+            raise error
+
+    def delete_measurement(self, database: str, name: str) -> None:
+        """``DROP MEASUREMENT``: every point and series of ``name``; each shard then forgets the
+        measurement's fields unless it still holds a key starting with the (escaped) name, as influxd."""
+        index = self._indexes.get(database)
+        prefix = _escape_measurement(name).encode("utf-8", "surrogateescape")
+        for shard in sorted(self._database_shards(database), key=lambda s: s.id):
+            if index is not None:
+                _delete_from_shard(shard, index, index.series_ids_by_expr(name, None), MIN_TIME, MAX_TIME)
+            if not any(key.startswith(prefix) for key in shard.cache.keys()):  # noqa: SIM118
+                shard.fields.delete_measurement(name)
+
+    def _database_shards(self, database: str) -> list[Shard]:
+        return [shard for shard in self.shards() if shard.database == database]
+
     def statistics(self) -> list[tuple[Shard, dict[str, int]]]:
         return [(shard, shard.statistics()) for shard in self.shards()]
+
+
+def _delete_from_shard(shard: Shard, index: DatabaseIndex, ids: set[int], tmin: int, tmax: int) -> None:
+    """Delete the points of series ``ids`` in [tmin, tmax] from ``shard``; drop those it no longer holds."""
+    if not ids:
+        return
+    series = [index.series_by_id[i] for i in sorted(ids) if i in index.series_by_id]
+    keys = [s.key.encode("utf-8", "surrogateescape") for s in series]
+    shard.delete_series_range(keys, tmin, tmax)
+    held = _series_keys_held(shard)
+    emptied = [s.id for s, key in zip(series, keys, strict=True) if key not in held]
+    index.drop_series_from_shard(shard.id, emptied)
+
+
+def _series_keys_held(shard: Shard) -> set[bytes]:
+    """The series keys ``shard`` still has points for (cache and TSM files)."""
+    return shard.series_keys_held()
+
+
+def _escape_measurement(name: str) -> str:
+    """``models.EscapeMeasurement``: commas and spaces get a backslash."""
+    return name.replace(",", "\\,").replace(" ", "\\ ")
 
 
 def _subdirs(path: str) -> set[str]:
