@@ -20,6 +20,7 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query import reduce as red
+from chronus.query import transform as tf
 from chronus.query.condition import MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.fill import fill_series
@@ -40,12 +41,17 @@ _SUPPORTED = {
     "min": (FLOAT, INTEGER, UNSIGNED, BOOLEAN), "max": (FLOAT, INTEGER, UNSIGNED, BOOLEAN),
 }
 _FLOAT_RESULT = ("mean", "median", "stddev", "integral")
-_NO_FILL = ("top", "bottom", "sample", "integral", "distinct")
+# influxd's forecasting and technical-analysis functions; compiled and checked, but not run here yet
+_NOT_YET = ("holt_winters", "holt_winters_with_fit", "exponential_moving_average",
+            "double_exponential_moving_average", "triple_exponential_moving_average",
+            "relative_strength_index", "triple_exponential_derivative", "kaufmans_efficiency_ratio",
+            "kaufmans_adaptive_moving_average", "chande_momentum_oscillator")
+_NO_FILL = ("top", "bottom", "sample", "integral", "distinct", *tf.TRANSFORMS)
 
 
 def call_type(name: str, arg_type: DT) -> DT:
     """``FunctionTypeMapper.CallType``: the type a call produces from its argument's type."""
-    if name in _FLOAT_RESULT:
+    if name in _FLOAT_RESULT or name in ("derivative", "non_negative_derivative", "moving_average"):
         return DT.Float
     if name in ("count", "elapsed"):
         return DT.Integer
@@ -65,9 +71,13 @@ class _Call:
     limit: int = 0
     tag_args: list[ast.VarRef] = field(default_factory=list)
     unit: int = 1_000_000_000
+    inner: _Call | None = None  # the aggregate a transform runs over (GROUP BY time queries)
 
     @property
     def kind(self) -> str | None:
+        """The kind of the values the call consumes: its field's, or its inner aggregate's result."""
+        if self.inner is not None:
+            return None if self.inner.kind is None else _result_kind(self.inner)
         return _KIND.get(self.arg.type)
 
 
@@ -87,7 +97,16 @@ def _parse_call(call: ast.Call, symbol: str) -> _Call:
     if name == "count" and isinstance(arg0, ast.Call | ast.Distinct):
         out.distinct = True
         out.arg = arg0.args[0] if isinstance(arg0, ast.Call) else ast.VarRef(val=arg0.val)
-    if name == "percentile":
+    if name in tf.TRANSFORMS:
+        out.unit = 0  # derivative: the GROUP BY interval or 1s; elapsed: 1ns
+        if isinstance(arg0, ast.Call):
+            out.inner = _parse_call(arg0, symbol + "\x00inner")
+            out.arg = out.inner.arg
+        if name == "moving_average":
+            out.limit = args[1].val
+        elif len(args) == 2:
+            out.unit = args[1].val
+    elif name == "percentile":
         out.number = float(args[1].val)
     elif name in ("top", "bottom"):
         out.limit = args[-1].val
@@ -166,12 +185,19 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
     exprs = [mapper.map(f.expr) for f in fields]
     calls = list(mapper.calls.values())
     for c in calls:
-        kind = c.kind
-        if kind is None:
-            continue
-        supported = _SUPPORTED.get(c.name, _NUMERIC)
-        if kind not in supported:
-            raise QueryError(f"unsupported {c.name} iterator type: *query.{_GO_KIND[kind]}InterruptIterator")
+        for part in (c.inner, c):
+            kind = None if part is None else part.kind
+            if kind is None:
+                continue
+            if part.name in tf.TRANSFORMS:
+                if kind not in tf.supported_kinds(part.name):
+                    raise QueryError(f"unsupported {tf.ITERATOR_NAMES[part.name]} iterator type: "
+                                     f"*query.{_GO_KIND[kind]}InterruptIterator")
+                continue
+            supported = _SUPPORTED.get(part.name, _NUMERIC)
+            if kind not in supported:
+                raise QueryError(
+                    f"unsupported {part.name} iterator type: *query.{_GO_KIND[kind]}InterruptIterator")
     interval = compiled.interval
     offset = _offset(stmt, interval, ctx.now_ns) if interval else 0
     windows = Windows(interval if interval > 0 else 0, offset, compiled.tmin, compiled.tmax, stmt.location)
@@ -181,6 +207,9 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
         buckets = (last - first + interval) // interval
         if buckets > ctx.max_select_buckets:
             raise QueryError(f"max-select-buckets limit exceeded: ({buckets}/{ctx.max_select_buckets})")
+    for c in calls:
+        if c.name in _NOT_YET:
+            raise QueryError(f"{c.name}() is not supported yet")
     live = [c for c in calls if c.kind is not None]
     if not live:
         yield Result(series=[])
@@ -192,18 +221,37 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
         read_refs.setdefault((c.arg.val, c.arg.type), c.arg)
     for ref in aux_refs:
         read_refs.setdefault((ref.val, ref.type), ref)
-    plan = _Plan(condition, compiled.tmin, compiled.tmax, True, dims, list(read_refs.values()), 0, 0,
-                 stmt.slimit, stmt.soffset, ctx.max_select_series)
-    positions = {key: i for i, key in enumerate(read_refs)}
     ascending = compiled.ascending
+    # influxd reads one more window for a transform over an aggregate (before the range, or after it
+    # under ORDER BY time DESC); the query's own windows still bound every other call
+    tmin, tmax = compiled.tmin, compiled.tmax
+    nested = interval > 0 and any(c.inner is not None and c.name in tf.EXTENDED for c in live)
+    if nested:
+        if ascending:
+            tmin -= interval
+        else:
+            tmax += interval
+    inner_windows = Windows(interval, offset, tmin, tmax, stmt.location) if nested else windows
+    wrapped = nested and tmin < -(2**63)  # Go's start time wraps around: nothing is read
+    plan = _Plan(condition, max(tmin, compiled.tmin if wrapped else tmin), tmax, True, dims,
+                 list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset, ctx.max_select_series)
+    positions = {key: i for i, key in enumerate(read_refs)}
     groups = _read_groups(plan, sources)
     order = sorted(groups, reverse=not ascending)
     outputs = []
     for key in order:
         name, tags, chunks = groups[key]
         per_call = {}
+        own = _within(chunks, compiled.tmin, compiled.tmax) if nested else chunks
         for c in live:
-            out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt)
+            if c.inner is not None and interval:
+                extended = c.name in tf.EXTENDED
+                if wrapped and extended:
+                    continue
+                out = _run_nested(c, chunks if extended else own, positions, aux_refs,
+                                  inner_windows if extended else windows, ascending, stmt)
+            else:
+                out = _run_call(c, own, positions, aux_refs, windows, selector, ascending, stmt)
             if out is None:
                 continue
             if interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
@@ -224,7 +272,47 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
     yield from _emit(outputs, exprs, calls, aux_refs, columns, stmt, ctx, ascending)
 
 
+def _within(chunks: list[_Points], tmin: int, tmax: int) -> list[_Points]:
+    """The points of the query's own time range (the read went one window further for transforms)."""
+    out = []
+    for pts in chunks:
+        keep = (pts.times >= tmin) & (pts.times <= tmax)
+        if keep.all():
+            out.append(pts)
+        elif keep.any():
+            out.append(_Points(pts.times[keep], [_mask(col, keep) for col in pts.columns]))
+    return out
+
+
+def _run_nested(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows,
+                ascending: bool, stmt: ast.SelectStatement) -> _Out | None:
+    """A transform over its inner aggregate's windows (filled as the statement says; nulls skipped)."""
+    inner = c.inner
+    out = _run_call(inner, chunks, positions, aux_refs, windows, False, ascending, stmt)
+    if out is None:
+        return None
+    times, col = out.times, out.values
+    if stmt.fill != FO.NoFill and inner.name not in _NO_FILL:
+        times, col = fill_series(times, col, windows, stmt.fill, stmt.fill_value, ascending, inner.name,
+                                 _result_kind(inner))
+    if col.kind is None or not col.valid.any():
+        return None
+    times, values = times[col.valid], col.values[col.valid]
+    return _transform(c, times, values, col.kind, ascending, windows.interval)
+
+
+def _transform(c: _Call, times: np.ndarray, values: np.ndarray, kind: str, ascending: bool,
+               interval: int) -> _Out:
+    unit = c.unit
+    if not unit:
+        unit = 1 if c.name == "elapsed" else (interval or 1_000_000_000)
+    t, col = tf.apply(c.name, times, values, kind, ascending, unit, c.limit)
+    return _Out(t, col)
+
+
 def _result_kind(c: _Call) -> str:
+    if c.name in tf.TRANSFORMS:
+        return tf.result_kind(c.name, c.kind or FLOAT)
     if c.name in _FLOAT_RESULT:
         return FLOAT
     if c.name == "count":
@@ -348,6 +436,14 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     name, kind = c.name, c.kind
     interval = bool(windows.interval)
     with_aux = bool(aux_refs)
+    if name in tf.TRANSFORMS:
+        gathered = _gather(c, chunks, positions, aux_refs, False)
+        if gathered is None:
+            return None
+        times, values, _ = gathered
+        if not ascending:
+            times, values = times[::-1], values[::-1]
+        return _transform(c, times, values, kind, ascending, windows.interval)
     if name in ("count", "sum", "mean") and not c.distinct:
         out = _additive(c, chunks, positions, aux_refs, windows)
         if out is None:
@@ -566,7 +662,9 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
         values = np.empty(n, object) if col.values.dtype == object else np.zeros(n, col.values.dtype)
         values[hit] = col.values[pos[hit]]
         valid = hit & col.valid[pos]
-        if stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
+        if c.name in tf.TRANSFORMS:
+            pass  # a transform's missing rows stay null whatever the fill
+        elif stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
             values[~hit] = stmt.fill_value
             valid = valid | ~hit
         elif stmt.fill == FO.PreviousFill:
@@ -581,6 +679,6 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
 
 
 def _default(stmt, c: _Call, n: int) -> Column:
-    if stmt.fill == FO.NumberFill:
+    if stmt.fill == FO.NumberFill and c.name not in tf.TRANSFORMS:
         return Column.constant(stmt.fill_value, n)
     return Column.null(n)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 
 from chronus.influxql import ast
 from chronus.query.condition import MAX_TIME, MIN_TIME, ConditionError, condition_expr, reduce
+from chronus.query.mathfunc import MATH_FUNCTIONS, arg_count
 
-MATH_FUNCTIONS = frozenset((
-    "abs", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "exp", "log", "ln", "log2", "log10",
-    "sqrt", "pow", "floor", "ceil", "round"))
+__all__ = ["MATH_FUNCTIONS", "CompileError", "Compiled", "compile_select", "go_type"]
+
 _SELECTORS = ("max", "min", "first", "last")
 _AGGREGATES = ("count", "sum", "mean", "median", "mode", "stddev", "spread")
 _EMA_LIKE = ("exponential_moving_average", "double_exponential_moving_average",
@@ -228,10 +228,13 @@ class _FieldCompiler:
         raise CompileError(f"expected field argument in {name}()")
 
     def math(self, expr: ast.Call) -> None:
-        nargs = 2 if expr.name in ("atan2", "pow", "log") else 1
+        nargs = arg_count(expr.name)
         if len(expr.args) != nargs:
             raise CompileError(
                 f"invalid number of arguments for {expr.name}, expected {nargs}, got {len(expr.args)}")
+        if all(isinstance(arg, ast.Literal) for arg in expr.args):
+            # influxd's Reduce evaluates a math call over literals into a literal before compiling
+            raise CompileError("field must contain at least one variable")
         for arg in expr.args:
             if not isinstance(arg, ast.Literal):
                 self.expr(arg)

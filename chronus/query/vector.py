@@ -252,39 +252,6 @@ def _uint_op(op: str, lhs: Column, rhs: Column, valid: np.ndarray) -> Column:
         return Column(UNSIGNED, out().astype(np.uint64), valid)
 
 
-def _go_round(x: np.ndarray) -> np.ndarray:
-    t = np.trunc(x)
-    return np.where(np.abs(x - t) >= 0.5, t + np.copysign(1.0, x), t)
-
-
-_FLOAT_FUNCS = {
-    "sin": np.sin, "cos": np.cos, "tan": np.tan, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
-    "exp": np.exp, "ln": np.log, "log2": np.log2, "log10": np.log10, "sqrt": np.sqrt,
-}
-
-
 def _math_call(expr: ast.Call, env: dict, n: int, in_condition: bool) -> Column:
-    args = [evaluate(a, env, n, in_condition) for a in expr.args]
-    name = expr.name
-    numeric = (FLOAT, INTEGER, UNSIGNED)
-    if not args or any(a.kind not in numeric for a in args):
-        return Column.null(n)
-    arg0 = args[0]
-    with np.errstate(all="ignore"):
-        if name in ("abs", "floor", "ceil", "round"):
-            if arg0.kind != FLOAT:
-                return arg0
-            fn = {"abs": np.abs, "floor": np.floor, "ceil": np.ceil, "round": _go_round}[name]
-            return Column(FLOAT, fn(arg0.values), arg0.valid)
-        if name in _FLOAT_FUNCS and len(args) == 1:
-            return Column(FLOAT, _FLOAT_FUNCS[name](_as_float(arg0)), arg0.valid)
-        if len(args) == 2:
-            a, b = _as_float(arg0), _as_float(args[1])
-            valid = arg0.valid & args[1].valid
-            if name == "pow":
-                return Column(FLOAT, np.power(a, b), valid)
-            if name == "atan2":
-                return Column(FLOAT, np.arctan2(a, b), valid)
-            if name == "log":
-                return Column(FLOAT, np.log(a) / np.log(b), valid)
-    return Column.null(n)
+    from chronus.query import mathfunc
+    return mathfunc.call(expr.name, [evaluate(a, env, n, in_condition) for a in expr.args], n)

@@ -1,0 +1,3 @@
+import numpy as np
+
+def moving_average_float(values: np.ndarray, n: int) -> np.ndarray: ...

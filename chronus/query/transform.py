@@ -1,0 +1,111 @@
+"""Transform functions over one output series' points, as influxd 1.6.7's stream reducers compute them.
+
+``derivative``, ``non_negative_derivative``, ``difference``, ``non_negative_difference``, ``moving_average``,
+``cumulative_sum`` and ``elapsed`` each turn the points of one series (raw values, or the non-null results
+of an inner aggregate per GROUP BY window) into new points, in the query's order: under ``ORDER BY time
+DESC`` the points arrive newest first and each reducer sees them that way (a difference is then the older
+value minus the newer one). Every function is numpy over the whole series; only moving_average's running
+float sum needs the Cython kernel, to keep influxd's rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from chronus._ext.transform import moving_average_float
+from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column
+
+TRANSFORMS = ("derivative", "non_negative_derivative", "difference", "non_negative_difference",
+              "moving_average", "cumulative_sum", "elapsed")
+# over an aggregate these read one window more than the query's range (cumulative_sum does not)
+EXTENDED = tuple(name for name in TRANSFORMS if name != "cumulative_sum")
+_NUMERIC = (FLOAT, INTEGER, UNSIGNED)
+_ANY = (FLOAT, INTEGER, UNSIGNED, STRING, BOOLEAN)
+# the words influxd's "unsupported ... iterator type" errors use
+ITERATOR_NAMES = {"derivative": "derivative", "non_negative_derivative": "derivative",
+                  "difference": "difference", "non_negative_difference": "difference",
+                  "moving_average": "moving average", "cumulative_sum": "cumulative sum",
+                  "elapsed": "elapsed"}
+
+
+def supported_kinds(name: str) -> tuple[str, ...]:
+    """Input kinds the transform accepts (elapsed only looks at times)."""
+    return _ANY if name == "elapsed" else _NUMERIC
+
+
+def result_kind(name: str, kind: str) -> str:
+    """The kind a transform gives from its input's kind."""
+    if name in ("derivative", "non_negative_derivative", "moving_average"):
+        return FLOAT
+    if name == "elapsed":
+        return INTEGER
+    return kind
+
+
+def _advancing(times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The points that move the stream on: of several points at one time only the first counts."""
+    repeated = times[1:] == times[:-1]
+    if not repeated.any():
+        return times, values
+    keep = np.concatenate(([True], ~repeated))
+    return times[keep], values[keep]
+
+
+def _go_div(a: np.ndarray, b: int) -> np.ndarray:
+    """Go's integer division (truncates toward zero)."""
+    q = np.abs(a) // abs(b)
+    return np.where((a < 0) != (b < 0), -q, q)
+
+
+def apply(name: str, times: np.ndarray, values: np.ndarray, kind: str, ascending: bool, unit: int = 0,
+          window: int = 0) -> tuple[np.ndarray, Column]:
+    """The transform ``name`` over points in stream order; ``unit`` for derivative/elapsed (ns),
+    ``window`` for moving_average. Returns the output times and values, in the same order."""
+    if name in ("derivative", "non_negative_derivative"):
+        t, v = _advancing(times, values)
+        if v.dtype == np.uint64:
+            a, b = v[1:], v[:-1]
+            diff = np.where(a >= b, (a - b).astype(np.float64), -((b - a).astype(np.float64)))
+        elif kind == INTEGER:
+            with np.errstate(over="ignore"):
+                diff = (v[1:] - v[:-1]).astype(np.float64)
+        else:
+            diff = v[1:] - v[:-1]
+        elapsed = t[1:] - t[:-1]
+        if not ascending:
+            elapsed = -elapsed
+        with np.errstate(all="ignore"):
+            out = diff / (elapsed.astype(np.float64) / float(unit))
+        rows = ~(diff < 0) if name == "non_negative_derivative" else slice(None)
+        return t[1:][rows], _column(FLOAT, out[rows])
+    if name in ("difference", "non_negative_difference"):
+        t, v = _advancing(times, values)
+        with np.errstate(over="ignore"):
+            out = v[1:] - v[:-1]
+        if name == "non_negative_difference":
+            rows = v[1:] >= v[:-1] if kind == UNSIGNED else ~(out < 0)
+            return t[1:][rows], _column(kind, out[rows])
+        return t[1:], _column(kind, out)
+    if name == "moving_average":
+        n = window
+        if len(values) < n:
+            return times[:0], _column(FLOAT, np.zeros(0, np.float64))
+        if kind == FLOAT:
+            out = moving_average_float(np.ascontiguousarray(values, np.float64), n)
+        else:
+            with np.errstate(over="ignore"):
+                sums = np.cumsum(values)
+                window_sums = sums[n - 1:].copy()
+                window_sums[1:] -= sums[:-n]
+            out = window_sums.astype(np.float64) / float(n)
+        return times[n - 1:], _column(FLOAT, out)
+    if name == "cumulative_sum":
+        with np.errstate(over="ignore"):
+            return times, _column(kind, np.cumsum(values))
+    if name == "elapsed":
+        return times[1:], _column(INTEGER, _go_div(times[1:] - times[:-1], unit))
+    raise ValueError(f"not a transform: {name}")
+
+
+def _column(kind: str, values: np.ndarray) -> Column:
+    return Column(kind, values, np.ones(len(values), bool))

@@ -1,0 +1,76 @@
+"""Transforms and math functions in SELECT byte for byte against influxd 1.6.7's bodies.
+
+The data set of ``tests/golden/transform/dataset.json`` (all field types, gaps, several series, two shard
+groups) goes through the real write path into a temp store and every query of ``corpus.txt`` runs through
+``execute_select``, rendered as the HTTP handler renders it. ``tools/record_transform.py`` re-records them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chronus.cluster.points_writer import PointsWriter
+from chronus.influxql import parse_query
+from chronus.meta import statements as meta_statements
+from chronus.meta.client import MetaClient
+from chronus.meta.store import LocalMetaStore
+from chronus.tsdb.store import Store
+from tests.unit.query.test_select_golden import NOW, run
+
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "transform"
+ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
+           if line]
+# Known differences shared with the aggregate goldens, each a strict xfail so a fix shows up: mode() ties
+# follow Go's unstable sort.Sort; float mean partials of several series merge in influxd's heap order;
+# SLIMIT over GROUP BY * across two shards.
+KNOWN_GAPS = {
+    "grouped-012": "mode tie", "grouped-055": "merge order of float partials",
+    "grouped-079": "merge order of float partials", "raw-075": "SLIMIT per shard",
+    "interplay-017": "merge order of float partials",
+}
+
+
+def _case(entry: dict):
+    if entry["id"] in KNOWN_GAPS:
+        return pytest.param(entry, id=entry["id"], marks=pytest.mark.xfail(reason=KNOWN_GAPS[entry["id"]],
+                                                                            strict=True))
+    return pytest.param(entry, id=entry["id"])
+
+
+@pytest.fixture(scope="module")
+def node(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("transform")
+    meta_store = LocalMetaStore(root / "meta")
+    meta_store.open()
+    meta = MetaClient(meta_store, clock=lambda: NOW)
+    store = Store(str(root / "data"), str(root / "wal"))
+    store.open()
+    writer = PointsWriter(meta, store, clock=lambda: NOW)
+    spec = json.loads((GOLDEN / "dataset.json").read_text(encoding="utf-8"))
+    for q in spec["setup"]:
+        meta_statements.execute(parse_query(q).statements[0], meta)
+    for write in spec["writes"]:
+        writer.write_lines(spec["db"], write["rp"], "one", "\n".join(write["body"]).encode(), "s")
+    yield meta, store, spec["db"]
+    store.close()
+
+
+_ENCODE_ERROR = ("json: error calling MarshalJSON for type httpd.Response: "
+                 "json: error calling MarshalJSON for type *query.Result: ")
+
+
+@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS if not a["body"].startswith(_ENCODE_ERROR)])
+def test_transform_matches_influxd(node, entry: dict) -> None:
+    assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
+
+
+@pytest.mark.parametrize("entry", [a for a in ANSWERS if a["body"].startswith(_ENCODE_ERROR)],
+                         ids=lambda a: a["id"])
+def test_infinities_fail_the_json_encoder(node, entry: dict) -> None:
+    """influxd answers an infinite result with its encoder's error; ours raises the same text."""
+    with pytest.raises(ValueError) as err:
+        run(node, entry["q"], entry["chunk_size"])
+    assert _ENCODE_ERROR + str(err.value) + "\n" == entry["body"]
