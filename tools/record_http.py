@@ -64,6 +64,37 @@ for text in FORMAT_QUERIES:
     CASES.append(("GET", q(text, epoch="ms"), {"Accept": "application/csv"}, b""))
     CASES.append(("GET", q(text, epoch="ms"), {"Accept": "application/x-msgpack"}, b""))
 CASES += [
+    # Statements that write, sent by GET: they run, with a deprecation warning in "messages".
+    ("GET", q("CREATE DATABASE viaget"), {}, b""),
+    (
+        "GET",
+        q(
+            "CREATE RETENTION POLICY r1 ON viaget DURATION 2h REPLICATION 1; "
+            "SHOW RETENTION POLICIES ON viaget"
+        ),
+        {},
+        b"",
+    ),
+    ("GET", q("DROP DATABASE viaget"), {}, b""),
+    ("POST", q("CREATE DATABASE viapost; DROP DATABASE viapost"), {}, b""),
+    # A failing statement: influxd 1.6.7 then reports "not executed" under the failing statement's id.
+    (
+        "POST",
+        q("SHOW DATABASES; CREATE DATABASE bad WITH DURATION 1m; SHOW DATABASES; SHOW DATABASES"),
+        {},
+        b"",
+    ),
+    (
+        "POST",
+        q("SHOW DATABASES; CREATE DATABASE bad WITH DURATION 1m; SHOW DATABASES", chunked="true"),
+        {},
+        b"",
+    ),
+    ("POST", q("SELECT * FROM _series"), {}, b""),
+    ("POST", "/write?db=d&consistency=bogus", {}, b"m v=1 1"),
+    ("POST", "/write?db=d&rp=nope", {}, b"m v=1 1"),
+    ("POST", "/write?db=d&precision=s", {}, b"m v=1 1500000000"),
+    ("OPTIONS", "/query", {}, b""),
     ("GET", "/ping", {}, b""),
     ("HEAD", "/ping", {}, b""),
     ("GET", "/ping?verbose=true", {}, b""),

@@ -17,6 +17,10 @@ from chronus.query.result import Result, Row, response_obj
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
 MSGPACK_TYPE = "application/x-msgpack"
+MARSHAL_ERROR_PREFIX = (
+    "json: error calling MarshalJSON for type httpd.Response: "
+    "json: error calling MarshalJSON for type *query.Result: "
+)
 
 
 class JSONFormatter:
@@ -26,7 +30,11 @@ class JSONFormatter:
         self.pretty = pretty
 
     def format(self, results: list[Result], error: str | None = None) -> bytes:
-        text = gojson.dumps(response_obj(results, error), pretty=self.pretty)
+        try:
+            text = gojson.dumps(response_obj(results, error), pretty=self.pretty)
+        except ValueError as err:
+            # Go's encoder refuses NaN and infinities; influxd then writes the marshalling error as the body.
+            text = MARSHAL_ERROR_PREFIX + str(err)
         return text.encode("utf-8", "surrogateescape") + b"\n"
 
 

@@ -147,3 +147,11 @@ def test_epoch_truncates_toward_zero_like_go() -> None:
     row.convert_to_epoch("ms")
     assert row.values == [[-1], [1]]
     assert row.time_values is False
+
+
+def test_infinite_value_gives_influxd_marshal_error_body() -> None:
+    row = Row(name="m", columns=["time", "ln"], values=[[0, float("-inf")]], time_values=True)
+    assert JSONFormatter().format([Result(0, [row])]) == (
+        b"json: error calling MarshalJSON for type httpd.Response: json: error calling MarshalJSON for type "
+        b"*query.Result: json: unsupported value: -Inf\n"
+    )
