@@ -19,6 +19,15 @@ from chronus.query.result import Result, Row
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "http" / "responses.jsonl"
 PARSE_ERROR = "error parsing query: found EOF, expected identifier at line 1, char 15"
+# The recorded queries whose results this file builds by hand (tools/record_http.py's FORMAT_QUERIES).
+FORMAT_QUERIES = {
+    "SELECT * FROM t",
+    "SELECT * FROM t tz('America/Chicago')",
+    "SELECT * FROM t GROUP BY h",
+    "SELECT * FROM nope; SELECT * FROM t LIMIT 1; SHOW DATABASES; SELECT * FROM t GROUP BY h",
+    "SELECT * FROM f",
+    "SELECT * FROM",
+}
 
 
 def t_row(values: list[list], tags: dict | None = None, columns: list[str] | None = None) -> Row:
@@ -84,7 +93,7 @@ def format_cases() -> list[dict]:
         params = {k: v[0] for k, v in parse_qs(url.query).items()}
         if url.path != "/query" or "q" not in params or "chunked" in params or params.get("db") != "d":
             continue
-        if set(params) - {"db", "q", "pretty", "epoch"}:
+        if set(params) - {"db", "q", "pretty", "epoch"} or params["q"] not in FORMAT_QUERIES:
             continue
         cases.append(record)
     return cases
