@@ -58,19 +58,7 @@ def node(tmp_path_factory: pytest.TempPathFactory):
     store.close()
 
 
-_ENCODE_ERROR = ("json: error calling MarshalJSON for type httpd.Response: "
-                 "json: error calling MarshalJSON for type *query.Result: ")
-
-
-@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS if not a["body"].startswith(_ENCODE_ERROR)])
+@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS])
 def test_transform_matches_influxd(node, entry: dict) -> None:
+    """Every answer byte for byte, incl. influxd's encoder error for an infinite result (``ln(0)``)."""
     assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
-
-
-@pytest.mark.parametrize("entry", [a for a in ANSWERS if a["body"].startswith(_ENCODE_ERROR)],
-                         ids=lambda a: a["id"])
-def test_infinities_fail_the_json_encoder(node, entry: dict) -> None:
-    """influxd answers an infinite result with its encoder's error; ours raises the same text."""
-    with pytest.raises(ValueError) as err:
-        run(node, entry["q"], entry["chunk_size"])
-    assert _ENCODE_ERROR + str(err.value) + "\n" == entry["body"]
