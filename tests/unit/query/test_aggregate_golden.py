@@ -13,14 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from chronus.cluster.points_writer import PointsWriter
 from chronus.influxql import parse_query
 from chronus.influxql.parser import ParseError
-from chronus.meta import statements as meta_statements
-from chronus.meta.client import MetaClient
-from chronus.meta.store import LocalMetaStore
-from chronus.tsdb.store import Store
-from tests.unit.query.test_select_golden import NOW, run
+from tests.unit.query.golden_node import loaded_node
+from tests.unit.query.test_select_golden import run
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "aggregate"
 ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
@@ -47,20 +43,7 @@ def _case(entry: dict):
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("aggregate")
-    meta_store = LocalMetaStore(root / "meta")
-    meta_store.open()
-    meta = MetaClient(meta_store, clock=lambda: NOW)
-    store = Store(str(root / "data"), str(root / "wal"))
-    store.open()
-    writer = PointsWriter(meta, store, clock=lambda: NOW)
-    spec = json.loads((GOLDEN / "dataset.json").read_text(encoding="utf-8"))
-    for q in spec["setup"]:
-        meta_statements.execute(parse_query(q).statements[0], meta)
-    for write in spec["writes"]:
-        writer.write_lines(spec["db"], write["rp"], "one", "\n".join(write["body"]).encode(), "s")
-    yield meta, store, spec["db"]
-    store.close()
+    yield from loaded_node(tmp_path_factory.mktemp("aggregate"), GOLDEN / "dataset.json")
 
 
 @pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS if a["status"] == 200])

@@ -13,42 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from chronus.cluster.points_writer import PointsWriter
 from chronus.http.handler import _merge_result
 from chronus.http.response import JSONFormatter
 from chronus.influxql import ast, parse_query
 from chronus.influxql.parser import ParseError
 from chronus.influxql.walk import walk
-from chronus.meta import statements as meta_statements
 from chronus.meta.client import MetaClient
-from chronus.meta.store import LocalMetaStore
 from chronus.query.executor import QueryError
 from chronus.query.result import Result
 from chronus.query.select import SelectContext, execute_select
 from chronus.tsdb.store import Store
+from tests.unit.query.golden_node import NOW, loaded_node
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "select"
-NOW = 1_600_000_000_000_000_000
 ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
            if line]
 
 
 @pytest.fixture(scope="module")
 def node(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("select")
-    meta_store = LocalMetaStore(root / "meta")
-    meta_store.open()
-    meta = MetaClient(meta_store, clock=lambda: NOW)
-    store = Store(str(root / "data"), str(root / "wal"))
-    store.open()
-    writer = PointsWriter(meta, store, clock=lambda: NOW)
-    spec = json.loads((GOLDEN / "dataset.json").read_text(encoding="utf-8"))
-    for q in spec["setup"]:
-        meta_statements.execute(parse_query(q).statements[0], meta)
-    for write in spec["writes"]:
-        writer.write_lines(spec["db"], write["rp"], "one", "\n".join(write["body"]).encode(), "s")
-    yield meta, store, spec["db"]
-    store.close()
+    yield from loaded_node(tmp_path_factory.mktemp("select"), GOLDEN / "dataset.json")
 
 
 def shards_for(meta: MetaClient, store: Store):
