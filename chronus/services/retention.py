@@ -9,13 +9,13 @@ groups deleted long ago from the meta data. A failed step is logged and retried 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from chronus.config.sections import RetentionConfig
 from chronus.meta.client import MetaClient
+from chronus.services.periodic import PeriodicService
 from chronus.tsdb.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,8 +30,10 @@ class RetentionPass:
     retry_needed: bool = False
 
 
-class RetentionService:
+class RetentionService(PeriodicService):
     """Runs ``check()`` every ``config.check_interval`` on a thread between ``open`` and ``close``."""
+
+    name = "retention"
 
     def __init__(
         self,
@@ -40,36 +42,20 @@ class RetentionService:
         store: Store,
         clock: Callable[[], int] = time.time_ns,
     ) -> None:
+        super().__init__(config.enabled, config.check_interval, log)
         self.config = config
         self.meta = meta
         self.store = store
         self.clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def open(self) -> None:
-        if not self.config.enabled or self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="retention", daemon=True)
-        self._thread.start()
-        log.info("Starting retention policy enforcement service",
-                 extra={"check_interval": self.config.check_interval})
+        super().open()
+        if self.config.enabled:
+            log.info("Starting retention policy enforcement service",
+                     extra={"check_interval": self.config.check_interval})
 
-    def close(self) -> None:
-        thread, self._thread = self._thread, None
-        if thread is None:
-            return
-        self._stop.set()
-        thread.join()
-
-    def _run(self) -> None:
-        # The first check runs one interval after start, as influxd's ticker does.
-        while not self._stop.wait(self.config.check_interval / 1e9):
-            try:
-                self.check()
-            except Exception:  # a failing pass must not end the service; the next one retries
-                log.exception("Retention policy deletion check failed")
+    def run_once(self) -> None:
+        self.check()
 
     def check(self) -> RetentionPass:
         """One deletion pass at the clock's current time."""
