@@ -456,7 +456,7 @@ def show_field_keys(stmt: ast.ShowFieldKeysStatement, ctx: ShowContext) -> Resul
         for shard in group.shards:
             for name in names:
                 for key, kind in shard.fields.field_keys(name):
-                    per_measurement.setdefault(name, set()).add((key, kind.go_name))
+                    per_measurement.setdefault(name, set()).add((key, kind.type_name))
     rows = []
     for name in sorted(per_measurement):
         pairs = _page([list(pair) for pair in sorted(per_measurement[name])], stmt.offset, stmt.limit)

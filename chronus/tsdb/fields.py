@@ -24,35 +24,16 @@ The batch check is vectorised over field rows (numpy), so its cost does not grow
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
+
+from chronus.tsdb.values import ValueType
 
 FIELD_TYPE_CONFLICT = "field type conflict"
 
 
-class FieldType(IntEnum):
-    """Field value types, numbered as the line-protocol parser and the WAL number them."""
-
-    FLOAT = 1
-    INTEGER = 2
-    BOOLEAN = 3
-    STRING = 4
-    UNSIGNED = 5
-
-    @property
-    def go_name(self) -> str:
-        """The name influxql's ``DataType.String()`` gives (shown by SHOW FIELD KEYS and in errors)."""
-        return _GO_NAMES[self]
-
-
-_GO_NAMES = {
-    FieldType.FLOAT: "float",
-    FieldType.INTEGER: "integer",
-    FieldType.BOOLEAN: "boolean",
-    FieldType.STRING: "string",
-    FieldType.UNSIGNED: "unsigned",
-}
+# A field's type is the value type of its points: one enumeration for the WAL, the cache and the fields.
+FieldType = ValueType
 
 
 class FieldTypeConflictError(Exception):
@@ -89,7 +70,7 @@ def conflict_reason(field_name: str, measurement: str, given: FieldType, stored:
     """The reason text of a point dropped for a field stored under another type."""
     return (
         f'{FIELD_TYPE_CONFLICT}: input field "{field_name}" on measurement "{measurement}" is type '
-        f"{given.go_name}, already exists as type {stored.go_name}"
+        f"{given.type_name}, already exists as type {stored.type_name}"
     )
 
 

@@ -152,7 +152,7 @@ def test_field_keys_sorted_and_typed() -> None:
     assert not fields.create("m", "a", FieldType.UNSIGNED)
     with pytest.raises(FieldTypeConflictError):
         fields.create("m", "a", FieldType.FLOAT)
-    assert [(name, kind.go_name) for name, kind in fields.field_keys("m")] == [("a", "unsigned"),
+    assert [(name, kind.type_name) for name, kind in fields.field_keys("m")] == [("a", "unsigned"),
                                                                                 ("b", "string")]
     fields.delete_measurement("m")
     assert fields.measurement_names() == []
