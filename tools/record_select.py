@@ -54,23 +54,31 @@ def run(server: InfluxServer, q: str, db: str, chunk_size: int) -> tuple[int, st
     return post(server, "/query", {}, urllib.parse.urlencode(form).encode())
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+def record_suite(here: Path, argv: list[str] | None = None, description: str = "") -> int:
+    """Record a SELECT suite: ``here/dataset.json`` loaded into a throw-away influxd answers ``corpus.txt``.
+
+    The select, aggregate and transform recorders are this with their own folder.
+    """
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--influxd", default=os.environ.get("INFLUXD", "/usr/bin/influxd"))
     args = parser.parse_args(argv)
-    dataset = json.loads((HERE / "dataset.json").read_text(encoding="utf-8"))
+    dataset = json.loads((here / "dataset.json").read_text(encoding="utf-8"))
     records = []
     with InfluxServer(binary=args.influxd, auth_enabled=False) as server:
         for q in dataset["setup"]:
             must(*run(server, q, dataset["db"], 0), q)
         for write in dataset["writes"]:
             must(*run_write(server, dataset["db"], write["rp"], "\n".join(write["body"])), "write")
-        for entry in read_corpus(HERE / "corpus.txt"):
+        for entry in read_corpus(here / "corpus.txt"):
             status, body = run(server, entry["q"], dataset["db"], entry["chunk_size"])
             records.append({**entry, "db": dataset["db"], "status": status, "body": body})
-    write_jsonl(HERE / "answers.jsonl", records)
+    write_jsonl(here / "answers.jsonl", records)
     print(f"answers.jsonl: {len(records)} entries", file=sys.stderr)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return record_suite(HERE, argv, __doc__.split("\n", 1)[0])
 
 
 if __name__ == "__main__":
