@@ -22,9 +22,10 @@ from chronus.influxql import ast
 from chronus.query import reduce as red
 from chronus.query import transform as tf
 from chronus.query.condition import MIN_TIME
+from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
 from chronus.query.fill import fill_series
-from chronus.query.result import Result, Row
+from chronus.query.result import Result
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 from chronus.query.window import Windows
 
@@ -604,31 +605,14 @@ def _additive(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
 
 
 def _emit(outputs, exprs, calls, aux_refs, columns, stmt, ctx, ascending) -> Iterator[Result]:
-    size = ctx.chunk_size if ctx.chunk_size > 0 else 0
-    pending: Row | None = None
-    emitted = False
-    for name, tags, per_call in outputs:
-        times, env = _join(per_call, calls, aux_refs, stmt, ascending)
-        n = len(times)
-        outs = [evaluate(e, env, n).to_list() for e in exprs]
-        rows = [list(r) for r in zip(times.tolist(), *outs, strict=True)]
-        start = 0
-        while start < n:
-            end = n if not size else min(n, start + size)
-            row = Row(name=name, tags=dict(tags), columns=list(columns), values=rows[start:end],
-                      time_values=True, location=stmt.location)
-            if pending is not None:
-                yield Result(series=[pending], partial=True)
-                emitted = True
-            if end < n:
-                row.partial = True
-            pending = row
-            start = end
-    if pending is not None:
-        yield Result(series=[pending])
-        emitted = True
-    if not emitted:
-        yield Result(series=[])
+    def series():
+        for name, tags, per_call in outputs:
+            times, env = _join(per_call, calls, aux_refs, stmt, ascending)
+            n = len(times)
+            outs = [evaluate(e, env, n).to_list() for e in exprs]
+            yield name, tags, [list(r) for r in zip(times.tolist(), *outs, strict=True)]
+
+    yield from emit_series(series(), columns, ctx.chunk_size, stmt.location)
 
 
 def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: bool):

@@ -21,8 +21,9 @@ import numpy as np
 from chronus.influxql import ast
 from chronus.query.compile import MATH_FUNCTIONS, CompileError, compile_select
 from chronus.query.condition import reduce
+from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
-from chronus.query.result import Result, Row
+from chronus.query.result import Result
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, binary, evaluate
 from chronus.tsdb.fields import FieldType
 from chronus.tsdb.index import compile_regex
@@ -664,28 +665,11 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
 def _emit(groups, plan: _Plan, fields: list[ast.Field], columns: list[str], stmt: ast.SelectStatement,
           ctx: SelectContext) -> Iterator[Result]:
     """Rows per output series, cut into chunks of ``chunk_size`` with the emitter's partial flags."""
-    size = ctx.chunk_size if ctx.chunk_size > 0 else 0
-    pending: Row | None = None
-    emitted = False
-    for (name, _), tags, chunk in groups:
-        n = len(chunk.times)
-        env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
-        outputs = [evaluate(f.expr, env, n).to_list() for f in fields]
-        rows = [list(r) for r in zip(chunk.times.tolist(), *outputs, strict=True)]
-        start = 0
-        while start < n:
-            end = n if not size else min(n, start + size)
-            row = Row(name=name, tags=dict(tags), columns=list(columns), values=rows[start:end],
-                      time_values=True, location=stmt.location)
-            if pending is not None:
-                yield Result(series=[pending], partial=True)
-                emitted = True
-            if end < n:
-                row.partial = True
-            pending = row
-            start = end
-    if pending is not None:
-        yield Result(series=[pending])
-        emitted = True
-    if not emitted:
-        yield Result(series=[])
+    def series():
+        for (name, _), tags, chunk in groups:
+            n = len(chunk.times)
+            env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
+            outputs = [evaluate(f.expr, env, n).to_list() for f in fields]
+            yield name, tags, [list(r) for r in zip(chunk.times.tolist(), *outputs, strict=True)]
+
+    yield from emit_series(series(), columns, ctx.chunk_size, stmt.location)
