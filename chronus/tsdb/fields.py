@@ -19,21 +19,50 @@ partial write dropping the float point, and a batch with two such in-batch confl
 with ``field type conflict``. That retry belongs to the points writer; this module models one attempt.
 
 The batch check is vectorised over field rows (numpy), so its cost does not grow with Python work per point.
+
+The set persists as influxd 1.6.7's ``<shard dir>/fields.idx`` (``tsdb/shard.go`` ``MeasurementFieldSet``):
+the magic bytes ``00 06 01 03`` and then the protobuf ``tsdb.MeasurementFieldSet`` of
+``tsdb/internal/meta.proto`` (measurements: name + fields: name and InfluxQL data type, float 1, integer 2,
+string 3, boolean 4, unsigned 9). It is saved whole after every change (written to ``fields.idx.tmp``,
+fsynced, renamed, the directory fsynced), removed when the set is empty, and loaded when the shard opens, so
+the fields of deleted points outlive a restart, as in influxd. Either server opens the other's file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from chronus.meta.protowire import DecodeError, MessageWriter, as_int32, iter_fields
 from chronus.tsdb.values import ValueType
 
 FIELD_TYPE_CONFLICT = "field type conflict"
 
+FIELDS_INDEX_FILE = "fields.idx"
+FIELDS_INDEX_MAGIC = b"\x00\x06\x01\x03"
+UNKNOWN_FIELDS_FORMAT = "unknown field index format"
+
 
 # A field's type is the value type of its points: one enumeration for the WAL, the cache and the fields.
 FieldType = ValueType
+
+
+#: a field's type as fields.idx stores it: influxql.DataType, not the value type byte.
+_INFLUXQL_TYPES = {
+    ValueType.FLOAT: 1,
+    ValueType.INTEGER: 2,
+    ValueType.STRING: 3,
+    ValueType.BOOLEAN: 4,
+    ValueType.UNSIGNED: 9,
+}
+_FIELD_TYPES = {code: vtype for vtype, code in _INFLUXQL_TYPES.items()}
+
+
+class FieldsIndexError(ValueError):
+    """fields.idx could not be saved (a name that is not UTF-8) or read; the text is influxd's."""
 
 
 class FieldTypeConflictError(Exception):
@@ -115,10 +144,11 @@ class ValidationResult:
 
 
 class MeasurementFieldSet:
-    """Field name -> type for every measurement of one shard."""
+    """Field name -> type for every measurement of one shard; ``path`` is its fields.idx (None: in memory)."""
 
-    def __init__(self) -> None:
+    def __init__(self, path: str | None = None) -> None:
         self._fields: dict[str, dict[str, FieldType]] = {}
+        self.path = path
 
     def fields(self, measurement: str) -> dict[str, FieldType]:
         """The fields of ``measurement`` (empty when it has none); do not modify the returned dict."""
@@ -165,6 +195,98 @@ class MeasurementFieldSet:
 
     def delete_measurement(self, measurement: str) -> None:
         self._fields.pop(measurement, None)
+
+    # -- fields.idx ---------------------------------------------------------------------------------------
+
+    def encode(self) -> bytes:
+        """The fields.idx bytes of the set: magic, then the ``MeasurementFieldSet`` protobuf."""
+        error = self.save_error()
+        if error is not None:
+            raise FieldsIndexError(error)
+        message = MessageWriter()
+        for measurement, fields in self._fields.items():
+            entry = MessageWriter()
+            if measurement:
+                entry.string(1, measurement)
+            for name, kind in fields.items():
+                one = MessageWriter()
+                if name:
+                    one.string(1, name)
+                one.varint(2, _INFLUXQL_TYPES[FieldType(kind)])
+                entry.bytes(2, one.getvalue())
+            message.bytes(1, entry.getvalue())
+        return FIELDS_INDEX_MAGIC + message.getvalue()
+
+    @classmethod
+    def decode(cls, data: bytes, path: str | None = None) -> MeasurementFieldSet:
+        """The set a fields.idx holds. A field whose type is none of the five value types is skipped (no
+        point can have it); bad bytes raise ``FieldsIndexError``."""
+        if not data:
+            raise FieldsIndexError("EOF")  # Go's read of the magic from an empty file
+        if data[:4] != FIELDS_INDEX_MAGIC:
+            raise FieldsIndexError(UNKNOWN_FIELDS_FORMAT)
+        out = cls(path)
+        try:
+            for number, _, value in iter_fields(data[4:]):
+                if number != 1 or not isinstance(value, bytes):
+                    continue
+                measurement = ""
+                fields: dict[str, FieldType] = {}
+                for m_number, _, m_value in iter_fields(value):
+                    if m_number == 1 and isinstance(m_value, bytes):
+                        measurement = m_value.decode("utf-8", "surrogateescape")
+                    elif m_number == 2 and isinstance(m_value, bytes):
+                        name, code = "", 0
+                        for f_number, _, f_value in iter_fields(m_value):
+                            if f_number == 1 and isinstance(f_value, bytes):
+                                name = f_value.decode("utf-8", "surrogateescape")
+                            elif f_number == 2 and isinstance(f_value, int):
+                                code = as_int32(f_value)
+                        if code in _FIELD_TYPES:
+                            fields[name] = _FIELD_TYPES[code]
+                out._fields[measurement] = fields  # a repeated name: the last one wins, as Go's map
+        except DecodeError as err:
+            raise FieldsIndexError(f"proto: {err}") from None
+        return out
+
+    def save(self) -> None:
+        """Write the set to ``path`` as influxd does: through ``fields.idx.tmp`` (fsynced, renamed, the
+        directory fsynced); an empty set removes the file. Raises ``FieldsIndexError`` for a name that is
+        not UTF-8, leaving the old file."""
+        if self.path is None:
+            return
+        if not self._fields:
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(self.path)
+            return
+        data = self.encode()
+        tmp = self.path + ".tmp"
+        try:
+            with open(tmp, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.remove(tmp)
+            raise
+        directory = os.open(os.path.dirname(self.path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+    @classmethod
+    def load(cls, path: str) -> MeasurementFieldSet:
+        """The set saved at ``path`` (empty when there is none). An unreadable file raises
+        ``FieldsIndexError``; influxd then logs it and rebuilds the set from the shard's data."""
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            return cls(path)
+        return cls.decode(data, path)
 
     def validate_and_create(self, batch: FieldBatch) -> ValidationResult:
         """One shard write attempt's field checks (see the module docstring); creates the new fields.

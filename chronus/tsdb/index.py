@@ -11,7 +11,8 @@ Tag conditions (``WHERE`` of SHOW statements, DROP SERIES) are evaluated to seri
 empty string also selects series without the tag, ``tag = other_tag`` only asks that both tags exist, and
 comparisons the index cannot decide (fields, numbers) select every series of the measurement.
 
-Adding series costs one dict lookup per key; keys are parsed only the first time they are seen.
+Adding series costs one dict lookup per key; keys are parsed only the first time they are seen, all new keys
+of a call in one C pass (``_ext/serieskeys.pyx``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import threading
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
+from chronus._ext import serieskeys as _serieskeys
 from chronus.influxql import ast
 from chronus.models.points import make_series_key, split_series_key
 
@@ -155,20 +157,20 @@ class DatabaseIndex:
     def create_series(self, keys: Iterable[str]) -> list[int]:
         """Ids of the series with these keys (as written, tags sorted), creating the missing ones."""
         with self.lock:
-            ids: list[int] = []
             lookup = self.series_by_key
-            for key in keys:
-                series = lookup.get(key)
-                if series is None:
-                    series = self._new_series(key)
-                ids.append(series.id)
-            return ids
+            keys = list(keys)
+            missing = [key for key in dict.fromkeys(keys) if key not in lookup]
+            if missing:
+                # New keys are split in one C pass (a restart registers every series at once).
+                parsed = _serieskeys.split_series_keys([_encode(key) for key in missing])
+                for key, (name, tags) in zip(missing, parsed, strict=True):
+                    self._new_series(key, name, tags)
+            return [lookup[key].id for key in keys]
 
-    def _new_series(self, key: str) -> Series:
-        name, tags = split_series_key(_encode(key))
+    def _new_series(self, key: str, name: str, tags: tuple[tuple[str, str], ...]) -> Series:
         # The index unescapes the point's name once more (CreateMeasurementIndexIfNotExists).
-        index_name = _unescape_name(_decode(name))
-        series = Series(self._next_id, key, index_name, tuple((_decode(k), _decode(v)) for k, v in tags))
+        index_name = _unescape_name(name)
+        series = Series(self._next_id, key, index_name, tags)
         self._next_id += 1
         measurement = self.measurements.get(index_name)
         if measurement is None:

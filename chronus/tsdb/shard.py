@@ -23,17 +23,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from chronus._ext import lineproto as _lp
+from chronus._ext import serieskeys as _serieskeys
 from chronus.models.points import (
     EMPTY,
     FIELD_KEY_SEPARATOR,
     PointBatch,
-    split_series_key,
     unescape_measurement,
 )
 from chronus.tsdb.cache import Cache, CacheMaxMemorySizeExceededError
 from chronus.tsdb.cache import FieldTypeConflictError as CacheTypeConflict
+from chronus.tsdb.compaction import CompactionLimits, ShardCompactions
 from chronus.tsdb.fields import (
+    FIELDS_INDEX_FILE,
     FieldBatch,
+    FieldsIndexError,
     FieldType,
     FieldTypeConflictError,
     MeasurementFieldSet,
@@ -69,6 +72,20 @@ class EngineOptions:
     cache_snapshot_write_cold_duration_s: float = 600.0
     #: how often the snapshot thread looks at the cache (influxd: every second)
     snapshot_check_interval_s: float = 1.0
+    #: ``compact-full-write-cold-duration``: no new file for this long plans a full compaction
+    compact_full_write_cold_duration_s: float = 4 * 3600.0
+    #: ``max-concurrent-compactions`` (0: half the cores); a store's shards share ``compaction_limits``
+    max_concurrent_compactions: int = 0
+    #: compaction write rate and burst in bytes/s (influxd 1.6.7: fixed 48 MB/s; 0: unlimited)
+    compact_throughput: int = 48 * 1024 * 1024
+    compact_throughput_burst: int = 48 * 1024 * 1024
+    #: points per block a compaction writes (influxd's engine option, not a 1.6.7 config key)
+    max_points_per_block: int = 1000
+    #: how often the compaction loop plans (influxd: every second)
+    compaction_check_interval_s: float = 1.0
+    compactions_enabled: bool = True
+    #: the store-wide compaction slots and rate limiter (a shard made alone gets its own)
+    compaction_limits: CompactionLimits | None = None
 
 
 def _first_unreadable_value(batch: PointBatch, keep: np.ndarray) -> str | None:
@@ -114,10 +131,19 @@ class Shard:
         self.wal_path = wal_path
         self.index = index
         self.options = options or EngineOptions()
-        self.fields = MeasurementFieldSet()
+        self.fields = MeasurementFieldSet(os.path.join(path, FIELDS_INDEX_FILE))
         self.cache = Cache(max_size=self.options.cache_max_memory_size)
         self.wal = WAL(wal_path, fsync_delay=self.options.wal_fsync_delay_ns / 1e9)
         self.files = FileStore(path)
+        opts = self.options
+        self.compactions = ShardCompactions(
+            str(shard_id), self.files,
+            opts.compaction_limits or CompactionLimits.create(
+                opts.max_concurrent_compactions, opts.compact_throughput, opts.compact_throughput_burst),
+            full_write_cold_duration_s=opts.compact_full_write_cold_duration_s,
+            max_points_per_block=opts.max_points_per_block,
+            check_interval_s=opts.compaction_check_interval_s,
+        )
         # One snapshot or delete at a time (a delete must not race a snapshot's hand-off); writes never
         # take it.
         self._snapshot_lock = threading.Lock()
@@ -142,40 +168,59 @@ class Shard:
     # -- lifecycle ---------------------------------------------------------------------------------------
 
     def open(self) -> None:
-        """Load the TSM files, replay the WAL into the cache, rebuild the index and field set from both,
-        and start the snapshot thread."""
+        """Load fields.idx and the TSM files, replay the WAL into the cache, rebuild the index and add the
+        fields of both to the field set (then saved, as influxd's ``LoadMetadataIndex``), and start the
+        snapshot thread."""
         os.makedirs(self.path, exist_ok=True)
+        self._load_fields()
         self.files.open()
         self.wal.open()
         self.cache.load(self.wal.replay())
         self._rebuild_index()
+        try:
+            self.fields.save()
+        except FieldsIndexError as err:
+            log.warning("error saving fields.idx", extra={"shard": self.id, "error": str(err)})
         self._stop_snapshots.clear()
         self._snapshotter = threading.Thread(
             target=self._run_snapshots, name=f"snapshot shard {self.id}", daemon=True)
         self._snapshotter.start()
+        if self.options.compactions_enabled:
+            self.compactions.start()
 
     def close(self) -> None:
-        """Stop the snapshot thread (a snapshot under way finishes), then close the WAL and the files."""
+        """Stop the snapshot thread (a snapshot under way finishes) and the compactions (running ones are
+        aborted), then close the WAL and the files."""
         self._stop_snapshots.set()
         if self._snapshotter is not None:
             self._snapshotter.join()
             self._snapshotter = None
+        self.compactions.stop()
         self.wal.close()
         self.files.close()
 
+    def _load_fields(self) -> None:
+        """The saved field set; an unreadable fields.idx is logged and rebuilt from the data (influxd)."""
+        path = os.path.join(self.path, FIELDS_INDEX_FILE)
+        try:
+            self.fields = MeasurementFieldSet.load(path)
+        except FieldsIndexError as err:
+            log.warning(f"error opening fields.idx: {err}.  Rebuilding.", extra={"shard": self.id})
+            self.fields = MeasurementFieldSet(path)
+
     def _rebuild_index(self) -> None:
         """Series and fields from the keys of the files (oldest first), then of the cache."""
-        typed: list[tuple[bytes, ValueType | None]] = sorted(self.files.key_types().items())
-        typed += [(key, self.cache.type(key)) for key in self.cache.keys()]  # noqa: SIM118 - not a dict
-        series_keys: set[bytes] = set()
-        for key, vtype in typed:
-            series_key, _, field_name = key.partition(FIELD_KEY_SEPARATOR)
-            series_keys.add(series_key)
-            if vtype is None:
-                continue
-            measurement = _decode(split_series_key(series_key)[0])
+        file_types = self.files.key_types()
+        keys = sorted(file_types)
+        types: list[ValueType | None] = [file_types[key] for key in keys]
+        cache_keys = self.cache.keys()
+        keys += cache_keys
+        types += [self.cache.type(key) for key in cache_keys]
+        # One C pass splits every key; only distinct series and (measurement, field, type) come back.
+        series_keys, fields = _serieskeys.split_field_keys(keys, types)
+        for measurement, field_name, vtype in fields:
             try:
-                self.fields.create(measurement, _decode(field_name), FieldType(int(vtype)))
+                self.fields.create(measurement, field_name, FieldType(int(vtype)))
             except FieldTypeConflictError:
                 continue  # a replayed conflict keeps the first type, as the cache does
         self.index.add_series(sorted(_decode(key) for key in series_keys))
@@ -207,9 +252,10 @@ class Shard:
             result = self._validate(batch, selected, series_index, raw_names, name_of_series, time_tag)
             if result.created:
                 self.stats["fieldsCreate"] += len(result.created)
-                save_error = self.fields.save_error()
-                if save_error is not None:
-                    raise FieldSetSaveError(save_error)
+                try:
+                    self.fields.save()
+                except FieldsIndexError as err:
+                    raise FieldSetSaveError(str(err)) from None
         keep = np.zeros(len(batch), dtype=bool)
         keep[selected[result.keep]] = True
         engine_error = _first_unreadable_value(batch, keep)
@@ -324,7 +370,8 @@ class Shard:
     def delete_series_range(self, series_keys: list[bytes], tmin: int, tmax: int) -> None:
         """Remove the points of whole series in [tmin, tmax] from the WAL's view, the cache and the files."""
         wanted = set(series_keys)
-        with self._snapshot_lock:
+        # Compactions pause (running ones abort) so none drops a tombstone written meanwhile (influxd).
+        with self.compactions.paused(), self._snapshot_lock:
             stored = set(self.cache.keys()) | self.files.keys()
             keys = sorted(key for key in stored if key.partition(FIELD_KEY_SEPARATOR)[0] in wanted)
             if not keys:
@@ -368,5 +415,84 @@ class Shard:
         newest_type = parts[-1].type  # a key deleted and rewritten with another type keeps only the new one
         return Values.concat([p for p in parts if p.type is newest_type]).deduplicated()
 
+    def count(
+        self, series_keys: list[str], field_name: str, tmin: int = MIN_TIME, tmax: int = MAX_TIME
+    ) -> np.ndarray:
+        """How many points ``read`` would return for each series' field in [tmin, tmax], without decoding
+        values where that is exact: a key in one file (or in several whose time ranges are disjoint, of one
+        type), with no deleted range and no overlapping blocks, is counted from the blocks' headers (only
+        blocks cut by the range have their times decoded). Anything else -- the cache, overlaps,
+        tombstones -- is counted by reading it."""
+        counts, _ = self._count(series_keys, field_name, tmin, tmax, False)
+        return counts
+
+    def times(
+        self, series_keys: list[str], field_name: str, tmin: int = MIN_TIME, tmax: int = MAX_TIME
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The times ``read`` would return for each series' field in [tmin, tmax], all series one after the
+        other (series ``i``'s are ``times[bounds[i]:bounds[i + 1]]``), decoding only timestamps where
+        ``count`` would count from headers: ``(times, bounds)``."""
+        counts, parts = self._count(series_keys, field_name, tmin, tmax, True)
+        bounds = np.concatenate(([0], np.cumsum(counts)))
+        times = np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        return times, bounds
+
+    def _count(
+        self, series_keys: list[str], field_name: str, tmin: int, tmax: int, with_times: bool
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        suffix = FIELD_KEY_SEPARATOR + field_name.encode("utf-8", "surrogateescape")
+        keys = [key.encode("utf-8", "surrogateescape") + suffix for key in series_keys]
+        n = len(keys)
+        counts = np.zeros(n, dtype=np.int64)
+        # The cache's keys before the files, as ``read``: a key a snapshot moves meanwhile is read whole.
+        cached = self.cache.all_keys()
+        readers = self.files.readers()
+        per_file = [reader.count_keys(keys, tmin, tmax) for reader in readers]
+        sources = np.zeros(n, dtype=np.int64)
+        for found in per_file:
+            sources += found.present
+        in_cache = np.fromiter((key in cached for key in keys), dtype=bool, count=n) if cached else None
+        single = sources == 1 if in_cache is None else (sources == 1) & ~in_cache
+        exact = np.zeros(n, dtype=bool)
+        for found in per_file:
+            hit = single & found.present & found.counted
+            counts[hit] = found.counts[hit]
+            exact |= hit
+        exact |= sources == 0 if in_cache is None else (sources == 0) & ~in_cache
+        times: list[np.ndarray] = []
+        slow = {}
+        for k in np.flatnonzero(~exact).tolist():
+            holding = [(f, r) for f, r in zip(per_file, readers, strict=True) if f.present[k]]
+            if (in_cache is None or not in_cache[k]) and _disjoint([f for f, _ in holding], k):
+                counts[k] = sum(int(f.counts[k]) for f, _ in holding)
+                if with_times:
+                    holding.sort(key=lambda fr: int(fr[0].kmin[k]))
+                    slow[k] = np.concatenate([r.read_times(keys[k], tmin, tmax) for _, r in holding])
+                continue
+            values = self.read(series_keys[k], field_name, tmin, tmax)
+            counts[k] = 0 if values is None else len(values)
+            if with_times:
+                slow[k] = np.empty(0, dtype=np.int64) if values is None else values.times
+        if with_times:
+            single_reader = {}
+            for found, reader in zip(per_file, readers, strict=True):
+                for k in np.flatnonzero(single & found.present & found.counted).tolist():
+                    single_reader[k] = reader
+            for k in range(n):
+                if k in slow:
+                    times.append(slow[k])
+                elif k in single_reader and counts[k]:
+                    times.append(single_reader[k].read_times(keys[k], tmin, tmax))
+        return counts, times
+
     def statistics(self) -> dict[str, int]:
         return dict(self.stats)
+
+
+def _disjoint(found: list, k: int) -> bool:
+    """Whether the files holding key ``k`` counted it exactly, agree on its type and hold disjoint time
+    ranges of it (then no point is in two files and the counts add up)."""
+    if not all(f.counted[k] for f in found) or len({int(f.types[k]) for f in found}) != 1:
+        return False
+    spans = sorted((int(f.kmin[k]), int(f.kmax[k])) for f in found)
+    return all(prev[1] < cur[0] for prev, cur in zip(spans, spans[1:], strict=False))

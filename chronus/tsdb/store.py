@@ -7,6 +7,7 @@ from what the shards hold, as influxd's in-memory index is.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import shutil
@@ -14,6 +15,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from chronus.influxql import ast
+from chronus.tsdb.compaction import CompactionLimits
 from chronus.tsdb.index import DatabaseIndex
 from chronus.tsdb.shard import MAX_TIME, MIN_TIME, EngineOptions, Shard
 
@@ -21,6 +23,10 @@ log = logging.getLogger(__name__)
 
 
 FIELDS_IN_DELETE = "fields not supported in WHERE clause during deletion"
+
+#: influxd 1.6's per-database series file (``data/<db>/_series/<partition>/<segment>``); it sits beside the
+#: retention policy directories but is not one, so opening a directory influxd wrote must skip it.
+SERIES_FILE_DIRECTORY = "_series"
 
 
 class DeleteError(Exception):
@@ -33,7 +39,12 @@ class Store:
     def __init__(self, data_dir: str, wal_dir: str, options: EngineOptions | None = None) -> None:
         self.data_dir = data_dir
         self.wal_dir = wal_dir
-        self.options = options or EngineOptions()
+        options = options or EngineOptions()
+        if options.compaction_limits is None:  # one set of compaction slots and one rate for every shard
+            limits = CompactionLimits.create(options.max_concurrent_compactions, options.compact_throughput,
+                                             options.compact_throughput_burst)
+            options = dataclasses.replace(options, compaction_limits=limits)
+        self.options = options
         self._shards: dict[int, Shard] = {}
         self._indexes: dict[str, DatabaseIndex] = {}
         self._lock = threading.RLock()
@@ -64,6 +75,8 @@ class Store:
                 _subdirs(os.path.join(self.data_dir, database))
                 | _subdirs(os.path.join(self.wal_dir, database))
             ):
+                if policy == SERIES_FILE_DIRECTORY:
+                    continue
                 ids = _subdirs(os.path.join(self.data_dir, database, policy)) | _subdirs(
                     os.path.join(self.wal_dir, database, policy)
                 )
@@ -175,8 +188,10 @@ class Store:
         for shard in sorted(self._database_shards(database), key=lambda s: s.id):
             if index is not None:
                 _delete_from_shard(shard, index, index.series_ids_by_expr(name, None), MIN_TIME, MAX_TIME)
-            if not any(key.startswith(prefix) for key in shard.cache.keys()):  # noqa: SIM118
+            held = (*shard.cache.keys(), *shard.files.keys())
+            if not any(key.startswith(prefix) for key in held):
                 shard.fields.delete_measurement(name)
+            shard.fields.save()  # fields.idx follows, as influxd saves after every DROP MEASUREMENT
 
     def _database_shards(self, database: str) -> list[Shard]:
         return [shard for shard in self.shards() if shard.database == database]

@@ -6,6 +6,14 @@ so finding a key is a binary search over the sorted key list and finding its blo
 ``searchsorted`` — the Python work is per key and per block, never per point. ``read`` decodes only the
 blocks that overlap the range, checking each block's CRC first.
 
+Deletes are tombstones (``tombstone.py``): opening loads the file's ``.tombstone`` and applies it the way
+influxd's index does (``indirectIndex.DeleteRange``): a key whose blocks a delete covers from its first to its
+last time -- in one range, or in ranges that touch or overlap one after the other -- is gone from ``keys()``,
+``key_types()``, ``contains()`` and ``type()``; other deleted ranges stay beside the key and ``read()`` cuts
+them out of the decoded arrays (blocks wholly inside one are not decoded). ``entries()`` and ``time_range()``
+stay the index's, as in influxd. ``delete_range`` appends to the tombstone file first and then updates the
+in-memory view, which is one immutable state swapped whole, so reads never lock.
+
 A file that does not open is refused with influxd's words (``can only read from tsm file``, ``init: file is
 version ...``, ``mmapAccessor: ...``, ``indirectIndex: not enough data for ...``) as ``CorruptTSMError``.
 """
@@ -17,11 +25,18 @@ import contextlib
 import mmap
 import os
 import struct
+import threading
 import zlib
+from collections.abc import Iterable
+from typing import NamedTuple
 
 import numpy as np
 
+from chronus._ext.tsmindex import TSMIndexError, parse_index
 from chronus.tsdb.tsm.block import VALUE_TYPES, decode_block
+from chronus.tsdb.tsm.block import block_count as tsm_block_count
+from chronus.tsdb.tsm.block import block_times as tsm_block_times
+from chronus.tsdb.tsm.tombstone import TombstoneError, append_tombstones, read_tombstones, tombstone_path
 from chronus.tsdb.tsm.writer import FOOTER_SIZE, HEADER_SIZE, MAGIC, VERSION
 from chronus.tsdb.values import MAX_TIME, MIN_TIME, Values, ValueType
 
@@ -31,6 +46,31 @@ _ENTRY_SIZE = _ENTRY_DTYPE.itemsize  # 28
 
 class CorruptTSMError(ValueError):
     """A TSM file (or one of its blocks) that cannot be read; the text is influxd's where it has one."""
+
+
+class _Tombstones(NamedTuple):
+    """What the tombstone hides: key positions deleted outright, and deleted ranges of the others."""
+
+    #: one flag per key position (None while no key is deleted outright): a byte a key, not an object
+    deleted: np.ndarray | None
+    #: position -> deleted (min, max) ranges, sorted by (min, max)
+    ranges: dict[int, list[tuple[int, int]]]
+    #: positions still listed, ascending; None while nothing is deleted outright (every key)
+    live: np.ndarray | None
+
+    def gone(self, pos: int) -> bool:
+        return self.deleted is not None and bool(self.deleted[pos])
+
+
+class KeyCounts(NamedTuple):
+    """``TSMReader.count_keys``: one entry per asked key."""
+
+    present: np.ndarray  # bool: the file holds the key (not deleted outright)
+    counted: np.ndarray  # bool: ``counts`` is exact (else the key must be read)
+    counts: np.ndarray  # int64: points in the range
+    kmin: np.ndarray  # int64: the key's first block's min time
+    kmax: np.ndarray  # int64: the key's last block's max time
+    types: np.ndarray  # uint8: the key's block type
 
 
 class TSMReader:
@@ -49,6 +89,15 @@ class TSMReader:
             self._map.close()
             raise
         self.size = size
+        self._block_point_counts: np.ndarray | None = None  # see block_point_counts
+        #: the file's tombstone (it may not exist): a compaction that replaces the file removes it too
+        self.tombstone_path = tombstone_path(path)
+        self._delete_lock = threading.Lock()
+        try:
+            self._load_tombstones()
+        except BaseException:
+            self._map.close()
+            raise
 
     def _parse(self, size: int) -> None:
         data = self._map
@@ -62,40 +111,21 @@ class TSMReader:
         if index_start >= footer:
             raise CorruptTSMError("mmapAccessor: invalid indexStart")
         self.index_offset = index_start
-        index = data[index_start:footer]
-        keys: list[bytes] = []
-        types = bytearray()
-        counts: list[int] = []
-        raw_entries = bytearray()
-        i, end = 0, len(index)
-        while i < end:
-            if i + 2 >= end:
-                raise CorruptTSMError("indirectIndex: not enough data for key length value")
-            (key_len,) = struct.unpack_from(">H", index, i)
-            key = index[i + 2:i + 2 + key_len]
-            i += 3 + key_len
-            if i + 2 >= end:
-                raise CorruptTSMError("indirectIndex: not enough data for index entries count")
-            (count,) = struct.unpack_from(">H", index, i)
-            i += 2
-            if i + count * _ENTRY_SIZE > end or count == 0:
-                raise CorruptTSMError("indirectIndex: not enough data for max time")
-            keys.append(key)
-            types.append(index[i - 3])
-            counts.append(count)
-            raw_entries += index[i:i + count * _ENTRY_SIZE]
-            i += count * _ENTRY_SIZE
+        # One C pass (``_ext/tsmindex.pyx``); its errors are influxd's words.
+        try:
+            keys, types, first, mins, maxs, offsets, sizes = parse_index(data, index_start, footer)
+        except TSMIndexError as err:
+            raise CorruptTSMError(str(err)) from None
         if any(b not in VALUE_TYPES for b in set(types)):
             raise CorruptTSMError(f"unknown block type in index: {sorted(set(types) - set(VALUE_TYPES))}")
-        entries = np.frombuffer(bytes(raw_entries), dtype=_ENTRY_DTYPE)
         self._keys = keys
-        self._types = bytes(types)
-        self._first = np.concatenate(([0], np.cumsum(counts, dtype=np.int64)))
-        self._mins = entries["min"].astype(np.int64)
-        self._maxs = entries["max"].astype(np.int64)
-        self._offsets = entries["offset"].astype(np.int64)
-        self._sizes = entries["size"].astype(np.int64)
-        if len(entries) and (
+        self._types = types
+        self._first = first
+        self._mins = mins
+        self._maxs = maxs
+        self._offsets = offsets
+        self._sizes = sizes
+        if len(mins) and (
             int((self._offsets + self._sizes).max()) > index_start or int(self._offsets.min()) < HEADER_SIZE
             or int(self._sizes.min()) <= 4
         ):
@@ -104,8 +134,9 @@ class TSMReader:
     # -- the index --------------------------------------------------------------------------------------
 
     def keys(self) -> list[bytes]:
-        """Every key, sorted."""
-        return list(self._keys)
+        """Every key not deleted outright, sorted."""
+        keys, live = self._keys, self._tombstones.live
+        return list(keys) if live is None else [keys[i] for i in live.tolist()]
 
     def key_count(self) -> int:
         return len(self._keys)
@@ -117,21 +148,31 @@ class TSMReader:
         pos = bisect.bisect_left(self._keys, key)
         return pos if pos < len(self._keys) and self._keys[pos] == key else -1
 
+    def _live_position(self, key: bytes) -> int:
+        pos = self._position(key)
+        return -1 if pos < 0 or self._tombstones.gone(pos) else pos
+
     def contains(self, key: bytes) -> bool:
-        return self._position(key) >= 0
+        """Whether the file holds ``key`` (not deleted outright)."""
+        return self._live_position(key) >= 0
 
     def type(self, key: bytes) -> ValueType | None:
         """The value type of ``key``'s blocks, or None if the file does not hold it."""
-        pos = self._position(key)
+        pos = self._live_position(key)
         return None if pos < 0 else VALUE_TYPES[self._types[pos]]
 
     def key_types(self) -> list[tuple[bytes, ValueType]]:
-        """``(key, value type)`` of every key, sorted: what a restart rebuilds the series index from."""
-        return [(key, VALUE_TYPES[t]) for key, t in zip(self._keys, self._types, strict=True)]
+        """``(key, value type)`` of every key not deleted outright, sorted: what a restart rebuilds the
+        series index from."""
+        keys, types, live = self._keys, self._types, self._tombstones.live
+        if live is None:
+            return [(key, VALUE_TYPES[t]) for key, t in zip(keys, types, strict=True)]
+        return [(keys[i], VALUE_TYPES[types[i]]) for i in live.tolist()]
 
     def entries(self, key: bytes) -> list[tuple[int, int, int, int]]:
-        """``(min time, max time, offset, size)`` of each block of ``key``, in time order."""
-        pos = self._position(key)
+        """``(min time, max time, offset, size)`` of each block of ``key``, in time order, as the index has
+        them: partly deleted blocks are listed whole (see ``tombstone_ranges``); a deleted key has none."""
+        pos = self._live_position(key)
         if pos < 0:
             return []
         lo, hi = int(self._first[pos]), int(self._first[pos + 1])
@@ -139,7 +180,8 @@ class TSMReader:
                         self._offsets[lo:hi].tolist(), self._sizes[lo:hi].tolist(), strict=True))
 
     def time_range(self) -> tuple[int, int]:
-        """``(min, max)`` time over every block (``(MAX_TIME, MIN_TIME)`` for none)."""
+        """``(min, max)`` time over every block (``(MAX_TIME, MIN_TIME)`` for none); deletes leave it as it
+        is, as influxd's index does."""
         if not len(self._mins):
             return MAX_TIME, MIN_TIME
         return int(self._mins.min()), int(self._maxs.max())
@@ -159,14 +201,21 @@ class TSMReader:
         return data
 
     def read(self, key: bytes, tmin: int = MIN_TIME, tmax: int = MAX_TIME) -> Values | None:
-        """The points of ``key`` in ``[tmin, tmax]`` (sorted, unique), decoding only overlapping blocks."""
+        """The points of ``key`` in ``[tmin, tmax]`` (sorted, unique, tombstones applied), decoding only the
+        blocks that overlap the range and are not wholly deleted."""
+        state = self._tombstones
         pos = self._position(key)
-        if pos < 0:
+        if pos < 0 or state.gone(pos):
             return None
         lo, hi = int(self._first[pos]), int(self._first[pos + 1])
         # Blocks are in time order: skip those that end before tmin or start after tmax.
         maxs, mins = self._maxs[lo:hi], self._mins[lo:hi]
-        wanted = np.flatnonzero((maxs >= tmin) & (mins <= tmax)) + lo
+        overlapping = (maxs >= tmin) & (mins <= tmax)
+        ranges = state.ranges.get(pos)
+        if ranges:
+            for rmin, rmax in ranges:
+                overlapping &= ~((mins >= rmin) & (maxs <= rmax))
+        wanted = np.flatnonzero(overlapping) + lo
         if not len(wanted):
             return None
         parts = []
@@ -176,18 +225,227 @@ class TSMReader:
         merged = Values.concat(parts).deduplicated()
         if tmin > merged.times[0] or tmax < merged.times[-1]:
             merged = merged.include(tmin, tmax)
+        if ranges and len(merged):
+            merged = _cut(merged, ranges)
         return merged if len(merged) else None
 
     def items(self) -> list[tuple[bytes, Values]]:
-        """Every ``(key, points)``; for rewriting a small file (deletes) and for tests."""
+        """Every ``(key, points)`` with points left after the tombstones; for compactions and tests."""
         out = []
-        for key in self._keys:
+        keys, live = self._keys, self._tombstones.live
+        for key in (keys if live is None else [keys[i] for i in live.tolist()]):
             values = self.read(key)
             if values is not None:
                 out.append((key, values))
         return out
 
+    # -- tombstones -------------------------------------------------------------------------------------
+
+    def has_tombstones(self) -> bool:
+        """Whether the tombstone file holds anything (influxd's ``HasTombstones``: a compaction is due)."""
+        try:
+            return os.path.getsize(self.tombstone_path) > 0
+        except OSError:
+            return False
+
+    def tombstone_ranges(self, key: bytes) -> list[tuple[int, int]]:
+        """The deleted ``(min, max)`` ranges of a key still listed (influxd's ``TombstoneRange``)."""
+        pos = self._position(key)
+        return list(self._tombstones.ranges.get(pos, ())) if pos >= 0 else []
+
+    def delete_range(self, keys: Iterable[bytes], tmin: int, tmax: int) -> None:
+        """Delete the points of ``keys`` in ``[tmin, tmax]``: one new entry per key the file holds appended to
+        the tombstone file (made durable first), then the in-memory view updated (``TSMReader.DeleteRange``).
+
+        Nothing is written when the keys or the range cannot be in the file.
+        """
+        wanted = sorted(set(keys))
+        if not wanted:
+            return
+        with self._delete_lock:
+            state = self._tombstones
+            fmin, fmax = self.time_range()
+            if tmin > fmax or tmax < fmin:
+                return
+            present = [key for key in wanted
+                       if (pos := self._position(key)) >= 0 and not state.gone(pos)]
+            if not present:
+                return
+            append_tombstones(self.tombstone_path, [(key, tmin, tmax) for key in present])
+            self._tombstones = self._applied(state, present, tmin, tmax)
+
+    def _load_tombstones(self) -> None:
+        """Apply the tombstone file, batching consecutive entries of one range as influxd's reader does."""
+        self._tombstones = _Tombstones(None, {}, None)
+        try:
+            entries = read_tombstones(self.tombstone_path)
+        except (TombstoneError, OSError) as err:
+            raise CorruptTSMError(f"init: read tombstones: {err}") from None
+        state = self._tombstones
+        batch: list[bytes] = []
+        current = (0, 0)
+        for key, tmin, tmax in entries:
+            if batch and (tmin, tmax) != current:
+                state = self._applied(state, sorted(batch), *current)
+                batch = []
+            current = (tmin, tmax)
+            batch.append(key)
+        if batch:
+            state = self._applied(state, sorted(batch), *current)
+        self._tombstones = state
+
+    def _applied(self, state: _Tombstones, keys: list[bytes], tmin: int, tmax: int) -> _Tombstones:
+        """``state`` after deleting ``[tmin, tmax]`` of ``keys`` (sorted), by influxd's index rules.
+
+        The whole time range deletes the keys outright. Otherwise a delete outside the file's time range, or
+        outside a key's first-to-last block time, is ignored; one that covers the key's blocks deletes the
+        key; else the range joins the key's ranges, and the key goes when the sorted ranges, each touching or
+        overlapping the one before it, together cover its blocks.
+        """
+        positions = np.array([self._position(key) for key in keys], dtype=np.int64)
+        positions = positions[positions >= 0]
+        if state.deleted is not None:
+            positions = positions[~state.deleted[positions]]
+        if tmin == MIN_TIME and tmax == MAX_TIME:
+            return _with_deleted(state, set(positions.tolist()), state.ranges, len(self._keys))
+        fmin, fmax = self.time_range()
+        if tmin > fmax or tmax < fmin or not len(positions):
+            return state
+        positions = np.unique(positions)
+        kmins = self._mins[self._first[positions]]
+        kmaxs = self._maxs[self._first[positions + 1] - 1]
+        touched = (kmins <= tmax) & (kmaxs >= tmin)
+        whole = touched & (kmins >= tmin) & (kmaxs <= tmax)
+        gone = set(positions[whole].tolist())
+        partial = touched & ~whole
+        if not partial.any():
+            return _with_deleted(state, gone, state.ranges, len(self._keys)) if gone else state
+        ranges = dict(state.ranges)
+        for pos, kmin, kmax in zip(positions[partial].tolist(), kmins[partial].tolist(),
+                                   kmaxs[partial].tolist(), strict=True):
+            merged = sorted([*ranges.get(pos, ()), (tmin, tmax)])
+            ranges[pos] = merged
+            if len(merged) > 1 and _covers(merged, kmin, kmax):  # one range alone was not whole
+                gone.add(pos)
+        return _with_deleted(state, gone, ranges, len(self._keys))
+
+    # -- counting without decoding values --------------------------------------------------------------
+
+    def block_point_counts(self) -> np.ndarray:
+        """Points per block (index order), from the blocks' timestamp headers; made once per file (it never
+        changes) and without CRC checks or value decoding: what counts of whole blocks need."""
+        counts = self._block_point_counts
+        if counts is None:
+            counts = np.empty(len(self._offsets), dtype=np.int64)
+            with memoryview(self._map) as view:
+                for i, (offset, size) in enumerate(zip(self._offsets.tolist(), self._sizes.tolist(),
+                                                       strict=True)):
+                    counts[i] = tsm_block_count(view[offset + 4:offset + size])
+            self._block_point_counts = counts
+        return counts
+
+    def count_keys(self, keys: list[bytes], tmin: int, tmax: int) -> KeyCounts:
+        """Per key: whether the file holds it, whether its points in ``[tmin, tmax]`` were counted here
+        (``counted``: no tombstone range on the key and its blocks do not overlap one another, so the count
+        is exact; else read the key), that count, the key's first and last block time and block type."""
+        state = self._tombstones
+        n = len(keys)
+        positions = np.fromiter((self._position(key) for key in keys), dtype=np.int64, count=n)
+        present = positions >= 0
+        if state.deleted is not None:
+            present[present] = ~state.deleted[positions[present]]
+        pos = positions[present]
+        lo, hi = self._first[pos], self._first[pos + 1]
+        mins, maxs = self._mins, self._maxs
+        inside = (mins >= tmin) & (maxs <= tmax)
+        partial = ~inside & (maxs >= tmin) & (mins <= tmax)
+        # 1 where a block overlaps the block before it of the same key
+        overlap = np.zeros(len(mins) + 1, dtype=np.int64)
+        if len(mins) > 1:
+            overlap[1:-1] = mins[1:] <= maxs[:-1]
+            overlap[self._first[1:-1]] = 0  # a key's first block follows another key's
+        whole = np.concatenate(([0], np.cumsum(np.where(inside, self.block_point_counts(), 0))))
+        cut = np.concatenate(([0], np.cumsum(partial)))
+        overlaps = np.cumsum(overlap)
+        counts = np.zeros(n, dtype=np.int64)
+        counted = np.zeros(n, dtype=bool)
+        key_counts = whole[hi] - whole[lo]
+        key_counted = (overlaps[hi - 1] - overlaps[lo]) == 0 if len(pos) else np.zeros(0, dtype=bool)
+        if state.ranges:
+            ranged = np.fromiter((p in state.ranges for p in pos.tolist()), dtype=bool, count=len(pos))
+            key_counted &= ~ranged
+        for k in np.flatnonzero(key_counted & (cut[hi] > cut[lo])).tolist():
+            for b in range(int(lo[k]), int(hi[k])):
+                if partial[b]:
+                    times = tsm_block_times(self.block(int(self._offsets[b]), int(self._sizes[b])))
+                    key_counts[k] += int(np.searchsorted(times, tmax, side="right")
+                                         - np.searchsorted(times, tmin, side="left"))
+        counts[present] = key_counts
+        counted[present] = key_counted
+        kmin = np.zeros(n, dtype=np.int64)
+        kmax = np.zeros(n, dtype=np.int64)
+        types = np.zeros(n, dtype=np.uint8)
+        if len(pos):
+            kmin[present] = mins[lo]
+            kmax[present] = maxs[hi - 1]
+            types[present] = np.frombuffer(self._types, dtype=np.uint8)[pos]
+        return KeyCounts(present, counted, counts, kmin, kmax, types)
+
+    def read_times(self, key: bytes, tmin: int, tmax: int) -> np.ndarray:
+        """The times ``read`` would return for a key ``count_keys`` counted (no deleted range, blocks not
+        overlapping one another), decoding only the blocks' timestamps."""
+        pos = self._live_position(key)
+        if pos < 0:
+            return np.empty(0, dtype=np.int64)
+        lo, hi = int(self._first[pos]), int(self._first[pos + 1])
+        wanted = np.flatnonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax)) + lo
+        parts = [tsm_block_times(self.block(int(self._offsets[b]), int(self._sizes[b])))
+                 for b in wanted.tolist()]
+        if not parts:
+            return np.empty(0, dtype=np.int64)
+        times = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        if times[0] < tmin or times[-1] > tmax:
+            lo, hi = np.searchsorted(times, tmin, side="left"), np.searchsorted(times, tmax, side="right")
+            times = times[lo:hi]
+        return times
+
     def close(self) -> None:
         """Unmap the file (reads in flight must have finished)."""
         with contextlib.suppress(BufferError):  # a view is still out: released with the last reference
             self._map.close()
+
+
+def _covers(ranges: list[tuple[int, int]], kmin: int, kmax: int) -> bool:
+    """influxd's test whether sorted deleted ranges remove a whole key: each range must touch or overlap
+    the one just before it (not the union so far), and together they must span ``[kmin, kmax]``."""
+    lo, hi = ranges[0]
+    for (_, prev_max), (rmin, rmax) in zip(ranges, ranges[1:], strict=False):
+        if prev_max != rmin - 1 and not prev_max >= rmin:
+            return False
+        lo, hi = min(lo, rmin), max(hi, rmax)
+    return lo <= kmin and hi >= kmax
+
+
+def _with_deleted(
+    state: _Tombstones, gone: set[int], ranges: dict[int, list[tuple[int, int]]], key_count: int
+) -> _Tombstones:
+    fresh = [pos for pos in gone if not state.gone(pos)]
+    if not fresh:
+        return _Tombstones(state.deleted, ranges, state.live)
+    deleted = np.zeros(key_count, dtype=bool) if state.deleted is None else state.deleted.copy()
+    deleted[fresh] = True
+    return _Tombstones(deleted, ranges, np.flatnonzero(~deleted))
+
+
+def _cut(values: Values, ranges: list[tuple[int, int]]) -> Values:
+    """``values`` (sorted, unique) without the points in any of ``ranges``: one search for all ranges."""
+    bounds = np.array(ranges, dtype=np.int64)
+    los = np.searchsorted(values.times, bounds[:, 0], side="left")
+    his = np.searchsorted(values.times, bounds[:, 1], side="right")
+    hit = his > los
+    if not hit.any():
+        return values
+    keep = np.ones(len(values), dtype=bool)
+    for lo, hi in zip(los[hit].tolist(), his[hit].tolist(), strict=True):
+        keep[lo:hi] = False
+    return values.take(np.flatnonzero(keep))

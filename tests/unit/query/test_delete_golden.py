@@ -21,11 +21,7 @@ from tests.integration.servers import ChronusProcess
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "delete"
 # Answers Chronus cannot give yet, with the reason (strict xfail: fixing the gap makes the test say so).
-KNOWN_GAPS = {
-    (42, "SELECT * FROM cpu; SELECT * FROM mem; SELECT * FROM disk"):
-        "shards do not save their field set (fields.idx) yet: after a restart the fields of deleted points "
-        "(cpu.idle) are gone, influxd keeps them",
-}
+KNOWN_GAPS: dict[tuple[int, str], str] = {}
 RECORDS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
            if line]
 

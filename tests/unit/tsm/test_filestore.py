@@ -58,19 +58,31 @@ def test_misnamed_file_refuses_open(tmp_path):
         FileStore(str(tmp_path)).open()
 
 
-def test_delete_range_rewrites_or_removes_files(tmp_path):
+def test_delete_range_writes_tombstones_and_keeps_the_files(tmp_path):
     write_tsm_file(str(tmp_path / format_file_name(1, 1)), [(b"a", floats([1, 2, 3], [1.0, 2.0, 3.0])),
                                                            (b"b", floats([1], [1.0]))])
     write_tsm_file(str(tmp_path / format_file_name(2, 1)), [(b"a", floats([2], [5.0]))])
+    tsm_bytes = {name: (tmp_path / name).read_bytes() for name in os.listdir(tmp_path)}
     store = FileStore(str(tmp_path))
     store.open()
     store.delete_range([b"a"], 2, 2)
     assert store.read(b"a") == [floats([1, 3], [1.0, 3.0])]
     assert store.read(b"b") == [floats([1], [1.0])]
-    assert sorted(os.listdir(tmp_path)) == [format_file_name(1, 1)]
+    # The TSM files are untouched; each got a tombstone. The second file has no key left: as in influxd it
+    # stays (with its tombstone) until a compaction drops it.
+    assert sorted(os.listdir(tmp_path)) == ["000000001-000000001.tombstone", format_file_name(1, 1),
+                                            "000000002-000000001.tombstone", format_file_name(2, 1)]
+    assert {name: (tmp_path / name).read_bytes() for name in tsm_bytes} == tsm_bytes
+    assert [r.keys() for r in store.readers()] == [[b"a", b"b"], []]
     store.delete_range([b"zzz"], 0, 10)
+    store.delete_range([b"b"], 5, 10)  # outside every file's time range: nothing written
     assert store.keys() == {b"a", b"b"}
     store.close()
+    reopened = FileStore(str(tmp_path))
+    reopened.open()
+    assert reopened.read(b"a") == [floats([1, 3], [1.0, 3.0])]
+    assert reopened.keys() == {b"a", b"b"}
+    reopened.close()
 
 
 # -- the shard -----------------------------------------------------------------------------------------------

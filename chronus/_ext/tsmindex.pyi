@@ -1,0 +1,18 @@
+from collections.abc import Buffer
+
+import numpy as np
+import numpy.typing as npt
+
+class TSMIndexError(ValueError): ...
+
+def parse_index(
+    buf: Buffer, index_start: int, index_end: int
+) -> tuple[
+    list[bytes],
+    bytes,
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.int64],
+]: ...
