@@ -11,7 +11,11 @@ Every response body goes through here so that Chronus's answers are byte-identic
   byte kept by ``surrogateescape``) becomes ``\\ufffd``;
 * objects keep the dict's insertion order: callers build them in Go's struct field order, and sort the
   keys of what Go holds in a map (tags);
-* ``pretty``: ``json.MarshalIndent(v, "", "    ")`` layout.
+* ``pretty``: ``json.MarshalIndent(v, "", "    ")`` layout;
+* a value with an ``encode_json(indent) -> bytes`` method writes itself (already encoded JSON, compact for
+  an indent < 0, else laid out at that indent): query results' row arrays come from ``chronus._ext.jsonenc``
+  this way, straight from their columns; lists of rows of plain scalars (SHOW results) are written by
+  ``jsonenc.encode_rows`` (this module's per-value functions are the reference it is tested against).
 
 The body influxd writes ends with a newline; that is the caller's business (``dumps`` returns the value only).
 """
@@ -21,6 +25,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from typing import Any
+
+from chronus._ext.jsonenc import encode_rows
 
 _STRING_ESCAPES: dict[int, str] = {code: f"\\u{code:04x}" for code in range(0x20)}
 _STRING_ESCAPES.update(
@@ -67,8 +73,10 @@ def format_float(value: float) -> str:
 def format_plain_float(value: float) -> str:
     """``value`` positionally with the shortest round-trip digits: Go's ``FormatFloat(v, 'f', -1, 64)``.
 
-    InfluxDB's CSV output and JSON (for ``1e-6 <= |x| < 1e21``) print floats this way.
+    InfluxDB's CSV output and JSON (for ``1e-6 <= |x| < 1e21``) print floats this way (CSV infinities too).
     """
+    if math.isinf(value):
+        return _go_special_name(value)
     magnitude = abs(value)
     if value.is_integer() and magnitude < _EXACT_INT_LIMIT:
         return "-0" if value == 0 and math.copysign(1.0, value) < 0 else str(int(value))
@@ -107,16 +115,35 @@ def _go_special_name(value: float) -> str:
 
 def dumps(value: Any, pretty: bool = False) -> str:
     """Encode ``value`` (dicts, lists, tuples, str, int, float, bool, None) as Go would."""
-    parts: list[str] = []
+    return "".join(part if isinstance(part, str) else part.decode("utf-8", "surrogateescape")
+                   for part in _parts(value, pretty))
+
+
+def dumps_bytes(value: Any, pretty: bool = False) -> bytes:
+    """``dumps`` as UTF-8 bytes; pre-encoded parts (``encode_json``) are joined without a round trip."""
+    parts = _parts(value, pretty)
+    out: list[bytes] = []
+    start = 0
+    for index, part in enumerate(parts):
+        if isinstance(part, bytes):
+            out.append("".join(parts[start:index]).encode("utf-8", "surrogateescape"))
+            out.append(part)
+            start = index + 1
+    out.append("".join(parts[start:]).encode("utf-8", "surrogateescape"))
+    return b"".join(out)
+
+
+def _parts(value: Any, pretty: bool) -> list:
+    parts: list = []
     if pretty:
         _encode_pretty(value, parts, "")
     else:
         _encode(value, parts)
-    return "".join(parts)
+    return parts
 
 
-def _scalar(value: Any) -> str | None:
-    """The text of a scalar, or None for a container."""
+def _scalar(value: Any, indent: int = -1) -> str | bytes | None:
+    """The text of a scalar (bytes: a value that encoded itself), or None for a container."""
     if value is None:
         return "null"
     if value is True:
@@ -131,6 +158,9 @@ def _scalar(value: Any) -> str | None:
         return format_float(value)
     if isinstance(value, (Mapping, list, tuple)):
         return None
+    encode_json = getattr(value, "encode_json", None)
+    if encode_json is not None:
+        return encode_json(indent)
     # numpy scalars and friends: encode by their Python value.
     item = getattr(value, "item", None)
     if item is not None:
@@ -138,7 +168,14 @@ def _scalar(value: Any) -> str | None:
     raise TypeError(f"json: unsupported type: {type(value).__name__}")
 
 
-def _encode(value: Any, out: list[str]) -> None:
+def _rows(value: Any, indent: int) -> bytes | None:
+    """A list of rows of plain scalars (what SHOW results hold) written in C, or None to walk it here."""
+    if type(value) is list and value and type(value[0]) is list:
+        return encode_rows(value, indent)
+    return None
+
+
+def _encode(value: Any, out: list) -> None:
     text = _scalar(value)
     if text is not None:
         out.append(text)
@@ -152,6 +189,10 @@ def _encode(value: Any, out: list[str]) -> None:
             _encode(item, out)
         out.append("}")
     else:
+        fast = _rows(value, -1)
+        if fast is not None:
+            out.append(fast)
+            return
         out.append("[")
         for index, item in enumerate(value):
             if index:
@@ -160,8 +201,8 @@ def _encode(value: Any, out: list[str]) -> None:
         out.append("]")
 
 
-def _encode_pretty(value: Any, out: list[str], indent: str) -> None:
-    text = _scalar(value)
+def _encode_pretty(value: Any, out: list, indent: str) -> None:
+    text = _scalar(value, len(indent))
     if text is not None:
         out.append(text)
         return
@@ -179,6 +220,10 @@ def _encode_pretty(value: Any, out: list[str], indent: str) -> None:
         return
     if not value:
         out.append("[]")
+        return
+    fast = _rows(value, len(indent))
+    if fast is not None:
+        out.append(fast)
         return
     out.append("[")
     for index, item in enumerate(value):

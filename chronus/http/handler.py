@@ -3,16 +3,23 @@
 The IOLoop only moves bytes: parsing a query or a write body, running statements and writing points happen
 in a thread pool (their hot loops release the GIL), so slow requests do not stall others.
 Routes: ``/ping`` (GET, HEAD), ``/status``, ``/query`` (GET, POST), ``/write`` (POST), ``/api/v2/write``
-(POST, as InfluxDB 1.8 has it), ``/health`` (1.8's), ``/debug/vars``; anything else is Go's plain 404.
+(POST, as InfluxDB 1.8 has it), ``/health`` (1.8's), ``/debug/vars``, ``/debug/requests``, ``/debug/pprof``
+(when ``pprof-enabled``); anything else is Go's plain 404.
+
+influxd's middleware order is kept: request id and CORS headers (cors.py) first, then the write throttler
+(limits.py), then authentication, then the route. An unregistered method is a 405 before any of them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import functools
 import gzip
 import json
+import sys
+import threading
 import time
 import uuid
 import zlib
@@ -21,12 +28,17 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import tornado.concurrent
+import tornado.httpserver
+import tornado.netutil
 import tornado.web
 
 from chronus.errors import WriteError
-from chronus.http import gojson
+from chronus.http import debug, gojson
 from chronus.http.access_log import AccessLog, access_line, logged_uri, split_uri, username
 from chronus.http.auth import AuthenticationError, Authenticator, parse_credentials
+from chronus.http.cors import cors_headers
+from chronus.http.limits import Throttled, WriteSlot, WriteThrottler
 from chronus.http.params import ParamsError, decode_params
 from chronus.http.response import Formatter, formatter_for
 from chronus.influxql import ParseError, ast, parse_query
@@ -39,6 +51,10 @@ from chronus.query.result import Result
 DEFAULT_CHUNK_SIZE = 10_000
 CONSISTENCY_LEVELS = ("any", "one", "quorum", "all")
 PLAIN_TEXT = "text/plain; charset=utf-8"
+CORS_HEADERS = tuple(cors_headers("*"))
+# Go's server reads up to this much of a body a handler left unread before answering (keeping the
+# connection); with more left it answers at once with "Connection: close" and closes.
+MAX_POST_HANDLER_READ = 256 << 10
 
 
 class QueryRunner(Protocol):
@@ -65,6 +81,7 @@ class HTTPOptions:
     realm: str = "InfluxDB"
     access_log: AccessLog | None = None  # None: [http] log-enabled = false
     suppress_write_log: bool = False
+    pprof_enabled: bool = True
 
 
 @dataclass
@@ -78,6 +95,8 @@ class HTTPBackends:
     pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=8))
     stats: dict[str, int] = field(default_factory=dict)
     authenticator: Authenticator | None = None  # None: [http] auth-enabled = false
+    throttler: WriteThrottler = field(default_factory=lambda: WriteThrottler(0, 0, 0))
+    requests: debug.RequestTracker = field(default_factory=debug.RequestTracker)
 
     def count(self, name: str, amount: int = 1) -> None:
         self.stats[name] = self.stats.get(name, 0) + amount
@@ -89,6 +108,7 @@ class BaseHandler(tornado.web.RequestHandler):
     routed = True
     logged = True  # written to the access log (influxd logs every route, /write unless suppressed)
     authenticated = False  # influxd's authenticated routes: /query and /write (never OPTIONS)
+    preflight = False  # answers CORS pre-flight OPTIONS (influxd: /query and /write only)
     user: UserInfo | None = None  # who is asking, once authenticated (None: auth off, or no admin yet)
     allowed_methods: tuple[str, ...] = ()
     _body_bytes = 0
@@ -98,9 +118,16 @@ class BaseHandler(tornado.web.RequestHandler):
     def backends(self) -> HTTPBackends:
         return self.application.settings["backends"]
 
+    @property
+    def side_listener(self) -> bool:
+        """Serving ``debug-pprof-enabled``'s localhost:6060, a plain Go server outside influxd's API."""
+        return bool(self.application.settings.get("side_listener"))
+
     def set_default_headers(self) -> None:
         self.clear_header("Server")
         self.clear_header("Content-Type")
+        if self.side_listener:
+            return
         options: HTTPOptions = self.application.settings["backends"].options
         self.set_header("X-Influxdb-Build", options.build)
         self.set_header("X-Influxdb-Version", options.version)
@@ -146,13 +173,32 @@ class BaseHandler(tornado.web.RequestHandler):
     async def prepare(self) -> None:
         self._started = time.time()
         self.backends.count("req")
+        if not self._serves_method():
+            raise tornado.web.HTTPError(405)
         if self.routed:
             rid = self.request.headers.get("X-Request-Id") or self.request.headers.get("Request-Id")
             rid = rid or str(uuid.uuid1())
             self.set_header("Request-Id", rid)
             self.set_header("X-Request-Id", rid)
-        if self.authenticated and self.request.method != "OPTIONS":
+            for name, value in cors_headers(self.request.headers.get("Origin", "")).items():
+                self.set_header(name, value)
+        if self.request.method == "OPTIONS":
+            return
+        if not await self._admit():
+            return
+        if self.authenticated:
             await self._authenticate()
+
+    def _serves_method(self) -> bool:
+        """Whether the route has the request's method (influxd's router answers 405 before anything)."""
+        method = (self.request.method or "").lower()
+        if method == "options":
+            return self.preflight
+        return getattr(type(self), method, None) is not getattr(tornado.web.RequestHandler, method, None)
+
+    async def _admit(self) -> bool:
+        """Between CORS and authentication: the write throttler's place; False when it answered."""
+        return True
 
     async def _authenticate(self) -> None:
         """influxd's ``authenticate``: until an admin exists anyone passes (to create one); a 401 ends it."""
@@ -210,25 +256,30 @@ class BaseHandler(tornado.web.RequestHandler):
         """Errors Tornado raises itself: wrong method (Go's 405 text) or an unexpected failure (500 JSON)."""
         if status_code == 405:
             self.set_header("Allow", ", ".join(self.allowed_methods))
-            self._plain(405, "Method Not Allowed\n")
+            self._plain(405, "Method Not Allowed")
             return
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
-            self._plain(status_code, f"{exc.log_message or self._reason}\n")
+            self._plain(status_code, exc.log_message or self._reason)
             return
         self.set_header("Content-Type", "application/json")
         self.finish(gojson.dumps({"error": str(exc) if exc else self._reason}) + "\n")
 
     def _plain(self, status: int, text: str) -> None:
-        self.clear_header("Request-Id")
-        self.clear_header("X-Request-Id")
+        """Go's ``http.Error`` outside the router (404, 405): no request id, no CORS headers."""
+        for name in ("Request-Id", "X-Request-Id", *CORS_HEADERS):
+            self.clear_header(name)
+        self.go_error(status, text)
+
+    def go_error(self, status: int, text: str) -> None:
+        """Go's ``http.Error``: the text and a newline, plain, ``nosniff``; the headers already set kept."""
         self.set_header("Content-Type", PLAIN_TEXT)
         self.set_header("X-Content-Type-Options", "nosniff")
         self.set_status(status)
-        self.finish(text)
+        self.finish((text + "\n").encode())  # bytes: counted in the access log's size
 
     async def options(self, *args: Any) -> None:
-        """CORS pre-flight: influxd answers 200 with an empty body (and never asks for credentials)."""
+        """CORS pre-flight (``preflight`` routes only): 200 with an empty body, never authenticated."""
         self.set_status(200)
         self.finish()
 
@@ -239,12 +290,13 @@ class NotFoundHandler(BaseHandler):
     routed = False
 
     async def prepare(self) -> None:
-        self.backends.count("req")
-        self._plain(404, "404 page not found\n")
+        if not self.side_listener:
+            self.backends.count("req")
+        self._plain(404, "404 page not found")
 
 
 class PingHandler(BaseHandler):
-    allowed_methods = ("GET", "HEAD", "OPTIONS")
+    allowed_methods = ("GET", "HEAD")
 
     def get(self) -> None:
         """204; ``verbose=true`` changes nothing in influxd 1.6.7 (1.8 answers a body), nor here."""
@@ -287,16 +339,139 @@ class HealthHandler(BaseHandler):
         self.get()
 
 
-class ExpvarHandler(BaseHandler):
+class DebugHandler(BaseHandler):
+    """``/debug/*``: outside influxd's router, so no request id, CORS or authentication."""
+
     routed = False
-    allowed_methods = ("GET",)
 
     async def prepare(self) -> None:
-        self.backends.count("req")
+        if not self.side_listener:
+            self.backends.count("req")
 
-    def get(self) -> None:
+
+def any_method(cls: type[DebugHandler]) -> type[DebugHandler]:
+    """influxd serves ``/debug/*`` whatever the method: every method runs ``get``."""
+    for method in ("head", "post", "delete", "patch", "put", "options"):
+        setattr(cls, method, cls.get)
+    return cls
+
+
+@any_method
+class ExpvarHandler(DebugHandler):
+    async def get(self) -> None:
         self.set_header("Content-Type", "application/json; charset=utf-8")
         self.finish(self.backends.expvar_body())
+
+
+@any_method
+class RequestsHandler(DebugHandler):
+    """``/debug/requests``: who sent queries and writes during the next ``seconds`` (debug.py)."""
+
+    _gone: asyncio.Event | None = None
+
+    async def get(self) -> None:
+        try:
+            seconds = debug.window_seconds(self.get_query_argument("seconds", None, strip=False))
+        except debug.WindowError as err:
+            self.set_header("X-Influxdb-Error", _go_header_value(str(err)))
+            self.set_header("Content-Type", "application/json")
+            self.count_status(400)
+            self.set_status(400)
+            self.finish(gojson.dumps({"error": str(err)}))  # influxd's plain writer: no newline
+            return
+        self._gone = asyncio.Event()
+        window = self.backends.requests.open()
+        try:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._gone.wait(), seconds)
+        finally:
+            self.backends.requests.close(window)
+        if self._gone.is_set():
+            return
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.set_header("Connection", "close")
+        await self.finish(window.body())
+        self.request.connection.close()
+
+    def on_connection_close(self) -> None:
+        if self._gone is not None:
+            self._gone.set()
+        super().on_connection_close()
+
+
+@any_method
+class PprofHandler(DebugHandler):
+    """``/debug/pprof``: Python's counterparts of influxd's profiles, in its framing (debug.py)."""
+
+    _gone = False
+
+    async def get(self) -> None:
+        path = self.request.path
+        name = path[len("/debug/pprof/"):] if path.startswith("/debug/pprof/") else ""
+        if name == "all" and not self.side_listener:  # influxd's own, not Go's standard pprof
+            await self._archive()
+            return
+        self.set_header("X-Content-Type-Options", "nosniff")
+        if name == "":
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(debug.index_page())
+        elif name == "cmdline":
+            self.set_header("Content-Type", PLAIN_TEXT)
+            self.finish("\x00".join(sys.orig_argv))
+        elif name == "symbol":
+            self.set_header("Content-Type", PLAIN_TEXT)
+            self.finish("num_symbols: 0\n")
+        elif name == "goroutine":
+            try:
+                level = int(self.get_argument("debug", "0"))
+            except ValueError:
+                level = 0
+            self.set_header("Content-Type", PLAIN_TEXT)
+            self.finish(debug.goroutine_text(level))
+        elif name == "profile":
+            await self._profile()
+        else:
+            self.set_header("X-Go-Pprof", "1")
+            self.go_error(404, "Unknown profile")
+
+    async def _profile(self) -> None:
+        seconds = debug.profile_seconds(self.get_argument("seconds", ""))
+        text = await self._sample(seconds)
+        if self._gone:
+            return
+        self.set_header("Content-Type", PLAIN_TEXT)
+        self.finish(text)
+
+    async def _sample(self, seconds: float) -> str:
+        sampler = debug.StackSampler()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and not self._gone:
+            sampler.sample()
+            await asyncio.sleep(debug.SAMPLE_INTERVAL_S)
+        return sampler.text(seconds)
+
+    async def _archive(self) -> None:
+        """influxd's ``/debug/pprof/all``: profiles and three SHOW tables in ``profiles.tar.gz``."""
+        files: list[tuple[str, bytes]] = []
+        if self.get_argument("cpu", ""):
+            files.append(("cpu.txt", (await self._sample(debug.profile_seconds(self.get_argument(
+                "seconds", "")))).encode()))
+            if self._gone:
+                return
+        files.append(("goroutine.txt", debug.goroutine_text(1).encode()))
+        for name, statement in (("shards", "SHOW SHARDS"), ("stats", "SHOW STATS"),
+                                ("diagnostics", "SHOW DIAGNOSTICS")):
+            results = await tornado.ioloop.IOLoop.current().run_in_executor(
+                self.backends.pool, _collect, self.backends.query_runner, statement)
+            tables = [(row.columns, row.values) for result in results for row in result.series]
+            files.append((f"{name}.txt", debug.tab_table(tables).encode()))
+        self.set_header("Content-Disposition", "attachment; filename=profiles.tar.gz")
+        self.set_header("Content-Type", "application/gzip")
+        self.finish(debug.tar_gz(files))
+
+    def on_connection_close(self) -> None:
+        self._gone = True
+        super().on_connection_close()
 
 
 class GzipBody:
@@ -315,6 +490,14 @@ class GzipBody:
 class QueryHandler(BaseHandler):
     allowed_methods = ("GET", "POST", "OPTIONS")
     authenticated = True
+    preflight = True
+    # set when the client goes away: the running query stops (influxd closes its query's channel too)
+    _abort: threading.Event | None = None
+
+    def on_connection_close(self) -> None:
+        if self._abort is not None:
+            self._abort.set()
+        super().on_connection_close()
 
     async def get(self) -> None:
         await self._serve(read_only=True)
@@ -334,6 +517,8 @@ class QueryHandler(BaseHandler):
 
     async def _serve(self, read_only: bool) -> None:
         self.backends.count("queryReq")
+        self.backends.requests.add(self.request.path, self.request.remote_ip or "",
+                                   self.user.name if self.user else None)
         formatter = self.formatter()
         found = self._query_text()
         if found is None:
@@ -379,8 +564,11 @@ class QueryHandler(BaseHandler):
             read_only=read_only,
             user=None if self.user is None or self.user.admin else self.user,
         )
+        asynchronous = self.argument("async") == "true"
+        if not asynchronous:
+            self._abort = options.abort = threading.Event()
         results = self.backends.query_runner.execute(query, options)
-        if self.argument("async") == "true":
+        if asynchronous:
             self.backends.pool.submit(_drain, results)
             self.set_status(204)
             self.finish()
@@ -395,23 +583,28 @@ class QueryHandler(BaseHandler):
         buffered: list[Result] = []
         rows = 0
         limit = self.backends.options.max_row_limit
-        while True:
-            result = await self._in_pool(next, results, None)
-            if result is None:
-                break
-            if epoch:
-                for row in result.series:
-                    row.convert_to_epoch(epoch)
-            if chunked:
-                self._send(formatter.format([result]), gz)
-                await self.flush()
-                continue
-            if limit > 0:
-                rows = _truncate_rows(result, rows, limit)
-            _merge_result(buffered, result)
-            if limit > 0 and rows >= limit:
-                result.partial = False
-                break
+        try:
+            while True:
+                result = await self._in_pool(next, results, None)
+                if result is None:
+                    break
+                if options.abort.is_set():  # the client is gone: nobody reads the rest
+                    return
+                if epoch:
+                    for row in result.series:
+                        row.convert_to_epoch(epoch)
+                if chunked:
+                    self._send(formatter.format([result]), gz)
+                    await self.flush()
+                    continue
+                if limit > 0:
+                    rows = _truncate_rows(result, rows, limit)
+                _merge_result(buffered, result)
+                if limit > 0 and rows >= limit:
+                    result.partial = False
+                    break
+        finally:  # a query left unfinished (row limit, client gone) ends now and leaves SHOW QUERIES
+            await self._in_pool(results.close)
         if not chunked:
             self._send(formatter.format(buffered), gz)
         if gz is not None:
@@ -425,6 +618,40 @@ class QueryHandler(BaseHandler):
         return await tornado.ioloop.IOLoop.current().run_in_executor(self.backends.pool, func, *args)
 
 
+@any_method
+class PprofRedirectHandler(DebugHandler):
+    """Go's ServeMux on localhost:6060 redirects ``/debug/pprof`` to its subtree ``/debug/pprof/``."""
+
+    async def get(self) -> None:
+        target = "/debug/pprof/" + (f"?{self.request.query}" if self.request.query else "")
+        self.set_header("Location", target)
+        self.set_status(301)
+        if self.request.method in ("GET", "HEAD"):
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(f'<a href="{_go_html_escape(target)}">Moved Permanently</a>.\n\n')
+        else:
+            self.finish()
+
+
+@any_method
+class ProcessVarsHandler(DebugHandler):
+    """Go's expvar page on localhost:6060: the process's command line and memory figures."""
+
+    async def get(self) -> None:
+        self.set_header("Content-Type", "application/json; charset=utf-8")
+        self.finish(debug.process_vars())
+
+
+def _go_html_escape(text: str) -> str:
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
+            .replace("'", "&#39;"))
+
+
+def _collect(runner: QueryRunner, statement: str) -> list[Result]:
+    """Every result of an internal statement (an admin's view: no user restricts it)."""
+    return list(runner.execute(parse_query(statement), ExecutionOptions()))
+
+
 def _drain(results: Iterator[Result]) -> None:
     for _ in results:
         pass
@@ -434,10 +661,10 @@ def _truncate_rows(result: Result, rows: int, limit: int) -> int:
     """Apply ``max-row-limit`` to a non-chunked response the way influxd does; returns the new row count."""
     for index, row in enumerate(result.series):
         room = limit - rows
-        if room < len(row.values):
-            row.values = row.values[:room]
+        if room < row.row_count():
+            row.truncate(room)
             row.partial = True
-        rows += len(row.values)
+        rows += row.row_count()
         if rows >= limit:
             del result.series[index + 1 :]
             break
@@ -459,18 +686,37 @@ def _merge_result(buffered: list[Result], result: Result) -> None:
         for row in result.series:
             if not last.same_series(row):
                 break
-            last.values.extend(row.values)
+            last.extend(row)
             merged += 1
     current.series.extend(result.series[merged:])
     current.messages.extend(result.messages)
     current.partial = result.partial
 
 
+@tornado.web.stream_request_body
 class WriteHandler(BaseHandler):
-    """``/write``: line protocol in, 204 out, or influxd's exact refusal."""
+    """``/write``: line protocol in, 204 out, or influxd's exact refusal.
+
+    The body is streamed in so that, as in influxd, a write takes its throttler slot once its headers are
+    read and keeps it while the body arrives. Everything influxd decides before reading the body (throttling,
+    authentication, database and permission checks, a declared length over ``max-body-size``) is decided
+    here before it too, but answered once the body is in, as Go's server does for bodies under 256 KiB
+    (it reads them to keep the connection usable); with more unread, or a client waiting for
+    ``100 Continue`` (never sent then), it answers at once with ``Connection: close`` and closes.
+    """
 
     allowed_methods = ("OPTIONS", "POST")
     authenticated = True
+    preflight = True
+    _slot: WriteSlot | None = None
+    _early = False  # an answer was given before the body arrived: it goes out once the body is in
+    _deciding = False  # in prepare: answers are held back until the body is in
+    _unread = 0
+    _body: bytearray | None = None
+    _keep = 0  # bytes of body worth keeping: max-body-size + 1 (past it: 413), or unlimited for gzip
+    _gzip = False
+    _database = ""
+    _retention_policy = ""
 
     @property
     def logged(self) -> bool:  # type: ignore[override]
@@ -482,22 +728,101 @@ class WriteHandler(BaseHandler):
     def _precision(self) -> str:
         return self.query_argument("precision")
 
-    async def post(self) -> None:
+    async def prepare(self) -> None:
+        self._deciding = True
+        try:
+            await super().prepare()
+            if self._finished or self._early or self.request.method != "POST":
+                return
+            self._check_before_body()
+        finally:
+            self._deciding = False
+
+    async def _admit(self) -> bool:
+        if self.request.method != "POST":
+            return True
+        try:
+            self._slot = await self.backends.throttler.admit()
+        except Throttled as err:
+            self.go_error(503, str(err))
+            return False
+        return True
+
+    def _check_before_body(self) -> None:
+        """influxd's checks ahead of reading the body, in its order."""
         self.backends.count("writeReq")
+        self.backends.requests.add(self.request.path, self.request.remote_ip or "",
+                                   self.user.name if self.user else None)
         target = self._database_and_rp()
         if target is None:
             return
-        database, retention_policy = target
+        database, self._retention_policy = target
+        self._database = database
         if not database:
             self.http_error("database is required", 400)
             return
-        writer = self.backends.points_writer
-        if not writer.database_exists(database):
+        if not self.backends.points_writer.database_exists(database):
             self.http_error(f"database not found: {_go_quote(database)}", 404)
             return
         if self.backends.authenticator is not None and not self._may_write(database):
             return
-        body = self._read_body()
+        max_size = self.backends.options.max_body_size
+        self._gzip = self.request.headers.get("Content-Encoding") == "gzip"
+        # influxd limits what it reads of a plain body, but inflates a gzip body from the raw stream: only
+        # its declared length is checked, after the gzip header.
+        self._keep = max_size + 1 if max_size > 0 and not self._gzip else -1
+        if not self._gzip and max_size > 0 and self._declared_length() > max_size:
+            self.http_error("Request Entity Too Large", 413)
+            return
+        self._body = bytearray()
+
+    def _declared_length(self) -> int:
+        try:
+            return int(self.request.headers.get("Content-Length", "0"))
+        except ValueError:
+            return 0
+
+    def finish(self, chunk: str | bytes | dict | None = None) -> tornado.concurrent.Future[None]:
+        """Hold back an answer decided before the body arrived (see the class docstring)."""
+        if not self._deciding or not self._expects_body():
+            return super().finish(chunk)
+        awaits_continue = self.request.headers.get("Expect", "").lower() == "100-continue"
+        if awaits_continue or self._declared_length() >= MAX_POST_HANDLER_READ:
+            self.set_header("Connection", "close")
+            return super().finish(chunk)
+        if chunk is not None:
+            self.write(chunk)
+        self._early = True
+        done: tornado.concurrent.Future[None] = tornado.concurrent.Future()
+        done.set_result(None)
+        return done
+
+    def _expects_body(self) -> bool:
+        return self._declared_length() > 0 or "chunked" in self.request.headers.get("Transfer-Encoding", "")
+
+    def _send_early(self) -> None:
+        self._early = False
+        super().finish()
+
+    def data_received(self, chunk: bytes) -> None:
+        if self._early:
+            self._unread += len(chunk)
+            if self._unread > MAX_POST_HANDLER_READ:
+                self.set_header("Connection", "close")
+                self._send_early()
+            return
+        if self._body is not None and (self._keep < 0 or len(self._body) < self._keep):
+            room = len(chunk) if self._keep < 0 else self._keep - len(self._body)
+            self._body += chunk[:room]
+
+    async def post(self) -> None:
+        if self._early:
+            self._send_early()
+            return
+        if self._finished or self._body is None:
+            return
+        body = self._read_body(bytes(self._body))
+        self._body = None
         if body is None:
             return
         self.backends.count("writeReqBytes", len(body))
@@ -505,9 +830,9 @@ class WriteHandler(BaseHandler):
         try:
             await tornado.ioloop.IOLoop.current().run_in_executor(
                 self.backends.pool,
-                writer.write_lines,
-                database,
-                retention_policy,
+                self.backends.points_writer.write_lines,
+                self._database,
+                self._retention_policy,
                 consistency,
                 body,
                 self._precision(),
@@ -516,6 +841,19 @@ class WriteHandler(BaseHandler):
             self.http_error(str(err), err.status)
             return
         self.no_content()
+
+    def on_finish(self) -> None:
+        self._release()
+        super().on_finish()
+
+    def on_connection_close(self) -> None:
+        self._release()
+        super().on_connection_close()
+
+    def _release(self) -> None:
+        if self._slot is not None:
+            self._slot.release()
+            self._slot = None
 
     def _may_write(self, database: str) -> bool:
         """influxd's write authorization: a 403 unless the user holds WRITE on ``database``."""
@@ -529,12 +867,15 @@ class WriteHandler(BaseHandler):
             return False
         return True
 
-    def _read_body(self) -> bytes | None:
+    def _read_body(self, raw: bytes) -> bytes | None:
+        """The line protocol: a plain body within ``max-body-size``, or a gzip body inflated (413 when it
+        declared more than the limit, checked once its header is known good, as influxd does)."""
         max_size = self.backends.options.max_body_size
-        raw = self.request.body
-        declared = self.request.headers.get("Content-Length")
-        if self.request.headers.get("Content-Encoding") == "gzip":
-            if max_size > 0 and declared and int(declared) > max_size:
+        if self._gzip:
+            if len(raw) < 10 or raw[:2] != b"\x1f\x8b":
+                self.http_error(_gzip_error_text(EOFError(), raw), 400)
+                return None
+            if max_size > 0 and self._declared_length() > max_size:
                 self.http_error("Request Entity Too Large", 413)
                 return None
             try:
@@ -607,9 +948,37 @@ def make_app(backends: HTTPBackends) -> tornado.web.Application:
             (r"/write", WriteHandler),
             (r"/api/v2/write", V2WriteHandler),
             (r"/debug/vars.*", ExpvarHandler),
+            (r"/debug/requests.*", RequestsHandler),
+            *([(r"/debug/pprof.*", PprofHandler)] if backends.options.pprof_enabled else []),
         ],
         default_handler_class=NotFoundHandler,
         log_function=_no_tornado_access_log,
         backends=backends,
         started=time.time(),
     )
+
+
+DEBUG_PPROF_ADDRESS = ("localhost", 6060)
+
+
+def listen_debug_pprof(backends: HTTPBackends) -> tornado.httpserver.HTTPServer | None:
+    """``debug-pprof-enabled``: Go's standard profiles and expvar page on localhost:6060, as influxd starts
+    them before anything else; like influxd, a port already taken is ignored (None)."""
+    app = tornado.web.Application(
+        [
+            (r"/debug/pprof", PprofRedirectHandler),
+            (r"/debug/pprof/.*", PprofHandler),
+            (r"/debug/vars", ProcessVarsHandler),
+        ],
+        default_handler_class=NotFoundHandler,
+        log_function=_no_tornado_access_log,
+        backends=backends,
+        side_listener=True,
+    )
+    try:
+        sockets = tornado.netutil.bind_sockets(DEBUG_PPROF_ADDRESS[1], DEBUG_PPROF_ADDRESS[0])
+    except OSError:
+        return None
+    server = tornado.httpserver.HTTPServer(app)
+    server.add_sockets(sockets)
+    return server

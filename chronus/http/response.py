@@ -3,14 +3,16 @@
 JSON (the default, ``pretty=true`` indents), CSV (``application/csv`` or ``text/csv``) and msgpack
 (``application/x-msgpack``), each byte-identical to influxd 1.6.7's. A formatter is made once per request:
 with chunking it is called once per chunk, and the CSV one remembers the statement and columns it last wrote.
+Rows held as frames (SELECT's) are written by ``chronus._ext.jsonenc`` straight from their columns in JSON
+and CSV.
 """
 
 from __future__ import annotations
 
-import io
 import struct
 from typing import Any
 
+from chronus._ext.jsonenc import encode_csv
 from chronus.http import gojson
 from chronus.query.result import Result, Row, response_obj
 
@@ -31,18 +33,22 @@ class JSONFormatter:
 
     def format(self, results: list[Result], error: str | None = None) -> bytes:
         try:
-            text = gojson.dumps(response_obj(results, error), pretty=self.pretty)
+            return gojson.dumps_bytes(response_obj(results, error), pretty=self.pretty) + b"\n"
         except ValueError as err:
             # Go's encoder refuses NaN and infinities; influxd then writes the marshalling error as the body.
-            text = MARSHAL_ERROR_PREFIX + str(err)
-        return text.encode("utf-8", "surrogateescape") + b"\n"
+            return (MARSHAL_ERROR_PREFIX + str(err)).encode("utf-8", "surrogateescape") + b"\n"
+
+
+# str.isspace() also holds for U+001C..U+001F, which Go's unicode.IsSpace does not count
+_NOT_GO_SPACES = "\x1c\x1d\x1e\x1f"
 
 
 def _csv_field(text: str) -> str:
     """Quote a field as Go's encoding/csv does: it holds , " CR or LF, is ``\\.``, or starts with a space."""
     if text == "":
         return text
-    if text == "\\." or any(ch in text for ch in ',"\r\n') or text[0].isspace():
+    if (text == "\\." or any(ch in text for ch in ',"\r\n')
+            or (text[0].isspace() and text[0] not in _NOT_GO_SPACES)):
         return '"' + text.replace('"', '""') + '"'
     return text
 
@@ -75,23 +81,23 @@ class CSVFormatter:
         self.statement_id = -1
         self.columns: list[str] = []
 
-    def _header(self, out: io.StringIO, row: Row, separate: bool) -> None:
+    def _header(self, out: list[bytes], row: Row, separate: bool) -> None:
         if separate:
-            out.write("\n")
+            out.append(b"\n")
         self.columns = list(row.columns)
         self._line(out, ["name", "tags", *row.columns])
 
     @staticmethod
-    def _line(out: io.StringIO, fields: list[str]) -> None:
-        out.write(",".join(_csv_field(field) for field in fields))
-        out.write("\n")
+    def _line(out: list[bytes], fields: list[str]) -> None:
+        text = ",".join(_csv_field(field) for field in fields) + "\n"
+        out.append(text.encode("utf-8", "surrogateescape"))
 
     def format(self, results: list[Result], error: str | None = None) -> bytes:
-        out = io.StringIO()
+        out: list[bytes] = []
         if error is not None:
             self._line(out, ["error"])
             self._line(out, [error])
-            return out.getvalue().encode("utf-8", "surrogateescape")
+            return b"".join(out)
         for result in results:
             if result.statement_id != self.statement_id:
                 if not result.series:
@@ -102,9 +108,15 @@ class CSVFormatter:
                 if index > 0 and result.series[index - 1].columns != row.columns:
                     self._header(out, row, separate=True)
                 tags = tags_hash_key(row.tags)
+                frame = row.frame
+                if frame is not None and frame.typed():  # written from the columns, as JSON is
+                    prefix = f"{_csv_field(row.name)},{_csv_field(tags)},".encode("utf-8", "surrogateescape")
+                    columns = [(c.kind, c.values, c.valid) for c in frame.columns]
+                    out.append(encode_csv(prefix, frame.times, columns))
+                    continue
                 for values in row.values:
                     self._line(out, [row.name, tags, *(_csv_value(value) for value in values)])
-        return out.getvalue().encode("utf-8", "surrogateescape")
+        return b"".join(out)
 
 
 class _MsgpackWriter:
