@@ -30,9 +30,10 @@ def _offset(moment: datetime) -> str:
     offset = moment.utcoffset()
     if not offset:
         return "Z"
-    minutes = int(offset.total_seconds()) // 60
-    sign = "-" if minutes < 0 else "+"
-    hours, minutes = divmod(abs(minutes), 60)
+    seconds = int(offset.total_seconds())
+    minutes = abs(seconds) // 60  # Go truncates toward zero: an LMT offset of -5:50:36 prints -05:50
+    sign = "-" if seconds < 0 and minutes else "+"
+    hours, minutes = divmod(minutes, 60)
     return f"{sign}{hours:02d}:{minutes:02d}"
 
 
