@@ -21,12 +21,14 @@ from chronus.config import Config
 from chronus.config.sections import TLS_VERSIONS, TLSConfig
 from chronus.http.access_log import AccessLog
 from chronus.http.auth import Authenticator
-from chronus.http.handler import HTTPBackends, HTTPOptions, make_app
+from chronus.http.handler import HTTPBackends, HTTPOptions, listen_debug_pprof, make_app
+from chronus.http.limits import LimitedHTTPServer, WriteThrottler
 from chronus.meta.client import MetaClient
 from chronus.meta.store import LocalMetaStore
 from chronus.query.data import DataStatements
 from chronus.query.executor import QueryExecutor
 from chronus.query.statement_executor import StatementExecutor
+from chronus.query.tasks import QueryManager, SelectLimits
 from chronus.services.monitor import Monitor, Statistic
 from chronus.services.precreator import PrecreatorService
 from chronus.services.retention import RetentionService
@@ -67,11 +69,26 @@ class Server:
                 cache_max_memory_size=config.data.cache_max_memory_size,
                 cache_snapshot_memory_size=config.data.cache_snapshot_memory_size,
                 cache_snapshot_write_cold_duration_s=config.data.cache_snapshot_write_cold_duration / 1e9,
+                compact_full_write_cold_duration_s=config.data.compact_full_write_cold_duration / 1e9,
+                max_concurrent_compactions=config.data.max_concurrent_compactions,
             ),
         )
         self.points_writer = PointsWriter(self.meta, self.store)
+        coordinator = config.coordinator
+        self.query_tasks = QueryManager(
+            query_timeout_ns=coordinator.query_timeout,
+            log_queries_after_ns=coordinator.log_queries_after,
+            max_concurrent_queries=coordinator.max_concurrent_queries,
+            limits=SelectLimits(
+                coordinator.max_select_point, coordinator.max_select_series, coordinator.max_select_buckets
+            ),
+        )
         self.query_executor = QueryExecutor(
-            StatementExecutor(self.meta, DataStatements(self.meta, self.store))
+            StatementExecutor(
+                self.meta,
+                DataStatements(self.meta, self.store, points_writer=self.points_writer),
+            ),
+            self.query_tasks,
         )
         self.monitor = Monitor()
         self.pool = ThreadPoolExecutor(
@@ -88,8 +105,14 @@ class Server:
                 realm=config.http.realm,
                 access_log=AccessLog(config.http.access_log_path) if config.http.log_enabled else None,
                 suppress_write_log=config.http.suppress_write_log,
+                pprof_enabled=config.http.pprof_enabled,
             ),
             pool=self.pool,
+            throttler=WriteThrottler(
+                config.http.max_concurrent_write_limit,
+                config.http.max_enqueued_write_limit,
+                config.http.enqueued_write_timeout / 1e9,
+            ),
             authenticator=(
                 Authenticator(self.meta, config.http.shared_secret) if config.http.auth_enabled else None
             ),
@@ -99,6 +122,7 @@ class Server:
             PrecreatorService(config.shard_precreation, self.meta),
         ]
         self.http_server: tornado.httpserver.HTTPServer | None = None
+        self.debug_pprof_server: tornado.httpserver.HTTPServer | None = None
         self.http_address: tuple[str, int] | None = None
         self._register_statistics()
 
@@ -125,6 +149,8 @@ class Server:
 
     def open(self) -> None:
         """Open every service and start listening (call from the thread that runs the IOLoop)."""
+        if self.config.http.debug_pprof_enabled:  # influxd starts it first, so start-up can be profiled
+            self.debug_pprof_server = listen_debug_pprof(self.backends)
         for path in (self.config.meta.dir, self.config.data.dir, self.config.data.wal_dir):
             try:
                 os.makedirs(path, exist_ok=True)
@@ -136,8 +162,9 @@ class Server:
             service.open()
         host, port = split_bind_address(self.config.http.bind_address)
         app = make_app(self.backends)
-        self.http_server = tornado.httpserver.HTTPServer(
-            app, max_body_size=TORNADO_BODY_LIMIT, decompress_request=False, ssl_options=self.ssl_context
+        self.http_server = LimitedHTTPServer(
+            app, max_body_size=TORNADO_BODY_LIMIT, decompress_request=False, ssl_options=self.ssl_context,
+            max_connections=self.config.http.max_connection_limit,
         )
         try:
             sockets = tornado.netutil.bind_sockets(port, host or None)
@@ -148,9 +175,13 @@ class Server:
         log.info("Listening on HTTP", extra={"addr": f"{self.http_address[0]}:{self.http_address[1]}"})
 
     def close(self) -> None:
+        if self.debug_pprof_server is not None:
+            self.debug_pprof_server.stop()
+            self.debug_pprof_server = None
         if self.http_server is not None:
             self.http_server.stop()
             self.http_server = None
+        self.query_tasks.close()  # running queries stop at their next check instead of holding the pool
         self.pool.shutdown(wait=True, cancel_futures=False)
         if self.backends.options.access_log is not None:
             self.backends.options.access_log.close()

@@ -12,6 +12,7 @@ def integral(
     unit: int,
     interval: bool,
     ascending: bool,
+    integer: bool = False,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def segment_sum(
     values: npt.NDArray[np.float64], starts: npt.NDArray[np.int64]

@@ -14,6 +14,8 @@ from libc.stdint cimport int64_t
 
 cnp.import_array()
 
+cdef int64_t MIN_TIME = -9223372036854775806  # influxql.MinTime
+
 
 def segment_stddev(const double[::1] values, const int64_t[::1] starts):
     """Sample standard deviation of every segment (NaN below two points), running mean first."""
@@ -47,8 +49,14 @@ def segment_stddev(const double[::1] values, const int64_t[::1] starts):
 
 
 def integral(const int64_t[::1] times, const double[::1] values, const int64_t[::1] win_start,
-             const int64_t[::1] win_end, int64_t unit, bint interval, bint ascending):
-    """influxd's ``integral`` reducer over points in stream order: (window times, areas)."""
+             const int64_t[::1] win_end, int64_t unit, bint interval, bint ascending, bint integer=False):
+    """influxd's ``integral`` reducer over points in stream order: (window times, areas).
+
+    ``integer``: influxd's Integer/UnsignedIntegralReducer, which differs from the float one: it always
+    checks the window end (without an interval its window is the query's range), a window starting at
+    MinTime reports 0, and after interpolating at a window end it keeps the previous point's value and
+    uses the interpolated value in place of the new point's for the first trapezoid of the next window.
+    """
     cdef Py_ssize_t n = times.shape[0], i, k = 0
     out_t = np.empty(n + 1, np.int64)
     out_v = np.empty(n + 1, np.float64)
@@ -65,24 +73,29 @@ def integral(const int64_t[::1] times, const double[::1] values, const int64_t[:
                 have = True
                 prev_t = t
                 prev_v = v
-                if interval:
+                if interval or integer:
                     if ascending:
                         ws = win_start[i]
                         we = win_end[i]
                     else:
                         we = win_start[i]
                         ws = win_end[i]
+                    if integer and ws == MIN_TIME:
+                        ws = 0
                 continue
             if prev_t == t:
                 prev_v = v
                 continue
-            if interval and ((ascending and t >= we) or (not ascending and t <= we)):
+            if (interval or integer) and ((ascending and t >= we) or (not ascending and t <= we)):
                 if prev_t != we:
                     m = (v - prev_v) / <double>(t - prev_t)
                     value = m * <double>(we - prev_t) + prev_v
                     elapsed = <double>(we - prev_t) / <double>unit
                     total += 0.5 * (value + prev_v) * elapsed
-                    prev_v = value
+                    if integer:
+                        v = value
+                    else:
+                        prev_v = value
                     prev_t = we
                 ot[k] = ws
                 ov[k] = total
@@ -97,7 +110,7 @@ def integral(const int64_t[::1] times, const double[::1] values, const int64_t[:
             elapsed = <double>(t - prev_t) / <double>unit
             total += 0.5 * (v + prev_v) * elapsed
             prev_t = t
-            prev_v = v
+            prev_v = values[i]
         if have and prev_t != ws:
             ot[k] = ws
             ov[k] = total

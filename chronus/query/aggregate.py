@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chronus.influxql import ast
+from chronus.query import mergeorder, modeorder
 from chronus.query import reduce as red
 from chronus.query import transform as tf
 from chronus.query.condition import MIN_TIME
-from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
+from chronus.query.fastcount import count_groups, counted
 from chronus.query.fill import fill_series
-from chronus.query.result import Result
+from chronus.query.predict import HOLT_WINTERS
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 from chronus.query.window import Windows
 
@@ -42,18 +43,13 @@ _SUPPORTED = {
     "min": (FLOAT, INTEGER, UNSIGNED, BOOLEAN), "max": (FLOAT, INTEGER, UNSIGNED, BOOLEAN),
 }
 _FLOAT_RESULT = ("mean", "median", "stddev", "integral")
-# influxd's forecasting and technical-analysis functions; compiled and checked, but not run here yet
-_NOT_YET = ("holt_winters", "holt_winters_with_fit", "exponential_moving_average",
-            "double_exponential_moving_average", "triple_exponential_moving_average",
-            "relative_strength_index", "triple_exponential_derivative", "kaufmans_efficiency_ratio",
-            "kaufmans_adaptive_moving_average", "chande_momentum_oscillator")
 _NO_FILL = ("top", "bottom", "sample", "integral", "distinct", *tf.TRANSFORMS)
 
 
 def call_type(name: str, arg_type: DT) -> DT:
     """``FunctionTypeMapper.CallType``: the type a call produces from its argument's type."""
-    if name in _FLOAT_RESULT or name in ("derivative", "non_negative_derivative", "moving_average"):
-        return DT.Float
+    if name in _FLOAT_RESULT or name in tf.TRANSFORMS and tf.result_kind(name, INTEGER) == FLOAT:
+        return DT.Float  # the derivatives, moving_average, the indicators and the forecasts
     if name in ("count", "elapsed"):
         return DT.Integer
     return arg_type
@@ -72,7 +68,14 @@ class _Call:
     limit: int = 0
     tag_args: list[ast.VarRef] = field(default_factory=list)
     unit: int = 1_000_000_000
+    params: tuple = ()  # technical-analysis and Holt-Winters arguments (transform.parameters)
     inner: _Call | None = None  # the aggregate a transform runs over (GROUP BY time queries)
+    # float sum/mean of every group, combined in influxd's merge order (mergeorder), by the shard tag sets
+    # ("parts") of the group
+    combined: dict | None = None
+    # min/max (first/last by window): per series ((part, slot)) its windows and their priorities among
+    # exactly tied points (mergeorder.arrival_priorities)
+    priority: dict | None = None
 
     @property
     def kind(self) -> str | None:
@@ -89,6 +92,7 @@ class _Out:
     times: np.ndarray
     values: Column
     aux: list[Column] | None = None
+    closed: bool = False  # the last point is the one influxd's stream reducer gives when it is closed
 
 
 def _parse_call(call: ast.Call, symbol: str) -> _Call:
@@ -103,9 +107,10 @@ def _parse_call(call: ast.Call, symbol: str) -> _Call:
         if isinstance(arg0, ast.Call):
             out.inner = _parse_call(arg0, symbol + "\x00inner")
             out.arg = out.inner.arg
+        out.params = tf.parameters(name, args)
         if name == "moving_average":
             out.limit = args[1].val
-        elif len(args) == 2:
+        elif len(args) == 2 and not out.params:
             out.unit = args[1].val
     elif name == "percentile":
         out.number = float(args[1].val)
@@ -177,8 +182,31 @@ def column_fields(fields: list[ast.Field]) -> list[ast.Field]:
 # -- execution -------------------------------------------------------------------------------------------
 
 
-def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, fields: list[ast.Field],
-                      dims: list[str], condition, columns: list[str]) -> Iterator[Result]:
+def group_windows(stmt: ast.SelectStatement, compiled, now_ns: int) -> Windows:
+    """The GROUP BY time() windows of a compiled SELECT (one window over everything without an interval)."""
+    interval = compiled.interval
+    offset = _offset(stmt, interval, now_ns) if interval else 0
+    return Windows(interval if interval > 0 else 0, offset, compiled.tmin, compiled.tmax, stmt.location)
+
+
+def check_buckets(limit: int, windows: Windows, compiled) -> None:
+    """``max-select-buckets``: with a lower time bound, influxd refuses more GROUP BY time() windows."""
+    interval = compiled.interval
+    if limit and interval > 0 and compiled.tmin > MIN_TIME:
+        first = windows.window(compiled.tmin)[0]
+        last = windows.window(compiled.tmax - 1)[0]
+        buckets = (last - first + interval) // interval
+        if buckets > limit:
+            raise QueryError(f"max-select-buckets limit exceeded: ({buckets}/{limit})")
+
+
+def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fields: list[ast.Field],
+                     dims: list[str], condition, tag_set_dims: list[str] | None = None
+                     ) -> Iterator[tuple[str, dict, np.ndarray, list[Column]]]:
+    """Every output series of a SELECT with calls as ``(name, tags, times, columns)``.
+
+    ``tag_set_dims``: a subquery's enclosing GROUP BY tags (see ``select._Plan``).
+    """
     from chronus.query.select import _Plan
 
     fields = column_fields(fields)
@@ -200,20 +228,11 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
                 raise QueryError(
                     f"unsupported {part.name} iterator type: *query.{_GO_KIND[kind]}InterruptIterator")
     interval = compiled.interval
-    offset = _offset(stmt, interval, ctx.now_ns) if interval else 0
-    windows = Windows(interval if interval > 0 else 0, offset, compiled.tmin, compiled.tmax, stmt.location)
-    if ctx.max_select_buckets and interval > 0 and compiled.tmin > MIN_TIME:
-        first = windows.window(compiled.tmin)[0]
-        last = windows.window(compiled.tmax - 1)[0]
-        buckets = (last - first + interval) // interval
-        if buckets > ctx.max_select_buckets:
-            raise QueryError(f"max-select-buckets limit exceeded: ({buckets}/{ctx.max_select_buckets})")
-    for c in calls:
-        if c.name in _NOT_YET:
-            raise QueryError(f"{c.name}() is not supported yet")
+    windows = group_windows(stmt, compiled, ctx.now_ns)
+    offset = windows.offset
+    check_buckets(ctx.max_select_buckets, windows, compiled)
     live = [c for c in calls if c.kind is not None]
     if not live:
-        yield Result(series=[])
         return
     selector = len(calls) == 1 and calls[0].name in SELECTORS
     aux_refs = sorted(mapper.refs.values(), key=lambda r: (r.val, int(r.type)))
@@ -235,25 +254,43 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
     inner_windows = Windows(interval, offset, tmin, tmax, stmt.location) if nested else windows
     wrapped = nested and tmin < -(2**63)  # Go's start time wraps around: nothing is read
     plan = _Plan(condition, max(tmin, compiled.tmin if wrapped else tmin), tmax, True, dims,
-                 list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset, ctx.max_select_series)
+                 list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task,
+                 tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
-    groups = _read_groups(plan, sources)
+    counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
+    groups = _read_groups(plan, sources) if counts is None else counts
     order = sorted(groups, reverse=not ascending)
     outputs = []
+    ended: set[str] = set()  # forecasts whose reduce iterator stopped (see below)
+    mode_inputs = _mode_inputs(live, groups, positions, interval, nested, aux_refs, ascending)
+    if counts is None:
+        _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
+                       inner_windows, ascending)
     for key in order:
         name, tags, chunks = groups[key]
         per_call = {}
         own = _within(chunks, compiled.tmin, compiled.tmax) if nested else chunks
         for c in live:
+            if c.symbol in ended:
+                continue
             if c.inner is not None and interval:
                 extended = c.name in tf.EXTENDED
                 if wrapped and extended:
                     continue
                 out = _run_nested(c, chunks if extended else own, positions, aux_refs,
-                                  inner_windows if extended else windows, ascending, stmt)
+                                  inner_windows if extended else windows, ascending, stmt,
+                                  mode_inputs.get(c.symbol, {}).get(key))
+            elif counts is not None:
+                out = _counted_call(own, c, windows, ascending)
             else:
-                out = _run_call(c, own, positions, aux_refs, windows, selector, ascending, stmt)
+                out = _run_call(c, own, positions, aux_refs, windows, selector, ascending, stmt,
+                                mode_inputs.get(c.symbol, {}).get(key))
             if out is None:
+                continue
+            if c.name in HOLT_WINTERS and not len(out.times):
+                # influxd's reduce iterator ends at the first series whose forecast is empty: the series
+                # after it get none either
+                ended.add(c.symbol)
                 continue
             if interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
                 times, col = fill_series(out.times, out.values, windows, stmt.fill, stmt.fill_value,
@@ -262,7 +299,7 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
                 if out.aux is not None:
                     aux = [_spread_aux(a, out.times, times, ascending) for a in out.aux]
                 out = _Out(times, col, aux)
-            if stmt.offset or stmt.limit:
+            if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
                 end = stmt.offset + stmt.limit if stmt.limit else None
                 out = _Out(out.times[stmt.offset:end], _slice(out.values, stmt.offset, end),
                            None if out.aux is None else [_slice(a, stmt.offset, end) for a in out.aux])
@@ -270,7 +307,65 @@ def execute_aggregate(stmt: ast.SelectStatement, compiled, ctx, sources: list, f
                 per_call[c.symbol] = out
         if per_call:
             outputs.append((name, tags, per_call))
-    yield from _emit(outputs, exprs, calls, aux_refs, columns, stmt, ctx, ascending)
+    if (tag_set_dims is None and ascending and len(live) == 1 and live[0].name == "integral"
+            and live[0].inner is None):
+        outputs = _closed_last(outputs, live[0].symbol)
+    yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, nested: bool, aux_refs: list,
+                 ascending: bool) -> dict:
+    """Per ``mode()`` or ``integral()`` call (or transform over one): group key -> its points in influxd's
+    delivery order (ties between series at one time decide mode's sort and which point integral keeps)."""
+    out: dict = {}
+    for c in live:
+        over = c.inner is not None and interval
+        target = c.inner if over else c
+        if target.name not in ("mode", "integral") or target.kind in (None, BOOLEAN) or aux_refs:
+            continue
+        extended = over and c.name in tf.EXTENDED
+        if nested and not extended:
+            continue  # its points are cut to the query's own range; keep the time order
+        column = positions[(target.arg.val, target.arg.type)]
+        found = modeorder.delivered(groups, column, ascending)
+        if found is not None:
+            out[c.symbol] = found
+    return out
+
+
+def _closed_last(outputs: list, symbol: str) -> list:
+    """influxd's ``integral`` series as its stream iterator gives them: each group's windows as they end,
+    then, once the input is exhausted, the last window of every group, from the aggregators it closes in
+    Go map order and hands out last first. A map of at most 8 groups is one bucket that Go walks from a
+    random slot; Chronus takes slot 0 (the groups in insertion order, so the last windows come in reverse
+    group order). Consecutive points of one series make one row set, as influxd's emitter does."""
+    head: list = []
+    tails: list = []
+    for name, tags, per_call in outputs:
+        out = per_call[symbol]
+        n = len(out.times)
+        if not out.closed:
+            head.append((name, tags, per_call))
+            continue
+        if n > 1:
+            head.append((name, tags, {symbol: _Out(out.times[:n - 1], _slice(out.values, 0, n - 1))}))
+        tails.append((name, tags, {symbol: _Out(out.times[n - 1:], _slice(out.values, n - 1, None))}))
+    merged: list = []
+    for name, tags, per_call in head + tails[::-1]:
+        if merged and merged[-1][0] == name and merged[-1][1] == tags:
+            before, after = merged[-1][2][symbol], per_call[symbol]
+            joined = _Out(np.concatenate((before.times, after.times)),
+                          _concat_cols([before.values, after.values]))
+            merged[-1] = (name, tags, {symbol: joined})
+        else:
+            merged.append((name, tags, per_call))
+    return merged
+
+
+def _counted_call(partials: dict[str, list], c: _Call, windows: Windows, ascending: bool) -> _Out | None:
+    """A count the index answered (``fastcount.py``), as ``_run_call`` would give it."""
+    point = counted(partials, c.symbol, windows)
+    return None if point is None else _ordered(_Out(*point), ascending)
 
 
 def _within(chunks: list[_Points], tmin: int, tmax: int) -> list[_Points]:
@@ -281,15 +376,16 @@ def _within(chunks: list[_Points], tmin: int, tmax: int) -> list[_Points]:
         if keep.all():
             out.append(pts)
         elif keep.any():
-            out.append(_Points(pts.times[keep], [_mask(col, keep) for col in pts.columns]))
+            out.append(_Points(pts.times[keep], [_mask(col, keep) for col in pts.columns], pts.part, pts.slot,
+                               pts.slots, pts.outer, pts.shard, pts.source))
     return out
 
 
 def _run_nested(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows,
-                ascending: bool, stmt: ast.SelectStatement) -> _Out | None:
+                ascending: bool, stmt: ast.SelectStatement, delivered: tuple | None = None) -> _Out | None:
     """A transform over its inner aggregate's windows (filled as the statement says; nulls skipped)."""
     inner = c.inner
-    out = _run_call(inner, chunks, positions, aux_refs, windows, False, ascending, stmt)
+    out = _run_call(inner, chunks, positions, aux_refs, windows, False, ascending, stmt, delivered)
     if out is None:
         return None
     times, col = out.times, out.values
@@ -307,7 +403,7 @@ def _transform(c: _Call, times: np.ndarray, values: np.ndarray, kind: str, ascen
     unit = c.unit
     if not unit:
         unit = 1 if c.name == "elapsed" else (interval or 1_000_000_000)
-    t, col = tf.apply(c.name, times, values, kind, ascending, unit, c.limit)
+    t, col = tf.apply(c.name, times, values, kind, ascending, unit, c.limit, c.params)
     return _Out(t, col)
 
 
@@ -345,29 +441,44 @@ class _Points:
 
     times: np.ndarray
     columns: list[Column]
+    # where influxd's iterator tree has the series (mergeorder.combine_partials): the shard's tag set it is
+    # in (-1: not a shard's, e.g. a subquery's), its place among that tag set's series, and how many call
+    # iterators over single points follow the shards' merge (the statement's, a regex source's)
+    part: int = -1
+    slot: int = 0
+    slots: int = 1
+    outer: int = 1
+    shard: int = -1  # the reader (a shard's measurement) the series was read from, in reading order
+    source: int = 0  # the FROM source it was read for
 
 
 def _read_groups(plan, sources: list) -> dict[tuple, tuple[str, dict, list[_Points]]]:
     """Every output series: (name, tags id) -> (name, tags, points of each series in shard, key order)."""
-    from chronus.query.select import _Reader
+    from chronus.query.select import _Reader, _Source, readers
 
     dims = sorted(plan.dimensions)
     groups: dict[tuple, tuple[str, dict, list[_Points]]] = {}
-    for source in sources:
-        for shard in source.shards:
-            for name in source.names:
-                if shard.index.database.measurement(name) is None:
+    regex_names = {name for source in sources if isinstance(source, _Source)
+                   and source.measurement.regex is not None for name in source.names}
+    parts = 0
+    sourced = ((n, source_no, reader) for source_no, source in enumerate(sources)
+               for n, reader in readers(plan, [source]))
+    for reader_no, (name, source_no, reader) in enumerate(sourced):
+        shard = isinstance(reader, _Reader)
+        for key, series_list in reader.tag_sets():
+            tags = dict(zip(dims, key, strict=True))
+            tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
+            part = parts if shard else -1
+            parts += 1
+            for slot, series in enumerate(series_list):
+                chunk = reader.read_series(series)
+                if chunk is None:
                     continue
-                reader = _Reader(plan, shard, name)
-                for key, series_list in reader.tag_sets():
-                    tags = dict(zip(dims, key, strict=True))
-                    tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
-                    for series in series_list:
-                        chunk = reader.read_series(series)
-                        if chunk is None:
-                            continue
-                        entry = groups.setdefault((name, tags_id), (name, tags, []))
-                        entry[2].append(_Points(chunk.times, chunk.columns))
+                plan.task.count_points(len(chunk.times))
+                entry = groups.setdefault((name, tags_id), (name, tags, []))
+                entry[2].append(_Points(chunk.times, chunk.columns, part, slot, len(series_list),
+                                        2 if name in regex_names else 1, reader_no if shard else -1,
+                                        source_no))
     return groups
 
 
@@ -433,7 +544,10 @@ def _column(kind: str, values: np.ndarray) -> Column:
 
 
 def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows,
-              selector: bool, ascending: bool, stmt: ast.SelectStatement) -> _Out | None:
+              selector: bool, ascending: bool, stmt: ast.SelectStatement, delivered: tuple | None = None
+              ) -> _Out | None:
+    """One call over one group; ``delivered``: ``mode()``'s points in influxd's delivery order
+    (``modeorder``)."""
     name, kind = c.name, c.kind
     interval = bool(windows.interval)
     with_aux = bool(aux_refs)
@@ -446,7 +560,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
             times, values = times[::-1], values[::-1]
         return _transform(c, times, values, kind, ascending, windows.interval)
     if name in ("count", "sum", "mean") and not c.distinct:
-        out = _additive(c, chunks, positions, aux_refs, windows)
+        out = _additive(c, chunks, positions, aux_refs, windows, ascending)
         if out is None:
             return None
         win, values, out_kind = out
@@ -465,9 +579,20 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     point_times = selector and not interval
     if name in _PUSHDOWN_SELECT or name in ("percentile", "mode"):
         if name in _PUSHDOWN_SELECT:
-            rows = red.select_rows(name, win, values, times, kind)
+            priority = _point_priorities(c, chunks, positions, aux_refs, windows)
+            if priority is not None:
+                priority = priority[order]
+                if (priority < 0).any():  # first()/last() over the candidates only
+                    keep = priority >= 0
+                    times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
+                    aux = None if aux is None else [_mask(a, keep) for a in aux]
+            rows = red.select_rows(name, win, values, times, kind, priority)
         elif name == "percentile":
             rows = red.percentile_rows(win, values, c.number)
+        elif delivered is not None and kind != BOOLEAN:
+            times, values = delivered
+            win = windows.starts(times)
+            rows = modeorder.mode_rows(win, values, times, kind)
         else:
             rows = red.mode_rows(win, values, times, kind)
         out_times = times[rows] if point_times else windows.output_time(win[rows])
@@ -497,14 +622,24 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         w, v = red.stddev(win, values.astype(np.float64))
         return _ordered(_Out(windows.output_time(w), _column(FLOAT, v)), ascending)
     if name == "integral":
+        if delivered is not None:
+            times, values = delivered
+            win = windows.starts(times)
         if not ascending:
             times, values, win = times[::-1], values[::-1], win[::-1]
+        integer = kind in (INTEGER, UNSIGNED)
         if interval:
             starts, ends = windows.bounds(times)
+        elif integer:  # its window is the query's range: [StartTime, EndTime + 1)
+            starts = np.full(len(times), windows.start, np.int64)
+            ends = np.full(len(times), windows.end + 1, np.int64)
         else:
             starts = ends = np.zeros(len(times), np.int64)
-        t, v = red.integral(starts, ends, times, values.astype(np.float64), c.unit, interval, ascending)
-        return _Out(t, _column(FLOAT, v))
+        t, v = red.integral(starts, ends, times, values.astype(np.float64), c.unit, interval, ascending,
+                            integer)
+        # every new window emits the previous one's area; the last window's comes from Close()
+        crossings = len(np.unique(starts)) - 1 if interval and len(times) else 0
+        return _Out(t, _column(FLOAT, v), closed=len(t) > crossings)
     raise QueryError(f"unsupported call: {name}")
 
 
@@ -560,16 +695,31 @@ def _top(c: _Call, times, values, win, aux, aux_refs, ascending: bool) -> _Out:
     return _ordered(out, ascending, by_window=True, wins=win[rows])
 
 
-def _additive(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows):
-    """count/sum/mean: per-series partials per window, merged as influxd merges shard partials."""
+def _additive(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows,
+              ascending: bool = True):
+    """count/sum/mean: per-series partials per window, merged as influxd merges shard partials (a series
+    is summed in the order it is read: backwards under ORDER BY time DESC)."""
     wins, vals, counts = [], [], []
     kind = c.kind
-    for pts in chunks:
+    tree = c.name == "mean" or c.name == "sum" and kind == FLOAT
+    if tree and chunks and all(pts.part >= 0 for pts in chunks):
+        if c.combined is None or chunks[0].part not in c.combined:
+            alone = _combine_groups(c, [chunks], positions, aux_refs, windows, ascending)
+            c.combined = {**(c.combined or {}), **alone}
+        found = c.combined.get(chunks[0].part)
+        if found is None:
+            return None
+        w, v = found[0], found[1]
+        order = np.argsort(w, kind="stable")
+        return w[order], v[order], FLOAT if c.name == "mean" else kind
+    for pts in chunks if ascending else chunks[::-1]:
         col, mask = _values_of(c, pts, positions, aux_refs)
         if not mask.any():
             continue
         t = pts.times[mask]
         v = col.values[mask]
+        if not ascending:
+            t, v = t[::-1], v[::-1]
         w = windows.starts(t)
         if c.name == "count":
             pw, pc = red.count(w)
@@ -601,18 +751,189 @@ def _additive(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     return w, means, FLOAT
 
 
+def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_refs: list, windows: Windows,
+                    ascending: bool, names: list[str] | None = None) -> dict[int, tuple]:
+    """Float sums and means of the groups (each its series' points): the partials of every series combined
+    through influxd's merges and reductions, so the additions happen in its order
+    (``mergeorder.combine_partials``). Keyed by every shard tag set ("part") of each group."""
+    partials = []
+    parts_of: dict[int, list[int]] = {}
+    for number, chunks in enumerate(groups):
+        for pts in chunks:
+            parts_of.setdefault(number, []).append(pts.part)
+            col, mask = _values_of(c, pts, positions, aux_refs)
+            if not mask.any():
+                continue
+            t = pts.times[mask]
+            v = col.values[mask]
+            if not ascending:
+                t, v = t[::-1], v[::-1]
+            pw, ps = red.sums(w := windows.starts(t), v)
+            _, pc = red.count(w)
+            values = ps.astype(np.float64) / pc if c.name == "mean" else ps.astype(np.float64)
+            name = names[number] if names else ""
+            partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, pw, values,
+                                               pc.astype(np.int64), pts.source, name, pts.outer))
+    combined = mergeorder.combine_partials(partials, ascending, c.name == "mean") if partials else {}
+    return {part: combined[number] for number, parts in parts_of.items() if number in combined
+            for part in parts}
+
+
+def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool, wrapped: bool, compiled,
+                   positions: dict, aux_refs: list, windows: Windows, inner_windows: Windows,
+                   ascending: bool) -> None:
+    """Float sum/mean calls: combine every group at once (influxd's shard merge holds all of a shard's
+    tag sets, so one group's order depends on the others'), with the points and windows each call reads."""
+    keys = sorted(groups)
+    for c in live:
+        extended = c.inner is not None and bool(interval) and c.name in tf.EXTENDED
+        target = c.inner if c.inner is not None and interval else c
+        if target is None or target.distinct or target.kind is None:
+            continue
+        selector = target.name in ("min", "max", "first", "last")
+        if not (selector or target.name == "mean" or target.name == "sum" and target.kind == FLOAT):
+            continue
+        if wrapped and extended:
+            continue
+        chunk_lists, names = [], []
+        for key in keys:
+            chunks = groups[key][2]
+            if nested and not extended:
+                chunks = _within(chunks, compiled.tmin, compiled.tmax)
+            if not all(pts.part >= 0 for pts in chunks):
+                break
+            if chunks:
+                chunk_lists.append(chunks)
+                names.append(key[0])
+        else:
+            use = inner_windows if extended else windows
+            if target.name in ("first", "last") and not interval:
+                target.priority = _first_last_priorities(target, chunk_lists, positions, aux_refs, use,
+                                                         ascending, names)
+            elif selector:
+                target.priority = _selector_priorities(target, chunk_lists, positions, aux_refs, use,
+                                                       ascending, names)
+            else:
+                target.combined = _combine_groups(target, chunk_lists, positions, aux_refs, use, ascending,
+                                                  names)
+
+
+def _selector_priorities(c: _Call, groups: list[list[_Points]], positions: dict, aux_refs: list,
+                         windows: Windows, ascending: bool, names: list[str] | None = None) -> dict:
+    """Per series ((part, slot)): its windows (ascending) and the order influxd's reductions meet its
+    selected point in each among exactly tied ones of the other series (first met is kept)."""
+    partials = []
+    for number, chunks in enumerate(groups):
+        for pts in chunks:
+            col, mask = _values_of(c, pts, positions, aux_refs)
+            if not mask.any():
+                continue
+            w = np.unique(windows.starts(pts.times[mask]))
+            if not ascending:
+                w = w[::-1]
+            name = names[number] if names else ""
+            partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, w, w, w,
+                                               pts.source, name))
+    if not partials:
+        return {}
+    prios = mergeorder.arrival_priorities(partials, ascending)
+    out = {}
+    for p, prio in zip(partials, prios, strict=True):
+        out[(p.part, p.slot)] = (p.windows, prio) if ascending else (p.windows[::-1], prio[::-1])
+    return out
+
+
+def _first_last_priorities(c: _Call, groups: list[list[_Points]], positions: dict, aux_refs: list,
+                           windows: Windows, ascending: bool, names: list[str] | None = None) -> dict:
+    """first()/last() without GROUP BY time: influxd reads each shard tag set's series through a sorted
+    merge (time, then string auxiliary values, then the heap decide) and its engine limit lets the first
+    two points through; the reducer keeps the earlier (later) one, on equal times the larger value, then
+    the first met. That point's series is the tag set's only candidate (``"only"``); the candidates of the
+    shards meet in the shards' merge order."""
+    first = c.name == "first"
+    partials, chosen = [], []
+    for number, chunks in enumerate(groups):
+        by_part: dict[int, list[tuple[_Points, np.ndarray]]] = {}
+        for pts in chunks:
+            col, mask = _values_of(c, pts, positions, aux_refs)
+            rows = np.flatnonzero(mask)
+            if len(rows):  # only a series' first two points can be among the merge's first two
+                by_part.setdefault(pts.part, []).append((pts, rows[:2] if first else rows[::-1][:2]))
+        for candidates in by_part.values():
+            if not first:  # read in descending order: the tag set's series reversed
+                candidates = candidates[::-1]
+            times = np.concatenate([pts.times[rows] for pts, rows in candidates]).astype(np.int64)
+            aux = [_concat_cols([_take(pts.columns[positions[(r.val, r.type)]], rows)
+                                 for pts, rows in candidates]) for r in aux_refs]
+            offsets = mergeorder.offsets_of([len(rows) for _, rows in candidates])
+            delivered = mergeorder.sorted_merge(times, aux, first, offsets)[:2].tolist()
+            which = np.searchsorted(offsets, delivered, side="right") - 1
+            met = [(candidates[int(k)][0], int(candidates[int(k)][1][d - offsets[k]])) for k, d in
+                   zip(which.tolist(), delivered, strict=True)]
+            pts, row = met[0]
+            if len(met) > 1:
+                other, other_row = met[1]
+                t0, t1 = pts.times[row], other.times[other_row]
+                col0 = pts.columns[positions[(c.arg.val, c.arg.type)]]
+                col1 = other.columns[positions[(c.arg.val, c.arg.type)]]
+                better = t1 < t0 if first else t1 > t0
+                v0, v1 = col0.values[row], col1.values[other_row]
+                if c.kind == BOOLEAN:  # BooleanFirstReduce prefers false, BooleanLastReduce true
+                    preferred = bool(not v1 and v0) if first else bool(v1 and not v0)
+                else:
+                    preferred = bool(v1 > v0)
+                if better or (t1 == t0 and preferred):
+                    pts, row = other, other_row
+            w = windows.starts(pts.times[row:row + 1])
+            name = names[number] if names else ""
+            partials.append(mergeorder.Partial(number, pts.shard, pts.part, 0, 1, w, w, w, pts.source, name))
+            chosen.append((pts.part, pts.slot))
+    out: dict = {"only": True}
+    if partials:
+        for key, p, prio in zip(chosen, partials, mergeorder.arrival_priorities(partials, ascending),
+                                strict=True):
+            out[key] = (p.windows, prio)
+    return out
+
+
+def _point_priorities(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows
+                      ) -> np.ndarray | None:
+    """The priority of every point ``_gather`` returns (same order), from ``c.priority``; None if missing.
+    Points of series that are no candidate (``"only"``) get -1."""
+    times, prios = [], []
+    only = c.priority is not None and c.priority.get("only", False)
+    for pts in chunks:
+        col, mask = _values_of(c, pts, positions, aux_refs)
+        if not mask.any():
+            continue
+        found = c.priority.get((pts.part, pts.slot)) if c.priority is not None else None
+        if found is None and only:
+            times.append(pts.times[mask])
+            prios.append(np.full(int(mask.sum()), -1, np.int64))
+            continue
+        if found is None:
+            return None
+        t = pts.times[mask]
+        pw, prio = found
+        at = np.searchsorted(pw, windows.starts(t))
+        if np.any(at >= len(pw)) or np.any(pw[np.minimum(at, len(pw) - 1)] != windows.starts(t)):
+            return None
+        times.append(t)
+        prios.append(prio[at])
+    if not times:
+        return None
+    order = np.argsort(np.concatenate(times), kind="stable")
+    return np.concatenate(prios)[order]
+
+
 # -- rows ------------------------------------------------------------------------------------------------
 
 
-def _emit(outputs, exprs, calls, aux_refs, columns, stmt, ctx, ascending) -> Iterator[Result]:
-    def series():
-        for name, tags, per_call in outputs:
-            times, env = _join(per_call, calls, aux_refs, stmt, ascending)
-            n = len(times)
-            outs = [evaluate(e, env, n).to_list() for e in exprs]
-            yield name, tags, [list(r) for r in zip(times.tolist(), *outs, strict=True)]
-
-    yield from emit_series(series(), columns, ctx.chunk_size, stmt.location)
+def _series(outputs, exprs, calls, aux_refs, stmt, ascending):
+    for name, tags, per_call in outputs:
+        times, env = _join(per_call, calls, aux_refs, stmt, ascending)
+        n = len(times)
+        yield name, tags, times, [evaluate(e, env, n) for e in exprs]
 
 
 def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: bool):
@@ -629,19 +950,16 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
             if c.symbol not in per_call:
                 env[c.symbol] = _default(stmt, c, n)
         return out.times, env
-    times = np.unique(np.concatenate([o.times for o in per_call.values()]))
-    if not ascending:
-        times = times[::-1]
+    symbols = list(per_call)
+    times, matches = _rows([per_call[s].times for s in symbols], ascending)
+    matches = dict(zip(symbols, matches, strict=True))
     n = len(times)
     for c in calls:
         out = per_call.get(c.symbol)
         if out is None:
             env[c.symbol] = _default(stmt, c, n)
             continue
-        order = out.times if ascending else out.times[::-1]
-        j = np.clip(np.searchsorted(order, times), 0, len(order) - 1)
-        hit = order[j] == times
-        pos = j if ascending else len(order) - 1 - j
+        hit, pos = matches[c.symbol]
         col = out.values
         values = np.empty(n, object) if col.values.dtype == object else np.zeros(n, col.values.dtype)
         values[hit] = col.values[pos[hit]]
@@ -660,6 +978,31 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
     for ref in aux_refs:
         env[(ref.val, ref.type)] = Column.null(n)
     return times, env
+
+
+def _rows(call_times: list[np.ndarray], ascending: bool) -> tuple[np.ndarray, list[tuple]]:
+    """The row times of several calls' points and, per call, which row it fills (``hit``) from which point
+    (``pos``). Like influxd's cursor, the k-th point of each call at one time goes into the k-th row of that
+    time (a transform over several series can give several points at one time)."""
+    uniq = np.unique(np.concatenate(call_times))
+    occurrences = []
+    for t in call_times:
+        idx = np.arange(len(t))
+        first = np.ones(len(t), bool)
+        first[1:] = t[1:] != t[:-1]
+        occurrences.append(idx - np.maximum.accumulate(np.where(first, idx, 0)))
+    width = max(int(o.max()) + 1 if len(o) else 1 for o in occurrences)
+    keys = [np.searchsorted(uniq, t) * width + o for t, o in zip(call_times, occurrences, strict=True)]
+    rows = np.unique(np.concatenate(keys))
+    if not ascending:
+        rows = rows[np.lexsort((rows % width, -(rows // width)))]
+    matches = []
+    for k in keys:
+        order = np.argsort(k, kind="stable")
+        ordered = k[order]
+        j = np.clip(np.searchsorted(ordered, rows), 0, len(ordered) - 1)
+        matches.append((ordered[j] == rows, order[j]))
+    return uniq[rows // width], matches
 
 
 def _default(stmt, c: _Call, n: int) -> Column:

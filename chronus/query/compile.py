@@ -54,14 +54,22 @@ class Compiled:
     fields: list[ast.Field] = field(default_factory=list)
     extra_intervals: int = 0
     limit: int = 0
+    fill: ast.FillOption = ast.FillOption.NullFill
+    inherited_interval: bool = False  # the interval came from an enclosing query (subqueries)
+    subqueries: list[Compiled] = field(default_factory=list)  # one per SubQuery source, in order
 
     @property
     def is_raw(self) -> bool:
         return not self.calls
 
 
-def compile_select(stmt: ast.SelectStatement, now_ns: int) -> Compiled:
-    """Validate ``stmt`` (not modified) and return what was learned; raises CompileError."""
+def compile_select(stmt: ast.SelectStatement, now_ns: int, parent: Compiled | None = None) -> Compiled:
+    """Validate ``stmt`` (not modified) and return what was learned; raises CompileError.
+
+    ``parent`` is the compiled enclosing query of a subquery: the subquery takes its direction, the
+    intersection of both time ranges and, when it has none, its GROUP BY interval (``compiledStatement.
+    subquery``). Subqueries are compiled after their query's own fields, as influxd orders the errors.
+    """
     c = Compiled(ascending=not stmt.sort_fields or stmt.sort_fields[0].ascending, limit=stmt.limit)
     try:
         cond, tmin, tmax = condition_expr(stmt.condition, now_ns, stmt.location)
@@ -74,6 +82,17 @@ def compile_select(stmt: ast.SelectStatement, now_ns: int) -> Compiled:
     if tmax is None:
         tmax = now_ns if c.interval else MAX_TIME
     c.tmax = tmax
+    c.fill = stmt.fill
+    if parent is not None:
+        if stmt.sort_fields and c.ascending != parent.ascending:
+            raise CompileError("subqueries must be ordered in the same direction as the query itself")
+        c.ascending = parent.ascending
+        c.tmin, c.tmax = max(c.tmin, parent.tmin), min(c.tmax, parent.tmax)
+        if c.interval and c.fill == ast.FillOption.NullFill:
+            c.fill = ast.FillOption.NoFill
+        if not c.interval and parent.interval:
+            c.interval = parent.interval
+            c.inherited_interval = True
     for f in stmt.fields:
         if isinstance(f.expr, ast.VarRef) and f.expr.val == "time":
             if f.alias:
@@ -84,6 +103,9 @@ def compile_select(stmt: ast.SelectStatement, now_ns: int) -> Compiled:
         c.fields.append(compiled_field)
         _FieldCompiler(c).expr(expr)
     _validate_fields(c, stmt)
+    for source in stmt.sources:
+        if isinstance(source, ast.SubQuery):
+            c.subqueries.append(compile_select(source.statement, now_ns, c))
     return c
 
 
@@ -140,11 +162,11 @@ def _validate_fields(c: Compiled, stmt: ast.SelectStatement) -> None:
     if len(c.calls) > 1 and c.top_bottom:
         raise CompileError(f"selector function {c.top_bottom}() cannot be combined with other functions")
     if not c.calls:
-        if stmt.fill == ast.FillOption.NoFill:
+        if c.fill == ast.FillOption.NoFill:
             raise CompileError("fill(none) must be used with a function")
-        if stmt.fill == ast.FillOption.LinearFill:
+        if c.fill == ast.FillOption.LinearFill:
             raise CompileError("fill(linear) must be used with a function")
-        if c.interval:
+        if c.interval and not c.inherited_interval:
             raise CompileError("GROUP BY requires at least one aggregate function")
     if c.has_distinct and (len(c.calls) != 1 or c.has_aux):
         raise CompileError("aggregate function distinct() cannot be combined with other functions or fields")
@@ -263,7 +285,7 @@ class _FieldCompiler:
             else:
                 self.expr(arg0)
             return
-        if self.c.interval:
+        if self.c.interval and not self.c.inherited_interval:
             raise CompileError(f"aggregate function required inside the call to {name}")
         self.symbol(name, arg0)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
+from chronus.cluster.points_writer import PointsWriter
 from chronus.influxql import ast
 from chronus.meta.client import MetaClient
 from chronus.query.delete import DeleteStatements
@@ -19,6 +21,9 @@ from chronus.query.result import Result
 from chronus.query.show import DatabaseView, ShardView, ShowContext, execute_show
 from chronus.tsdb.shard import Shard
 from chronus.tsdb.store import Store
+
+if TYPE_CHECKING:
+    from chronus.query.select import SelectContext
 
 _SHOW_STATEMENTS = (
     ast.ShowMeasurementsStatement,
@@ -39,25 +44,50 @@ _DELETE_STATEMENTS = (ast.DeleteSeriesStatement, ast.DropSeriesStatement, ast.Dr
 class DataStatements:
     """Runs the statements that read or remove local data."""
 
-    def __init__(self, meta: MetaClient, store: Store, clock: Callable[[], int] = time.time_ns) -> None:
+    def __init__(self, meta: MetaClient, store: Store, clock: Callable[[], int] = time.time_ns,
+                 points_writer: PointsWriter | None = None) -> None:
         self.meta = meta
         self.store = store
         self.clock = clock
+        # SELECT INTO writes through the node's points writer (one of its own when none is shared)
+        self.points_writer = points_writer or PointsWriter(meta, store, clock)
         self.deletes = DeleteStatements(meta, store, clock)
 
     # -- SELECT --------------------------------------------------------------------------------------------
 
     def select(self, statement: ast.SelectStatement, context: ExecutionContext) -> Iterator[Result]:
-        from chronus.query.select import SelectContext, execute_select
+        from chronus.query.select import execute_select
+
+        yield from execute_select(statement, self.select_context(context))
+
+    def explain(self, statement: ast.ExplainStatement, context: ExecutionContext) -> Iterator[Result]:
+        from chronus.query.explain import execute_explain
+
+        yield from execute_explain(statement, self.select_context(context))
+
+    def select_context(self, context: ExecutionContext) -> SelectContext:
+        """How a SELECT of this request runs here: shards, clock, chunking, ``[coordinator]`` limits, task."""
+        from chronus.query.select import SelectContext
+        from chronus.query.tasks import detached_task
 
         options = context.options
-        select_context = SelectContext(
+        task = context.task if context.task is not None else detached_task()
+        limits = task.limits
+        return SelectContext(
             shards_for=self.shards_for,
             now_ns=self.clock(),
             chunk_size=options.chunk_size,
             chunked=options.chunked,
+            write_points=self._write_points,
+            read_only=options.read_only,
+            max_select_point=limits.max_select_point,
+            max_select_series=limits.max_select_series,
+            max_select_buckets=limits.max_select_buckets,
+            task=task,
         )
-        yield from execute_select(statement, select_context)
+
+    def _write_points(self, database: str, retention_policy: str, body: bytes) -> None:
+        self.points_writer.write_lines(database, retention_policy, "one", body, "n")
 
     def shards_for(self, database: str, retention_policy: str, tmin: int, tmax: int) -> list[Shard]:
         """The local shards of the groups of ``database.retention_policy`` overlapping [tmin, tmax]."""

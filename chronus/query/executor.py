@@ -4,6 +4,11 @@ The loop here owns what is common to every statement: the statement ids, the def
 system sources in SELECT, normalising sources (database and retention policy filled in), and what happens
 after a failing statement. The work of each statement type lives in ``StatementExecutor`` implementations.
 
+Every query is attached to the node's ``QueryManager`` (``tasks.py``) while it runs: that gives it its id
+for SHOW QUERIES / KILL QUERY, enforces ``max-concurrent-queries`` and ``query-timeout``, and lets a kill,
+a timeout or a closed client connection stop it. Between the results of a statement the task is checked,
+so a stopped query ends with its error in place of the rest of its output.
+
 After a statement fails, influxd 1.6.7 sends one ``not executed`` result per remaining statement but all
 with the *failing* statement's id (its execution context keeps that id), so a non-chunked response ends up
 showing ``not executed`` in place of the real error. Clients of 1.6.7 see exactly that; so do Chronus's.
@@ -12,13 +17,17 @@ showing ``not executed`` in place of the real error. Clients of 1.6.7 see exactl
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from chronus.influxql import ast
 from chronus.meta.info import UserInfo
 from chronus.query.result import Result
+
+if TYPE_CHECKING:
+    from chronus.query.tasks import QueryManager
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +49,17 @@ class QueryError(Exception):
     """A statement-level error: its text becomes the statement's ``"error"`` in the response."""
 
 
+class QueryPanic(Exception):
+    """Where influxd's Go code panics and its executor recovers: the query ends with one result of statement
+    id -1 whose error is the whole query's text (statements run so far normalised) and ``[panic:<msg>]``;
+    no ``not executed`` results follow. Raised only where influxd 1.6.7 is known to panic."""
+
+
+def panic_result(query: ast.Query | ast.Statement, panic: QueryPanic) -> Result:
+    """The one result influxd's executor sends after recovering a panic (HTTP status stays 200)."""
+    return Result(statement_id=-1, error=f"{query} [panic:{panic}]")
+
+
 @dataclass
 class ExecutionOptions:
     """What the HTTP request says about how to run the query."""
@@ -51,6 +71,7 @@ class ExecutionOptions:
     read_only: bool = False
     node_id: int = 0
     user: UserInfo | None = None  # a non-admin user whose privileges limit what SHOW DATABASES lists
+    abort: threading.Event | None = None  # set by the HTTP handler when its client goes away
 
 
 @dataclass
@@ -60,6 +81,7 @@ class ExecutionContext:
     options: ExecutionOptions
     statement_id: int = 0
     messages: list = field(default_factory=list)
+    task: Any = None  # the running query's ``tasks.QueryTask`` (None outside a managed query)
 
     @property
     def database(self) -> str:
@@ -112,6 +134,9 @@ def _default_database(statement: ast.Statement, options: ExecutionOptions) -> st
     return ""
 
 
+_TASK_STATEMENTS = (ast.ShowQueriesStatement, ast.KillQueryStatement)
+
+
 def _system_source_error(statement: ast.Statement) -> str | None:
     if not isinstance(statement, ast.SelectStatement):
         return None
@@ -122,13 +147,58 @@ def _system_source_error(statement: ast.Statement) -> str | None:
     return None
 
 
+class _Attached:
+    """Results of an attached query: detaches it once exhausted, closed or dropped (even unstarted)."""
+
+    def __init__(self, results: Iterator[Result], detach: Any) -> None:
+        self._results = results
+        self._detach = detach
+        self._closed = False
+
+    def __iter__(self) -> _Attached:
+        return self
+
+    def __next__(self) -> Result:
+        try:
+            return next(self._results)
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        close = getattr(self._results, "close", None)
+        if close is not None:
+            close()
+        if self._detach is not None:
+            self._detach()
+
+    def __del__(self) -> None:
+        self.close()
+
+
 class QueryExecutor:
     """Runs every statement of a query in order and yields their results."""
 
-    def __init__(self, statements: StatementExecutor) -> None:
+    def __init__(self, statements: StatementExecutor, tasks: QueryManager | None = None) -> None:
+        from chronus.query.tasks import QueryManager
+
         self.statements = statements
+        self.tasks = tasks if tasks is not None else QueryManager()
 
     def execute(self, query: ast.Query, options: ExecutionOptions) -> Iterator[Result]:
+        """The query's results; it is attached (SHOW QUERIES lists it) from this call on, as in influxd,
+        until its results are exhausted or closed."""
+        try:
+            # the text SHOW QUERIES shows is the query as parsed, before normalisation fills in defaults
+            task = self.tasks.attach(str(query), options.database, options.abort)
+        except QueryError as err:
+            return _Attached(iter([Result(statement_id=0, error=str(err))]), None)
+        return _Attached(self._execute(query, options, task), lambda: self.tasks.detach(task))
+
+    def _execute(self, query: ast.Query, options: ExecutionOptions, task: Any) -> Iterator[Result]:
         count = len(query.statements)
         index = 0
         failed = False
@@ -140,14 +210,22 @@ class QueryExecutor:
                 yield Result(statement_id=0, error=system_error)
                 failed = True
                 break
-            context = ExecutionContext(options=options, statement_id=index)
+            context = ExecutionContext(options=options, statement_id=index, task=task)
             try:
                 self.statements.normalize_statement(
                     statement, _default_database(statement, options), options.retention_policy
                 )
+                # influxd's task manager sends its results without looking at the task (so a query that
+                # kills itself runs on); every other statement stops at the first result after a kill
+                watched = not isinstance(statement, _TASK_STATEMENTS)
                 for result in self.statements.execute_statement(statement, context):
+                    if watched:
+                        task.check()
                     result.statement_id = index
                     yield result
+            except QueryPanic as err:  # influxd's Executor.recover(): the query ends here
+                yield panic_result(query, err)
+                return
             except QueryError as err:
                 yield Result(statement_id=index, error=str(err))
                 failed = True
@@ -155,6 +233,9 @@ class QueryExecutor:
             except Exception as err:  # a bug costs one answer, never the connection (influxd recovers too)
                 log.exception("query failed", extra={"query": str(statement)})
                 yield Result(statement_id=index, error=f"internal error: {err}")
+                failed = True
+                break
+            if watched and task.interrupted:  # stopped during a statement that does not look: no more run
                 failed = True
                 break
             index += 1

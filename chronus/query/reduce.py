@@ -33,19 +33,21 @@ def _rank_keys(values: np.ndarray, kind: str) -> np.ndarray:
     return values
 
 
-def select_rows(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str) -> np.ndarray:
-    """Index of the row ``max``/``min``/``first``/``last`` keeps in every window (first row on full ties)."""
+def select_rows(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
+                priority: np.ndarray | None = None) -> np.ndarray:
+    """Index of the row ``max``/``min``/``first``/``last`` keeps in every window; on full ties the lowest
+    ``priority`` (the order influxd's merges meet the points, ``mergeorder``), else the later series."""
     if len(win) == 0:
         return np.zeros(0, np.int64)
     keys = _rank_keys(values, kind)
-    position = -np.arange(len(win))  # full ties: influxd keeps the later series
+    position = -np.arange(len(win)) if priority is None else priority
     neg = -keys if keys.dtype != np.uint64 else ~keys
     if name == "max":
         order = np.lexsort((position, times, neg, win))
     elif name == "min":
         order = np.lexsort((position, times, keys, win))
-    elif name == "first":
-        order = np.lexsort((position, neg, times, win))
+    elif name == "first":  # on equal times the larger value, but false before true (BooleanFirstReduce)
+        order = np.lexsort((position, keys if kind == BOOLEAN else neg, times, win))
     else:
         order = np.lexsort((position, neg, -times, win))
     ordered = win[order]
@@ -189,8 +191,10 @@ def top_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, n: int, top
 
 
 def integral(win_start: np.ndarray, win_end: np.ndarray, times: np.ndarray, values: np.ndarray, unit: int,
-             interval: bool, ascending: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``integral()``: trapezoids, split at window ends by linear interpolation (influxd's streaming rule)."""
+             interval: bool, ascending: bool, integer: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """``integral()``: trapezoids, split at window ends by linear interpolation (influxd's streaming rule;
+    ``integer`` for its integer/unsigned reducer's own rule, see the kernel)."""
     from chronus._ext import aggregate as _ext
     return _ext.integral(times.astype(np.int64), np.ascontiguousarray(values, np.float64),
-                         win_start.astype(np.int64), win_end.astype(np.int64), unit, interval, ascending)
+                         win_start.astype(np.int64), win_end.astype(np.int64), unit, interval, ascending,
+                         integer)

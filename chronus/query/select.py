@@ -8,6 +8,12 @@ LIMIT/OFFSET per tag set -> merge of every shard's tag sets into output series (
 both reversed for ``ORDER BY time DESC``), LIMIT/OFFSET again -> field expressions evaluated over whole
 columns -> rows emitted in chunks of ``chunk_size`` like influxd's emitter (``partial`` flags included).
 
+Two steps: ``prepare_select`` (compile, map sources, type and expand fields) and ``select_series`` (output
+series as columns: times and one ``Column`` per output column), emitted as rows by ``execute_select``. A
+subquery source (``subquery.py``) is a prepared inner statement whose output series stand in for shard
+series (its readers serve ``tag_sets``/``read_series`` like ``_Reader``); SELECT INTO (``into.py``) writes
+the output series back as points instead of answering them.
+
 Per point work is numpy over each series' arrays; Python runs per statement, shard, series and chunk.
 """
 
@@ -19,11 +25,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from chronus.influxql import ast
+from chronus.query import mergeorder
 from chronus.query.compile import MATH_FUNCTIONS, CompileError, compile_select
 from chronus.query.condition import reduce
 from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
-from chronus.query.result import Result
+from chronus.query.result import Frame, Result
+from chronus.query.tasks import QueryTask, detached_task
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, binary, evaluate
 from chronus.tsdb.fields import FieldType
 from chronus.tsdb.index import compile_regex
@@ -48,6 +56,10 @@ class SelectContext:
     max_select_point: int = 0
     max_select_series: int = 0
     max_select_buckets: int = 0
+    task: QueryTask = field(default_factory=detached_task)  # checked between shards and series; counts points
+    # SELECT INTO: writes a line-protocol body (precision n) to ``database``, ``retention_policy``
+    write_points: Callable[[str, str, bytes], None] | None = None
+    read_only: bool = False  # INTO on a read-only node answers with influxd's warning
 
 
 def less_than(a: DT, b: DT) -> bool:
@@ -86,6 +98,8 @@ def _names_in(shards: list, m: ast.Measurement) -> list[str]:
 
 
 def _map_type(source: _Source, name_field: str) -> DT:
+    if not isinstance(source, _Source):
+        return source.map_type(name_field)
     if name_field in ("_name", "_tagKey", "_tagValue", "_seriesKey"):
         return DT.String
     typ = DT.Unknown
@@ -119,6 +133,13 @@ def _field_dimensions(sources: list[_Source]) -> tuple[dict[str, DT], set[str]]:
     fields: dict[str, DT] = {}
     dims: set[str] = set()
     for source in sources:
+        if not isinstance(source, _Source):
+            sub_fields, sub_dims = source.field_dimensions()
+            for fname, typ in sub_fields.items():
+                if less_than(fields.get(fname, DT.Unknown), typ):
+                    fields[fname] = typ
+            dims.update(sub_dims)
+            continue
         for name in source.names:
             for shard in source.shards:
                 measurement = shard.index.database.measurement(name)
@@ -419,6 +440,8 @@ def _var_refs(expr: ast.Expr | None) -> list[ast.VarRef]:
 class _Reader:
     """Reads the auxiliary columns of every tag set of one measurement in one shard."""
 
+    engine_limit = True  # the engine keeps only OFFSET + LIMIT + 1 points of a shard's tag set
+
     def __init__(self, plan: _Plan, shard, name: str) -> None:
         self.plan = plan
         self.shard = shard
@@ -452,6 +475,7 @@ class _Reader:
 
     def tag_sets(self) -> list[tuple[tuple, list]]:
         plan = self.plan
+        plan.task.check()
         series_list = self.shard.series(self.name, plan.condition)
         if plan.max_series and len(series_list) > plan.max_series:
             raise QueryError(f"max-select-series limit exceeded: ({plan.max_series + 1}/{plan.max_series})")
@@ -463,16 +487,22 @@ class _Reader:
             groups.setdefault(key, []).append(series)
         ordered = sorted(groups.items())
         if plan.slimit or plan.soffset:
+            if plan.tag_set_dims is not None:
+                return limit_tag_sets(ordered, dims, plan)
             if plan.soffset > len(ordered):
                 return []
             slimit = plan.slimit
             if plan.soffset + slimit > len(ordered):
                 slimit = len(ordered) - plan.soffset
-            ordered = ordered[plan.soffset:plan.soffset + slimit]
+            # the index sorts a shard's tag sets by their tags key (tsdb.MakeTagsKey: only the tags a
+            # series has, "k1|k2|v1|v2"), so a missing tag does not sort like an empty value
+            by_key = sorted(ordered, key=lambda item: _tags_key(dims, item[0]))
+            ordered = sorted(by_key[plan.soffset:plan.soffset + slimit])
         return ordered
 
     def read_series(self, series) -> _Chunk | None:
         plan = self.plan
+        plan.task.check()
         tags = dict(series.tags)
         filt = None
         if plan.condition is not None:
@@ -526,6 +556,16 @@ def _concat(chunks: list[_Chunk], ascending: bool) -> _Chunk:
             columns = [Column(c.kind, c.values[::-1], c.valid[::-1]) for c in chunk.columns]
             return _Chunk(chunk.times[::-1], columns)
         return chunk
+    stacked = _stack(chunks)
+    times = stacked.times
+    order = np.argsort(times, kind="stable") if ascending else np.argsort(-times, kind="stable")
+    return _take(stacked, order)
+
+
+def _stack(chunks: list[_Chunk]) -> _Chunk:
+    """The chunks one after the other (columns of mixed kinds become objects)."""
+    if len(chunks) == 1:
+        return chunks[0]
     times = np.concatenate([c.times for c in chunks])
     columns = []
     for i in range(len(chunks[0].columns)):
@@ -537,8 +577,25 @@ def _concat(chunks: list[_Chunk], ascending: bool) -> _Chunk:
         else:
             values = np.concatenate([p.values for p in parts])
         columns.append(Column(kind, values, np.concatenate([p.valid for p in parts])))
-    order = np.argsort(times, kind="stable") if ascending else np.argsort(-times, kind="stable")
-    return _Chunk(times[order], [Column(c.kind, c.values[order], c.valid[order]) for c in columns])
+    return _Chunk(times, columns)
+
+
+def _take(chunk: _Chunk, rows: np.ndarray) -> _Chunk:
+    return _Chunk(chunk.times[rows], [Column(c.kind, c.values[rows], c.valid[rows]) for c in chunk.columns])
+
+
+def _reversed(chunk: _Chunk) -> _Chunk:
+    return _Chunk(chunk.times[::-1], [Column(c.kind, c.values[::-1], c.valid[::-1]) for c in chunk.columns])
+
+
+def _heap_merge(chunks: list[_Chunk], ascending: bool) -> _Chunk:
+    """influxd's sorted merge of a tag set's series (each already in output order), ties in its heap's
+    order."""
+    if len(chunks) == 1:
+        return chunks[0]
+    stacked = _stack(chunks)
+    offsets = mergeorder.offsets_of([len(c.times) for c in chunks])
+    return _take(stacked, mergeorder.sorted_merge(stacked.times, stacked.columns, ascending, offsets))
 
 
 def _limit(chunk: _Chunk, offset: int, limit: int) -> _Chunk:
@@ -565,21 +622,65 @@ class _Plan:
     slimit: int
     soffset: int
     max_series: int
+    task: QueryTask = field(default_factory=detached_task)
+    # a subquery's: the enclosing query's GROUP BY tags, which make influxd's tag sets (SLIMIT counts them)
+    tag_set_dims: list[str] | None = None
+
+    @property
+    def regrouped(self) -> bool:
+        """A subquery grouping by more tags than its enclosing query: LIMIT works per run of a series."""
+        return self.tag_set_dims is not None and set(self.tag_set_dims) != set(self.dimensions)
 
 
 def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Result]:
     """The results of one SELECT (statement id left 0 for the caller); raises QueryError."""
     if stmt.target is not None:
-        raise QueryError("SELECT INTO is not supported yet")
+        from chronus.query.into import execute_into
+        yield from execute_into(stmt, ctx)
+        return
+    prepared = prepare_select(stmt, ctx)
+    stop_monitor = ctx.task.monitor_points(ctx.max_select_point)
     try:
-        compiled = compile_select(stmt, ctx.now_ns)
-    except CompileError as err:
-        raise QueryError(str(err)) from None
-    if any(isinstance(s, ast.SubQuery) for s in stmt.sources):
-        raise QueryError("subqueries are not supported yet")
-    sources: list[_Source] = []
+        yield from emit_series(_rows(select_series(prepared, ctx)), prepared.columns, ctx.chunk_size,
+                               stmt.location)
+    finally:
+        stop_monitor()
+
+
+def _rows(series: Iterator[tuple[str, dict, np.ndarray, list[Column]]]) -> Iterator[tuple[str, dict, Frame]]:
+    """Output series as frames: the rows stay typed arrays until the JSON/CSV encoder writes them."""
+    for name, tags, times, columns in series:
+        yield name, tags, Frame(times, columns)
+
+
+@dataclass
+class Prepared:
+    """A SELECT compiled, its sources mapped and its fields typed and expanded: ready to run."""
+
+    stmt: ast.SelectStatement
+    compiled: object
+    sources: list
+    fields: list[ast.Field]
+    dimensions: list[str]
+    condition: ast.Expr | None
+    columns: list[str]
+
+
+def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None) -> Prepared:
+    """Compile (unless ``compiled`` is given: a subquery's), map the sources, rewrite the fields."""
+    if compiled is None:
+        try:
+            compiled = compile_select(stmt, ctx.now_ns)
+        except CompileError as err:
+            raise QueryError(str(err)) from None
+    sources: list = []
     shard_cache: dict[tuple, list] = {}
+    subqueries = iter(compiled.subqueries)
     for src in stmt.sources:
+        if isinstance(src, ast.SubQuery):
+            from chronus.query.subquery import SubquerySource
+            sources.append(SubquerySource(src.statement, next(subqueries), ctx, stmt))
+            continue
         key = (src.database, src.retention_policy)
         if key not in shard_cache:
             shard_cache[key] = ctx.shards_for(*key, compiled.tmin, compiled.tmax)
@@ -588,24 +689,45 @@ def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Re
         sources.append(source)
     fields = [ast.Field(expr=_clone(f.expr), alias=f.alias) for f in compiled.fields]
     fields, dims = _rewrite_fields(fields, stmt.dimensions, sources)
+    if compiled.subqueries:
+        from chronus.query.subquery import string_tag_arguments
+        string_tag_arguments(fields, sources)
     condition = _clone(compiled.condition)
     _set_types(condition, sources)
     for f in fields:
         _eval_type(f.expr)
     if compiled.calls:
-        from chronus.query.aggregate import column_fields, execute_aggregate
+        from chronus.query.aggregate import column_fields
         columns = column_names(compiled.time_name, column_fields(fields))
-        yield from execute_aggregate(stmt, compiled, ctx, sources, fields, dims, condition, columns)
+    else:
+        columns = column_names(compiled.time_name, fields)
+    return Prepared(stmt, compiled, sources, fields, dims, condition, columns)
+
+
+def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None
+                  ) -> Iterator[tuple[str, dict, np.ndarray, list[Column]]]:
+    """Every output series as ``(name, tags, times, columns)``, one column per output column but time.
+
+    ``outer_dimensions`` (subqueries only) are the tags the enclosing query groups by: the subquery groups
+    by them too, and they make its tag sets.
+    """
+    stmt, compiled = p.stmt, p.compiled
+    dims = list(dict.fromkeys([*p.dimensions, *(outer_dimensions or ())]))
+    tag_set_dims = None if outer_dimensions is None else list(outer_dimensions)
+    if compiled.calls:
+        from chronus.query.aggregate import aggregate_series
+        yield from aggregate_series(stmt, compiled, ctx, p.sources, p.fields, dims, p.condition,
+                                    tag_set_dims=tag_set_dims)
         return
-    columns = column_names(compiled.time_name, fields)
-    aux = sorted(_var_refs_of_fields(fields), key=lambda r: (r.val, int(r.type)))
+    aux = sorted(_var_refs_of_fields(p.fields), key=lambda r: (r.val, int(r.type)))
     if not any(ref.type != DT.Unknown for ref in aux):
-        yield Result(series=[])
         return
-    plan = _Plan(condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
-                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series)
-    groups = _collect(plan, sources, ctx)
-    yield from _emit(groups, plan, fields, columns, stmt, ctx)
+    plan = _Plan(p.condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
+                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims)
+    for (name, _), tags, chunk in _collect(plan, p.sources, ctx):
+        n = len(chunk.times)
+        env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
+        yield name, tags, chunk.times, [evaluate(f.expr, env, n) for f in p.fields]
 
 
 def _clone(expr):
@@ -621,55 +743,133 @@ def _var_refs_of_fields(fields: list[ast.Field]) -> list[ast.VarRef]:
     return list(seen.values())
 
 
+def readers(plan: _Plan, sources: list) -> Iterator[tuple[str, object]]:
+    """``(name, reader)`` per measurement of every source: per shard for measurements, per inner output
+    name for subqueries; a reader has ``tag_sets()`` and ``read_series(series) -> _Chunk | None``."""
+    for source in sources:
+        if not isinstance(source, _Source):
+            yield from source.readers(plan)
+            continue
+        for shard in source.shards:
+            for name in source.names:
+                if shard.index.database.measurement(name) is not None:
+                    yield name, _Reader(plan, shard, name)
+
+
+def _tags_key(dims: list[str], values: tuple) -> str:
+    """influxd's tag set key (``MakeTagsKey``): the keys then the values of the tags present, '|'-joined."""
+    present = [(d, v) for d, v in zip(dims, values, strict=True) if v]
+    if not present:
+        return ""
+    return "|".join(d for d, _ in present) + "|" + "|".join(v for _, v in present)
+
+
+def limit_tag_sets(ordered: list[tuple[tuple, list]], dims: list[str], plan: _Plan
+                   ) -> list[tuple[tuple, list]]:
+    """SLIMIT/SOFFSET of a subquery: over influxd's tag sets, made by the enclosing query's tags only."""
+    index = [dims.index(d) for d in sorted(plan.tag_set_dims or ()) if d in dims]
+    outer = sorted({tuple(key[i] for i in index) for key, _ in ordered})
+    end = plan.soffset + plan.slimit if plan.slimit else None
+    chosen = set(outer[plan.soffset:end])
+    return [(key, members) for key, members in ordered if tuple(key[i] for i in index) in chosen]
+
+
 def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tuple[tuple, dict, _Chunk]]:
     """Every output series: ((name, tags id), tags, merged points), limited per shard and overall."""
     parts: dict[tuple, tuple[dict, list[_Chunk]]] = {}
-    points = 0
+    # influxd's merge heaps order points sharing a time (mergeorder.py): per shard and measurement the
+    # tag sets in output order, each tag set's series merged; then per source and measurement the shards
+    # merged; then the sources (subqueries and regrouped plans keep the plain time order)
+    streams: dict[tuple[int, str], list[list[tuple[tuple, _Chunk]]]] = {}
+    heap = not plan.regrouped
     dims = sorted(plan.dimensions)
-    for source in sources:
-        for shard in source.shards:
-            for name in source.names:
-                if shard.index.database.measurement(name) is None:
-                    continue
-                reader = _Reader(plan, shard, name)
-                for key, series_list in reader.tag_sets():
-                    if not plan.ascending:
-                        series_list = list(reversed(series_list))
-                    chunks = [c for c in (reader.read_series(s) for s in series_list) if c is not None]
-                    if not chunks:
-                        continue
-                    # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each
-                    # shard's tag set (so OFFSET without LIMIT drops points); OFFSET applies once, after
-                    # the merge
-                    keep = plan.offset + plan.limit + 1 if plan.offset or plan.limit else 0
-                    merged = _limit(_concat(chunks, plan.ascending), 0, keep)
-                    if len(merged.times) == 0:
-                        continue
-                    points += len(merged.times)
-                    if ctx.max_select_point and points >= ctx.max_select_point:
-                        raise QueryError(
-                            f"max-select-point limit exceeeded: ({points}/{ctx.max_select_point})")
-                    tags = dict(zip(dims, key, strict=True))
-                    tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
-                    parts.setdefault((name, tags_id), (tags, []))[1].append(merged)
+    sourced = ((i, n, r) for i, source in enumerate(sources) for n, r in readers(plan, [source]))
+    for index, name, reader in sourced:
+        heap = heap and isinstance(reader, _Reader)
+        stream: list[tuple[tuple, _Chunk]] = []
+        for key, series_list in reader.tag_sets():
+            if not plan.ascending:
+                series_list = list(reversed(series_list))
+            chunks = [c for c in (reader.read_series(s) for s in series_list) if c is not None]
+            if not chunks:
+                continue
+            if heap:
+                chunks = [_heap_merge(chunks if plan.ascending else [_reversed(c) for c in chunks],
+                                      plan.ascending)]
+            # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each
+            # shard's tag set (so OFFSET without LIMIT drops points); OFFSET applies once, after
+            # the merge
+            keep = plan.offset + plan.limit + 1 if (plan.offset or plan.limit) and reader.engine_limit else 0
+            if keep and plan.regrouped:  # the engine limits each series then
+                chunks, keep = [_limit(c, 0, keep) for c in chunks], 0
+            merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, keep)
+            if len(merged.times) == 0:
+                continue
+            plan.task.count_points(len(merged.times))
+            tags = dict(zip(dims, key, strict=True))
+            tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
+            parts.setdefault((name, tags_id), (tags, []))[1].append(merged)
+            stream.append(((name, tags_id), merged))
+        if stream:
+            streams.setdefault((index, name), []).append(stream if plan.ascending else stream[::-1])
+    shard_merged = _merge_sources(streams, plan.ascending) if heap else {}
     out = []
     for group_key in sorted(parts, reverse=not plan.ascending):
         tags, chunks = parts[group_key]
-        joined = _concat(chunks, plan.ascending) if len(chunks) > 1 else chunks[0]
-        merged = _limit(joined, plan.offset, plan.limit)
+        if heap:
+            joined = shard_merged[group_key]
+        else:
+            joined = _concat(chunks, plan.ascending) if len(chunks) > 1 else chunks[0]
+        # a regrouped subquery's LIMIT counts runs of its rows in the enclosing query's order (subquery.py)
+        merged = joined if plan.regrouped else _limit(joined, plan.offset, plan.limit)
         if len(merged.times):
             out.append((group_key, tags, merged))
     return out
 
 
-def _emit(groups, plan: _Plan, fields: list[ast.Field], columns: list[str], stmt: ast.SelectStatement,
-          ctx: SelectContext) -> Iterator[Result]:
-    """Rows per output series, cut into chunks of ``chunk_size`` with the emitter's partial flags."""
-    def series():
-        for (name, _), tags, chunk in groups:
-            n = len(chunk.times)
-            env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
-            outputs = [evaluate(f.expr, env, n).to_list() for f in fields]
-            yield name, tags, [list(r) for r in zip(chunk.times.tolist(), *outputs, strict=True)]
+def _merge_sources(streams: dict[tuple[int, str], list[list[tuple[tuple, _Chunk]]]], ascending: bool
+                   ) -> dict[tuple, _Chunk]:
+    """Per output series, its points in the order influxd's merges of shards, then of sources, give them.
 
-    yield from emit_series(series(), columns, ctx.chunk_size, stmt.location)
+    ``streams``: per (source, measurement) the streams of its shards. A source's stream is its measurements
+    in output order, each the merge of its shards; the sources' streams are merged last.
+    """
+    by_source: dict[int, list[tuple[str, list[tuple[tuple, _Chunk]]]]] = {}
+    for (index, name), shard_streams in streams.items():
+        by_source.setdefault(index, []).append((name, _merge_streams(shard_streams, ascending)))
+    source_streams = []
+    for named in by_source.values():
+        named.sort(key=lambda item: item[0], reverse=not ascending)
+        source_streams.append([item for _, stream in named for item in stream])
+    return dict(_merge_streams(source_streams, ascending)) if source_streams else {}
+
+
+def _merge_streams(streams: list[list[tuple[tuple, _Chunk]]], ascending: bool) -> list[tuple[tuple, _Chunk]]:
+    """influxd's sorted merge of iterators that each give output series in order: the merged series.
+
+    The heap compares name, tags, then time, so its state carries from one series to the next: every
+    input is merged at once, not series by series.
+    """
+    if len(streams) == 1:
+        return streams[0]
+    keys = sorted({key for stream in streams for key, _ in stream})
+    position = {key: i for i, key in enumerate(keys)}
+    chunks = [chunk for stream in streams for _, chunk in stream]
+    groups = np.concatenate([np.full(len(chunk.times), position[key], np.int64)
+                             for stream in streams for key, chunk in stream])
+    stacked = _stack(chunks)
+    offsets = mergeorder.offsets_of([sum(len(c.times) for _, c in stream) for stream in streams])
+    order = mergeorder.sorted_merge(stacked.times, stacked.columns, ascending, offsets, groups)
+    merged = _take(stacked, order)
+    merged_groups = groups[order]
+    bounds = np.flatnonzero(np.diff(merged_groups)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [len(order)]))
+    return [(keys[int(merged_groups[start])],
+             _Chunk(merged.times[start:end], [_slice_column(c, start, end) for c in merged.columns]))
+            for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _slice_column(col: Column, start: int, end: int) -> Column:
+    return Column(col.kind, col.values[start:end], col.valid[start:end])
+

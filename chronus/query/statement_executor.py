@@ -1,7 +1,8 @@
 """What each InfluxQL statement does on this node: influxd's ``coordinator.StatementExecutor``.
 
 Meta statements go to ``chronus.meta.statements``; statements over the data (SELECT, the SHOW statements
-answered from the series index, DELETE and DROP SERIES/MEASUREMENT) go to the store. Statements that change
+answered from the series index, DELETE and DROP SERIES/MEASUREMENT) go to the store; SHOW QUERIES and KILL
+QUERY to the query manager (``tasks.py``); EXPLAIN [ANALYZE] to ``explain.py``. Statements that change
 something, sent by GET, carry influxd's deprecation warning in ``messages``.
 """
 
@@ -50,6 +51,9 @@ _WRITING_STATEMENTS = (
     ast.RevokeAdminStatement,
     ast.SetPasswordUserStatement,
 )
+
+# KILL QUERY (run by influxd's task manager) warns the same way.
+_WARNED_STATEMENTS = (*_WRITING_STATEMENTS, ast.KillQueryStatement)
 
 # Statements whose ``database`` takes the request's default database when they have no ON clause.
 _DEFAULTS_DATABASE = (
@@ -130,9 +134,15 @@ class StatementExecutor:
         if isinstance(statement, ast.SelectStatement):
             yield from self.data.select(statement, context)
             return
+        if isinstance(statement, ast.ExplainStatement):
+            yield from self.data.explain(statement, context)
+            return
         messages = []
-        if context.options.read_only and isinstance(statement, _WRITING_STATEMENTS):
+        if context.options.read_only and isinstance(statement, _WARNED_STATEMENTS):
             messages.append(read_only_warning(str(statement)))
+        if isinstance(statement, (ast.ShowQueriesStatement, ast.KillQueryStatement)):
+            yield self._execute_task_statement(statement, context, messages)
+            return
         try:
             handled = self._execute_data_statement(statement, context)
             if handled is not None:
@@ -142,6 +152,18 @@ class StatementExecutor:
         except meta_errors.MetaError as err:
             raise QueryError(str(err)) from None
         yield Result(series=rows, messages=messages)
+
+    @staticmethod
+    def _execute_task_statement(statement: ast.Statement, context: ExecutionContext,
+                                messages: list) -> Result:
+        """SHOW QUERIES and KILL QUERY, answered by the manager the running query is attached to."""
+        manager = context.task.manager if context.task is not None else None
+        if manager is None:
+            raise QueryError(INVALID_QUERY)
+        if isinstance(statement, ast.ShowQueriesStatement):
+            return Result(series=[manager.show_queries()])
+        manager.kill(statement.query_id)
+        return Result(messages=messages)
 
     @staticmethod
     def _with_messages(results: Iterator[Result], messages: list) -> Iterator[Result]:

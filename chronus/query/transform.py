@@ -5,7 +5,8 @@
 of an inner aggregate per GROUP BY window) into new points, in the query's order: under ``ORDER BY time
 DESC`` the points arrive newest first and each reducer sees them that way (a difference is then the older
 value minus the newer one). Every function is numpy over the whole series; only moving_average's running
-float sum needs the Cython kernel, to keep influxd's rounding.
+float sum needs the Cython kernel, to keep influxd's rounding. The technical-analysis indicators
+(``technical.py``) and the Holt-Winters forecasts (``predict.py``) are dispatched from here as well.
 """
 
 from __future__ import annotations
@@ -13,29 +14,48 @@ from __future__ import annotations
 import numpy as np
 
 from chronus._ext.transform import moving_average_float
+from chronus.query import predict, technical
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column
 
-TRANSFORMS = ("derivative", "non_negative_derivative", "difference", "non_negative_difference",
-              "moving_average", "cumulative_sum", "elapsed")
-# over an aggregate these read one window more than the query's range (cumulative_sum does not)
-EXTENDED = tuple(name for name in TRANSFORMS if name != "cumulative_sum")
+# the technical-analysis indicators (technical.py) and the Holt-Winters forecasts (predict.py) are stream
+# transforms too; their extra arguments ride in ``params``
+CORE = ("derivative", "non_negative_derivative", "difference", "non_negative_difference", "moving_average",
+        "cumulative_sum", "elapsed")  # computed in this module
+TRANSFORMS = (*CORE, *technical.TECHNICAL, *predict.HOLT_WINTERS)
+# over an aggregate these read one window more than the query's range (cumulative_sum and the forecasts,
+# which read their inner aggregate over the query's own windows, do not)
+EXTENDED = tuple(name for name in TRANSFORMS if name != "cumulative_sum" and name not in predict.HOLT_WINTERS)
 _NUMERIC = (FLOAT, INTEGER, UNSIGNED)
 _ANY = (FLOAT, INTEGER, UNSIGNED, STRING, BOOLEAN)
 # the words influxd's "unsupported ... iterator type" errors use
 ITERATOR_NAMES = {"derivative": "derivative", "non_negative_derivative": "derivative",
                   "difference": "difference", "non_negative_difference": "difference",
                   "moving_average": "moving average", "cumulative_sum": "cumulative sum",
-                  "elapsed": "elapsed"}
+                  "elapsed": "elapsed", **technical.ITERATOR_NAMES,
+                  # influxd's holt_winters error names the elapsed iterator (a copy-paste in its source)
+                  "holt_winters": "elapsed", "holt_winters_with_fit": "elapsed"}
 
 
 def supported_kinds(name: str) -> tuple[str, ...]:
-    """Input kinds the transform accepts (elapsed only looks at times)."""
+    """Input kinds the transform accepts (elapsed only looks at times; Holt-Winters no unsigned)."""
+    if name in predict.HOLT_WINTERS:
+        return (FLOAT, INTEGER)
     return _ANY if name == "elapsed" else _NUMERIC
+
+
+def parameters(name: str, args: list) -> tuple:
+    """The literal arguments after the field of a technical-analysis or Holt-Winters call (else ())."""
+    if name in technical.TECHNICAL:
+        return technical.parameters(name, args[1:])
+    if name in predict.HOLT_WINTERS:
+        return predict.parameters(args[1:])
+    return ()
 
 
 def result_kind(name: str, kind: str) -> str:
     """The kind a transform gives from its input's kind."""
-    if name in ("derivative", "non_negative_derivative", "moving_average"):
+    if name in ("derivative", "non_negative_derivative", "moving_average", *technical.TECHNICAL,
+                *predict.HOLT_WINTERS):
         return FLOAT
     if name == "elapsed":
         return INTEGER
@@ -58,9 +78,16 @@ def _go_div(a: np.ndarray, b: int) -> np.ndarray:
 
 
 def apply(name: str, times: np.ndarray, values: np.ndarray, kind: str, ascending: bool, unit: int = 0,
-          window: int = 0) -> tuple[np.ndarray, Column]:
-    """The transform ``name`` over points in stream order; ``unit`` for derivative/elapsed (ns),
-    ``window`` for moving_average. Returns the output times and values, in the same order."""
+          window: int = 0, params: tuple = ()) -> tuple[np.ndarray, Column]:
+    """The transform ``name`` over points in stream order; ``unit`` for derivative/elapsed (ns) and the
+    Holt-Winters grid (the GROUP BY interval), ``window`` for moving_average, ``params`` (``parameters()``)
+    for the indicators and forecasts. Returns the output times and values, in the same order."""
+    if name in technical.TECHNICAL:
+        t, v = technical.apply(name, times, values, params)
+        return t, _column(FLOAT, v)
+    if name in predict.HOLT_WINTERS:
+        t, v = predict.forecast(name, times, values, params, unit)
+        return t, _column(FLOAT, v)
     if name in ("derivative", "non_negative_derivative"):
         t, v = _advancing(times, values)
         if v.dtype == np.uint64:

@@ -22,20 +22,12 @@ SHARED_SECRET = "chronus-golden-secret"  # tools/record_auth.py's
 
 # Answers Chronus gives differently on purpose, or because a part outside authentication is not built yet.
 # Each maps a recorded label to (reason, Chronus's status, Chronus's body).
-INTO_NOT_BUILT = '{"results":[{"statement_id":0,"error":"SELECT INTO is not supported yet"}]}\n'
 KNOWN_DIFFERENCES = {
     # InfluxDB 1.8's "Authorization: Token user:pass", which 1.6.7 cannot parse.
     "token-scheme: query": (200, '{"results":[{"statement_id":0,"series":[{"name":"databases",'
                                  '"columns":["name"],"values":[["db0"]]}]}]}\n'),
     "token-scheme: write": (403, '{"error":"\\"reader\\" user is not authorized to write to database '
                                  '\\"db0\\""}\n'),
-    # The SELECT engine has no subqueries, SELECT INTO or KILL QUERY yet (authorization passed: 200).
-    "admin: SELECT * FROM (SELECT * FROM db1..m)": (
-        200, '{"results":[{"statement_id":0,"error":"subqueries are not supported yet"}]}\n'),
-    "admin: SELECT * INTO copy FROM m": (200, INTO_NOT_BUILT),
-    "rw: SELECT * INTO copy FROM m": (200, INTO_NOT_BUILT),
-    "admin: SELECT * INTO db1..copy FROM m": (200, INTO_NOT_BUILT),
-    "admin: KILL QUERY 999": (200, '{"results":[{"statement_id":0,"error":"invalid query"}]}\n'),
 }
 
 

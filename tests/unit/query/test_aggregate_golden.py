@@ -23,15 +23,8 @@ ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(enc
            if line]
 # The InfluxQL parser accepts these; influxd refuses them at parse time (parser issue, not SELECT's).
 PARSER_GAPS: set[str] = set()
-# Known differences, each a strict xfail so a fix shows up: mode() ties follow Go's unstable sort.Sort;
-# integral() with GROUP BY time splits windows differently; float sums over several series follow
-# influxd's heap merge order; SLIMIT over GROUP BY * across two shards.
-KNOWN_GAPS = {
-    "types-017": "mode tie", "windows-009": "mode tie", "windows-010": "mode tie", "ranges-032": "mode tie",
-    "windows-026": "integral windows", "windows-050": "integral windows", "windows-051": "integral windows",
-    "windows-052": "integral windows", "group-004": "merge order of float partials",
-    "group-012": "merge order of float partials", "limits-046": "SLIMIT per shard",
-}
+# Known differences, each a strict xfail so a fix shows up (none left).
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _case(entry: dict):

@@ -19,7 +19,7 @@ from chronus.influxql import ast, parse_query
 from chronus.influxql.parser import ParseError
 from chronus.influxql.walk import walk
 from chronus.meta.client import MetaClient
-from chronus.query.executor import QueryError
+from chronus.query.executor import QueryError, QueryPanic, panic_result
 from chronus.query.result import Result
 from chronus.query.select import SelectContext, execute_select
 from chronus.tsdb.store import Store
@@ -56,6 +56,8 @@ def run(node, q: str, chunk_size: int) -> bytes:
         results = list(execute_select(statement, ctx))
     except QueryError as err:
         results = [Result(error=str(err))]
+    except QueryPanic as err:
+        results = [panic_result(statement, err)]
     formatter = JSONFormatter()
     if chunk_size:
         return b"".join(formatter.format([result]) for result in results)

@@ -18,14 +18,8 @@ from tests.unit.query.test_select_golden import run
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "transform"
 ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
            if line]
-# Known differences shared with the aggregate goldens, each a strict xfail so a fix shows up: mode() ties
-# follow Go's unstable sort.Sort; float mean partials of several series merge in influxd's heap order;
-# SLIMIT over GROUP BY * across two shards.
-KNOWN_GAPS = {
-    "grouped-012": "mode tie", "grouped-055": "merge order of float partials",
-    "grouped-079": "merge order of float partials", "raw-075": "SLIMIT per shard",
-    "interplay-017": "merge order of float partials",
-}
+# Known differences, each a strict xfail so a fix shows up (none left).
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _case(entry: dict):

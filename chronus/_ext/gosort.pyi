@@ -1,0 +1,10 @@
+import numpy as np
+import numpy.typing as npt
+
+def sort_order(keys: npt.NDArray[np.int64] | npt.NDArray[np.uint64] | npt.NDArray[np.float64]
+               ) -> npt.NDArray[np.int64]: ...
+def mode_rows(
+    keys: npt.NDArray[np.int64] | npt.NDArray[np.uint64] | npt.NDArray[np.float64],
+    times: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]: ...

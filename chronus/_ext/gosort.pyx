@@ -1,0 +1,356 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
+"""Go's unstable ``sort.Sort`` as influxd 1.6.7 runs it, to reproduce the order it leaves equal keys in.
+
+The Debian ``influxd`` 1.6.7 is built with Go 1.19, whose ``sort.Sort`` is pattern-defeating quicksort
+(insertion sort below 13 elements, median-of-three / Tukey ninther pivots, a deterministic xorshift to
+break patterns after an unbalanced partition, heapsort past the bad-pivot limit). Where influxd's answer
+depends on where equal keys end up (``mode()`` breaks ties by the order of points after sorting them by
+value), only the same sequence of comparisons and swaps gives the same answer. This is that sequence,
+written from the algorithm's description in Go's sources, over a key array with ``Less(i, j) = key[i] <
+key[j]`` (NaN never less, as in Go) and a permutation swapped along with it.
+"""
+
+import numpy as np
+
+cimport numpy as cnp
+from libc.stdint cimport int64_t, uint64_t
+
+cnp.import_array()
+
+ctypedef fused key_t:
+    int64_t
+    uint64_t
+    double
+
+cdef enum:
+    UNKNOWN = 0
+    INCREASING = 1
+    DECREASING = 2
+
+
+cdef inline bint _less(key_t* k, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    return k[i] < k[j]
+
+
+cdef inline void _swap(key_t* k, int64_t* p, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    cdef key_t t = k[i]
+    cdef int64_t q = p[i]
+    k[i] = k[j]
+    k[j] = t
+    p[i] = p[j]
+    p[j] = q
+
+
+cdef void _insertion(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t i, j
+    for i in range(a + 1, b):
+        j = i
+        while j > a and _less(k, j, j - 1):
+            _swap(k, p, j, j - 1)
+            j -= 1
+
+
+cdef void _sift_down(key_t* k, int64_t* p, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t first) noexcept nogil:
+    cdef Py_ssize_t root = lo, child
+    while True:
+        child = 2 * root + 1
+        if child >= hi:
+            return
+        if child + 1 < hi and _less(k, first + child, first + child + 1):
+            child += 1
+        if not _less(k, first + root, first + child):
+            return
+        _swap(k, p, first + root, first + child)
+        root = child
+
+
+cdef void _heap_sort(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t first = a, hi = b - a, i
+    i = (hi - 1) // 2
+    while i >= 0:
+        _sift_down(k, p, i, hi, first)
+        i -= 1
+    i = hi - 1
+    while i >= 0:
+        _swap(k, p, first, first + i)
+        _sift_down(k, p, 0, i, first)
+        i -= 1
+
+
+cdef Py_ssize_t _partition(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, Py_ssize_t pivot,
+                           bint* already) noexcept nogil:
+    _swap(k, p, a, pivot)
+    cdef Py_ssize_t i = a + 1, j = b - 1
+    while i <= j and _less(k, i, a):
+        i += 1
+    while i <= j and not _less(k, j, a):
+        j -= 1
+    if i > j:
+        _swap(k, p, j, a)
+        already[0] = True
+        return j
+    _swap(k, p, i, j)
+    i += 1
+    j -= 1
+    while True:
+        while i <= j and _less(k, i, a):
+            i += 1
+        while i <= j and not _less(k, j, a):
+            j -= 1
+        if i > j:
+            break
+        _swap(k, p, i, j)
+        i += 1
+        j -= 1
+    _swap(k, p, j, a)
+    already[0] = False
+    return j
+
+
+cdef Py_ssize_t _partition_equal(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b,
+                                 Py_ssize_t pivot) noexcept nogil:
+    _swap(k, p, a, pivot)
+    cdef Py_ssize_t i = a + 1, j = b - 1
+    while True:
+        while i <= j and not _less(k, a, i):
+            i += 1
+        while i <= j and _less(k, a, j):
+            j -= 1
+        if i > j:
+            break
+        _swap(k, p, i, j)
+        i += 1
+        j -= 1
+    return i
+
+
+cdef bint _partial_insertion(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t i = a + 1, j, step
+    for step in range(5):
+        while i < b and not _less(k, i, i - 1):
+            i += 1
+        if i == b:
+            return True
+        if b - a < 50:
+            return False
+        _swap(k, p, i, i - 1)
+        if i - a >= 2:
+            j = i - 1
+            while j >= 1:
+                if not _less(k, j, j - 1):
+                    break
+                _swap(k, p, j, j - 1)
+                j -= 1
+        if b - i >= 2:
+            j = i + 1
+            while j < b:
+                if not _less(k, j, j - 1):
+                    break
+                _swap(k, p, j, j - 1)
+                j += 1
+    return False
+
+
+cdef inline int _bits_len(uint64_t x) noexcept nogil:
+    cdef int n = 0
+    while x:
+        n += 1
+        x >>= 1
+    return n
+
+
+cdef void _break_patterns(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t length = b - a, idx, other
+    cdef uint64_t random, modulus
+    if length >= 8:
+        random = <uint64_t>length
+        modulus = (<uint64_t>1) << _bits_len(<uint64_t>length)
+        idx = a + (length // 4) * 2 - 1
+        while idx <= a + (length // 4) * 2 + 1:
+            random ^= random << 13
+            random ^= random >> 17
+            random ^= random << 5
+            other = <Py_ssize_t>(random & (modulus - 1))
+            if other >= length:
+                other -= length
+            _swap(k, p, idx, a + other)
+            idx += 1
+
+
+cdef inline void _order2(key_t* k, Py_ssize_t* x, Py_ssize_t* y, int* swaps) noexcept nogil:
+    cdef Py_ssize_t t
+    if _less(k, y[0], x[0]):
+        swaps[0] += 1
+        t = x[0]
+        x[0] = y[0]
+        y[0] = t
+
+
+cdef inline Py_ssize_t _median(key_t* k, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c,
+                               int* swaps) noexcept nogil:
+    _order2(k, &a, &b, swaps)
+    _order2(k, &b, &c, swaps)
+    _order2(k, &a, &b, swaps)
+    return b
+
+
+cdef Py_ssize_t _choose_pivot(key_t* k, Py_ssize_t a, Py_ssize_t b, int* hint) noexcept nogil:
+    cdef Py_ssize_t l = b - a
+    cdef int swaps = 0
+    cdef Py_ssize_t i = a + l // 4 * 1, j = a + l // 4 * 2, m = a + l // 4 * 3
+    if l >= 8:
+        if l >= 50:
+            i = _median(k, i - 1, i, i + 1, &swaps)
+            j = _median(k, j - 1, j, j + 1, &swaps)
+            m = _median(k, m - 1, m, m + 1, &swaps)
+        j = _median(k, i, j, m, &swaps)
+    if swaps == 0:
+        hint[0] = INCREASING
+    elif swaps == 12:
+        hint[0] = DECREASING
+    else:
+        hint[0] = UNKNOWN
+    return j
+
+
+cdef void _reverse(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef Py_ssize_t i = a, j = b - 1
+    while i < j:
+        _swap(k, p, i, j)
+        i += 1
+        j -= 1
+
+
+cdef void _pdqsort(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, int limit) noexcept nogil:
+    cdef bint was_balanced = True, was_partitioned = True, already = False
+    cdef Py_ssize_t length, pivot, mid, left, right, threshold
+    cdef int hint = UNKNOWN
+    while True:
+        length = b - a
+        if length <= 12:
+            _insertion(k, p, a, b)
+            return
+        if limit == 0:
+            _heap_sort(k, p, a, b)
+            return
+        if not was_balanced:
+            _break_patterns(k, p, a, b)
+            limit -= 1
+        pivot = _choose_pivot(k, a, b, &hint)
+        if hint == DECREASING:
+            _reverse(k, p, a, b)
+            pivot = (b - 1) - (pivot - a)
+            hint = INCREASING
+        if was_balanced and was_partitioned and hint == INCREASING:
+            if _partial_insertion(k, p, a, b):
+                return
+        if a > 0 and not _less(k, a - 1, pivot):
+            mid = _partition_equal(k, p, a, b, pivot)
+            a = mid
+            continue
+        mid = _partition(k, p, a, b, pivot, &already)
+        was_partitioned = already
+        left = mid - a
+        right = b - mid
+        threshold = length // 8
+        if left < right:
+            was_balanced = left >= threshold
+            _pdqsort(k, p, a, mid, limit)
+            a = mid + 1
+        else:
+            was_balanced = right >= threshold
+            _pdqsort(k, p, mid + 1, b, limit)
+            b = mid
+
+
+cdef void _sort(key_t* k, int64_t* p, Py_ssize_t n) noexcept nogil:
+    if n <= 1:
+        return
+    _pdqsort(k, p, 0, n, _bits_len(<uint64_t>n))
+
+
+def sort_order(keys):
+    """Where Go 1.19's ``sort.Sort`` moves each element of ``keys`` (int64, uint64 or float64, sorted
+    by ``<``): ``keys[sort_order(keys)]`` is the sorted array, equal keys in Go's order."""
+    n = len(keys)
+    perm = np.arange(n, dtype=np.int64)
+    cdef int64_t[::1] pv = perm
+    cdef int64_t[::1] ki
+    cdef uint64_t[::1] ku
+    cdef double[::1] kd
+    if n <= 1:
+        return perm
+    if keys.dtype == np.int64:
+        ki = np.array(keys, dtype=np.int64)
+        with nogil:
+            _sort(&ki[0], &pv[0], n)
+    elif keys.dtype == np.uint64:
+        ku = np.array(keys, dtype=np.uint64)
+        with nogil:
+            _sort(&ku[0], &pv[0], n)
+    else:
+        kd = np.array(keys, dtype=np.float64)
+        with nogil:
+            _sort(&kd[0], &pv[0], n)
+    return perm
+
+
+cdef Py_ssize_t _mode_pick(key_t* k, int64_t* p, const int64_t* times, Py_ssize_t n) noexcept nogil:
+    # influxd's *ModeReduceSlice after sort.Sort(pointsByValue): scans the sorted points keeping the most
+    # frequent value; a later run of equal count wins when its first point's time is not after the time
+    # of the point where the current winner got its count; a run of one point never takes over.
+    cdef Py_ssize_t i, most_row = p[0]
+    cdef int64_t most_freq = 0, curr_freq = 0, most_time = times[p[0]], curr_time = times[p[0]]
+    cdef key_t curr = k[0]
+    for i in range(n):
+        if k[i] != curr:
+            curr_freq = 1
+            curr = k[i]
+            curr_time = times[p[i]]
+            continue
+        curr_freq += 1
+        if most_freq > curr_freq or (most_freq == curr_freq and curr_time > most_time):
+            continue
+        most_freq = curr_freq
+        most_time = times[p[i]]
+        most_row = p[i]
+    return most_row
+
+
+def mode_rows(keys, const int64_t[::1] times, const int64_t[::1] starts):
+    """The row influxd's ``mode()`` takes in every segment ``[starts[s], starts[s + 1])`` of points in the
+    order its reducer receives them: the segment sorted as Go's ``sort.Sort`` does, then scanned."""
+    cdef Py_ssize_t nseg = starts.shape[0], n = len(keys), s, lo, hi, i
+    out = np.empty(nseg, np.int64)
+    cdef int64_t[::1] res = out
+    perm_arr = np.empty(max(n, 1), np.int64)
+    cdef int64_t[::1] perm = perm_arr
+    cdef int64_t[::1] ki
+    cdef uint64_t[::1] ku
+    cdef double[::1] kd
+    kind = 0 if keys.dtype == np.int64 else (1 if keys.dtype == np.uint64 else 2)
+    if kind == 0:
+        ki = np.array(keys, dtype=np.int64)
+    elif kind == 1:
+        ku = np.array(keys, dtype=np.uint64)
+    else:
+        kd = np.array(keys, dtype=np.float64)
+    with nogil:
+        for s in range(nseg):
+            lo = starts[s]
+            hi = starts[s + 1] if s + 1 < nseg else n
+            if hi - lo == 1:
+                res[s] = lo
+                continue
+            for i in range(lo, hi):
+                perm[i] = i
+            if kind == 0:
+                _sort(&ki[lo], &perm[lo], hi - lo)
+                res[s] = _mode_pick(&ki[lo], &perm[lo], &times[0], hi - lo)
+            elif kind == 1:
+                _sort(&ku[lo], &perm[lo], hi - lo)
+                res[s] = _mode_pick(&ku[lo], &perm[lo], &times[0], hi - lo)
+            else:
+                _sort(&kd[lo], &perm[lo], hi - lo)
+                res[s] = _mode_pick(&kd[lo], &perm[lo], &times[0], hi - lo)
+    return out

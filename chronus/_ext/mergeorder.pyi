@@ -1,0 +1,11 @@
+import numpy as np
+import numpy.typing as npt
+
+def merge_order(
+    ranks: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    window: bool = False,
+    aux: npt.NDArray[np.int64] | None = None,
+    descending: bool = False,
+) -> npt.NDArray[np.int64]: ...
+def parallel_groups(ninputs: int, parallelism: int) -> npt.NDArray[np.int64]: ...

@@ -1,0 +1,359 @@
+"""Subqueries: a SELECT whose output is the source of an enclosing SELECT, as influxd 1.6.7 runs them.
+
+The inner statement is compiled with its parent (``compile_select(..., parent)``: same direction, the
+intersection of both time ranges, the parent's GROUP BY interval when it has none) and prepared like any
+SELECT. When the outer query reads, the inner one runs once with influxd's
+``newIteratorOptionsSubstatement`` changes: it also groups by the outer query's tags, a ``fill(null)`` of an
+aggregate becomes ``fill(none)``, the outer SLIMIT/SOFFSET add to its own. Its output series (name, tags,
+times, one numpy column per output column) then stand in for the shards' series: each outer tag set is the
+inner series sharing the outer GROUP BY tags, merged in the order influxd's cursor hands the rows on (by
+time for a raw inner query, window by window then series by series for an aggregate one); the outer WHERE
+(its non-time part) filters the rows over whole columns (``filterCursor``); outer variables map to the
+inner columns by name (``mapAuxField``: a field's name, a ``top()``/``bottom()`` tag argument, else an
+inner GROUP BY tag, else null), cast to the type the outer query gave them. No Python runs per row.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from chronus.influxql import ast
+from chronus.query.executor import QueryError
+from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
+
+DT = ast.DataType
+
+
+@dataclass
+class InnerSeries:
+    """One output series of an inner query: rows in the inner query's order."""
+
+    name: str
+    tags: dict
+    times: np.ndarray
+    columns: list[Column]
+
+
+def _name(f: ast.Field) -> str:
+    return f.name()
+
+
+class SubquerySource:
+    """A ``(SELECT ...)`` source of a SELECT: types of its columns for the outer query, and its readers."""
+
+    def __init__(self, stmt: ast.SelectStatement, compiled, ctx, parent: ast.SelectStatement) -> None:
+        from chronus.query.select import prepare_select
+
+        self.ctx = ctx
+        self.run_stmt = _run_statement(stmt, compiled, parent)
+        self.prepared = prepare_select(self.run_stmt, ctx, compiled)
+        # an explicit ``time`` field of a subquery is an ordinary (always null) column (``OmitTime``)
+        self._time_columns = _time_positions(stmt)
+        self.fields = list(self.prepared.fields)
+        for position, f in self._time_columns:
+            self.fields.insert(position, f)
+        self.dimensions = list(self.prepared.dimensions)
+        self._runs: dict[tuple, list[InnerSeries]] = {}
+        self.ascending = compiled.ascending
+        self.raw_order = not compiled.calls
+        self._windows = None
+        if compiled.calls and compiled.interval:
+            from chronus.query.aggregate import _offset
+            from chronus.query.window import Windows
+            offset = _offset(self.run_stmt, compiled.interval, ctx.now_ns)
+            self._windows = Windows(compiled.interval, offset, compiled.tmin, compiled.tmax,
+                                    self.run_stmt.location)
+
+    def order_key(self, times: np.ndarray) -> np.ndarray:
+        """What the inner query's rows are ordered by first: time (raw), else the window start."""
+        if self.raw_order:
+            return times
+        if self._windows is None:
+            return np.zeros(len(times), np.int64)
+        return self._windows.starts(times)
+
+    # -- types (``TypeValuerEval`` / ``FieldDimensions`` over a subquery) -----------------------------------
+
+    def _field_expr(self, name: str) -> ast.Expr | None:
+        """``FieldExprByName``: the first field named ``name``, or a ``top()``/``bottom()`` tag argument."""
+        for f in self.fields:
+            if _name(f) == name:
+                return f.expr
+            expr = f.expr
+            if isinstance(expr, ast.Call) and expr.name in ("top", "bottom") and len(expr.args) > 2:
+                for arg in expr.args[1:-1]:
+                    if isinstance(arg, ast.VarRef) and arg.val == name:
+                        return arg
+        return None
+
+    @staticmethod
+    def _type_of(expr: ast.Expr) -> DT:
+        from chronus.query.select import _eval_type
+        try:
+            return _eval_type(expr)
+        except QueryError:
+            return DT.Unknown
+
+    def map_type(self, name: str) -> DT:
+        expr = self._field_expr(name)
+        typ = DT.Unknown if expr is None else self._type_of(expr)
+        if typ == DT.Unknown and name in self.dimensions:
+            typ = DT.Tag
+        return typ
+
+    def field_dimensions(self) -> tuple[dict[str, DT], set[str]]:
+        from chronus.query.select import less_than
+        fields: dict[str, DT] = {}
+        for f in self.fields:
+            typ = self._type_of(f.expr)
+            if less_than(fields.get(_name(f), DT.Unknown), typ):
+                fields[_name(f)] = typ
+            else:
+                fields.setdefault(_name(f), DT.Unknown)
+        return fields, set(self.dimensions)
+
+    # -- mapping outer variables to inner columns -----------------------------------------------------------
+
+    def map_aux(self, name: str) -> tuple[str, int | str, DT | None] | None:
+        """``mapAuxField``: ("field", column index, cast) / ("tag", key, None), or None (always null)."""
+        offset = 0
+        for i, f in enumerate(self.fields):
+            expr = f.expr
+            if _name(f) == name:
+                return "field", i + offset, None
+            if isinstance(expr, ast.Call) and expr.name in ("top", "bottom") and len(expr.args) > 2:
+                for j, arg in enumerate(expr.args[1:-1]):
+                    if isinstance(arg, ast.VarRef) and arg.val == name:
+                        return "field", i + j + 1, DT.String
+                offset += len(expr.args) - 2
+        if name in self.dimensions:
+            return "tag", name, None
+        return None
+
+    def column_names(self) -> list[str]:
+        """The inner cursor's column names (``ColumnNames`` without time): what the outer WHERE sees."""
+        names = list(self.prepared.columns[1:])
+        for position, f in self._time_columns:
+            names.insert(position, f.name())
+        return names
+
+    # -- running -----------------------------------------------------------------------------------------
+
+    def run(self, dimensions: list[str]) -> list[InnerSeries]:
+        """The inner query's output grouped by its own tags and the outer query's ``dimensions``."""
+        from chronus.query.select import select_series
+        key = tuple(dimensions)
+        if key not in self._runs:
+            out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
+                   for name, tags, times, columns in select_series(self.prepared, self.ctx, key)]
+            stmt = self.run_stmt
+            if (stmt.limit or stmt.offset) and set(self.dimensions) - set(dimensions):
+                out = self._limit_runs(out, sorted(dimensions))
+            self._runs[key] = out
+        return self._runs[key]
+
+    def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
+        if not self._time_columns:
+            return columns
+        columns = list(columns)
+        for position, _ in self._time_columns:
+            columns.insert(position, Column.null(n))
+        return columns
+
+    def _limit_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
+        """influxd's LIMIT/OFFSET of a subquery grouping by more tags than its enclosing query: in the
+        order the rows reach the enclosing query, the count restarts whenever the series changes."""
+        limit, offset = self.run_stmt.limit, self.run_stmt.offset
+        groups: dict[tuple, list[InnerSeries]] = {}
+        for series in output:
+            groups.setdefault((series.name, *(series.tags.get(d, "") for d in dims)), []).append(series)
+        kept: dict[int, np.ndarray] = {}
+        for members in groups.values():
+            members = sorted(members, key=lambda s: sorted(s.tags.items()))
+            order, ranks = self.cursor_order([m.times for m in members])
+            run_ranks = ranks[order]
+            n = len(order)
+            change = np.concatenate(([True], run_ranks[1:] != run_ranks[:-1])) if n else np.zeros(0, bool)
+            starts = np.flatnonzero(change)
+            run_start = np.zeros(n, np.int64)
+            run_start[starts] = starts
+            count = np.arange(n) - np.maximum.accumulate(run_start) + 1
+            ok = count > offset
+            if limit:
+                ok &= count - offset <= limit
+            mask = np.zeros(n, bool)
+            mask[order] = ok
+            bounds = np.cumsum([0, *(len(m.times) for m in members)])
+            for i, m in enumerate(members):
+                kept[id(m)] = mask[bounds[i]:bounds[i + 1]]
+        out = []
+        for series in output:
+            mask = kept[id(series)]
+            if mask.any():
+                columns = [Column(c.kind, c.values[mask], c.valid[mask]) for c in series.columns]
+                out.append(InnerSeries(series.name, series.tags, series.times[mask], columns))
+        return out
+
+    def cursor_order(self, times_list: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of several inner series (concatenated) in the order influxd's cursor hands them on, and
+        each row's series rank: by window (aggregates) or time (raw), then series, then row; reversed
+        windows or times under ORDER BY time DESC."""
+        times = np.concatenate(times_list) if times_list else np.zeros(0, np.int64)
+        ranks = np.concatenate([np.full(len(t), i, np.int64) for i, t in enumerate(times_list)]) \
+            if times_list else np.zeros(0, np.int64)
+        key = self.order_key(times)
+        position = np.arange(len(times))
+        return np.lexsort((position, ranks, key if self.ascending else -key)), ranks
+
+    def readers(self, plan) -> Iterator[tuple[str, SubqueryReader]]:
+        by_name: dict[str, list[InnerSeries]] = {}
+        for series in self.run(list(plan.dimensions)):
+            by_name.setdefault(series.name, []).append(series)
+        for name in sorted(by_name):
+            yield name, SubqueryReader(plan, self, by_name[name])
+
+
+def string_tag_arguments(fields: list[ast.Field], sources: list) -> None:
+    """A call over a subquery's tag-valued column reads it as strings (``NewIteratorMapper`` drives a tag
+    with a string iterator), where a measurement's tag gives a call nothing: retype such arguments."""
+    from chronus.influxql.walk import walk
+    if not sources or not all(isinstance(s, SubquerySource) for s in sources):
+        return
+    for f in fields:
+        for node in walk(f.expr):
+            if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.VarRef) \
+                    and node.args[0].type == DT.Tag:
+                node.args[0].type = DT.String
+
+
+def _time_positions(stmt: ast.SelectStatement) -> list[tuple[int, ast.Field]]:
+    """Where the explicit ``time`` fields sit among the output columns (not after a wildcard: unknown)."""
+    out: list[tuple[int, ast.Field]] = []
+    for position, f in enumerate(stmt.fields):
+        if isinstance(f.expr, ast.VarRef) and f.expr.val == "time":
+            out.append((position, ast.Field(expr=ast.VarRef(val="time", type=DT.Time), alias=f.alias)))
+        elif isinstance(f.expr, ast.Wildcard | ast.RegexLiteral):
+            break
+    return out
+
+
+def _run_statement(stmt: ast.SelectStatement, compiled, parent: ast.SelectStatement) -> ast.SelectStatement:
+    """The inner statement as influxd runs it under ``parent`` (``newIteratorOptionsSubstatement``)."""
+    run = replace(stmt)
+    run.dimensions = list(stmt.dimensions)
+    if compiled.inherited_interval and compiled.calls:
+        time_dim = next((d for d in parent.dimensions
+                         if isinstance(d.expr, ast.Call) and d.expr.name == "time"), None)
+        if time_dim is not None:
+            run.dimensions.append(copy.deepcopy(time_dim))
+    if compiled.calls and run.fill == ast.FillOption.NullFill:
+        run.fill = ast.FillOption.NoFill
+    run.slimit = stmt.slimit + parent.slimit
+    run.soffset = stmt.soffset + parent.soffset
+    return run
+
+
+_CAST_KIND = {DT.Float: FLOAT, DT.Integer: INTEGER, DT.Unsigned: UNSIGNED, DT.String: STRING,
+              DT.Boolean: BOOLEAN, DT.Tag: STRING}
+_NUMERIC = (FLOAT, INTEGER, UNSIGNED)
+_NP = {FLOAT: np.float64, INTEGER: np.int64, UNSIGNED: np.uint64}
+
+
+def cast(col: Column, typ: DT) -> Column:
+    """``castToType``: numbers convert to the wanted numeric type; anything else is left as it is."""
+    want = _CAST_KIND.get(typ)
+    if col.kind is None or want is None or want == col.kind:
+        return col
+    if want in _NUMERIC and col.kind in _NUMERIC:
+        with np.errstate(all="ignore"):
+            values = col.values.astype(_NP[want]) if want != FLOAT else col.values.astype(np.float64)
+        return Column(want, values, col.valid)
+    return col
+
+
+class SubqueryReader:
+    """The tag sets of one inner measurement name under the outer GROUP BY, read as merged chunks."""
+
+    engine_limit = False  # the outer LIMIT/OFFSET applies once, to the merged rows
+
+    def __init__(self, plan, source: SubquerySource, members: list[InnerSeries]) -> None:
+        self.plan = plan
+        self.source = source
+        self.members = members
+
+    def tag_sets(self) -> list[tuple[tuple, list]]:
+        dims = sorted(self.plan.dimensions)
+        groups: dict[tuple, list[InnerSeries]] = {}
+        for series in self.members:
+            key = tuple(series.tags.get(d, "") for d in dims)
+            groups.setdefault(key, []).append(series)
+        return [(key, [sorted(members, key=lambda s: sorted(s.tags.items()))])
+                for key, members in sorted(groups.items())]
+
+    def _column(self, series: InnerSeries, ref: ast.VarRef, n: int) -> Column:
+        mapped = self.source.map_aux(ref.val)
+        if mapped is None:
+            return Column.null(n)
+        kind, where, typ = mapped
+        if kind == "tag":
+            return Column.constant(series.tags.get(where, ""), n)
+        return cast(series.columns[where], typ if typ is not None else ref.type)
+
+    def _keep(self, series: InnerSeries, n: int) -> np.ndarray | None:
+        """Rows passing the outer WHERE (``filterCursor``): columns by name, anything else a tag."""
+        condition = self.plan.condition
+        if condition is None:
+            return None
+        from chronus.query.select import _var_refs
+        names = self.source.column_names()
+        env: dict = {}
+        for ref in _var_refs(condition):
+            if ref.val in names:
+                env[(ref.val, ref.type)] = cast(series.columns[names.index(ref.val)], ref.type)
+            else:  # a tag (``TagMap``): a key the series lacks reads as ""
+                env[(ref.val, ref.type)] = Column.constant(series.tags.get(ref.val, ""), n)
+        keep = evaluate(condition, env, n, in_condition=True)
+        if keep.kind != BOOLEAN:
+            return np.zeros(n, bool)
+        return keep.values.astype(bool) & keep.valid
+
+    def read_series(self, members: list[InnerSeries]):
+        """One chunk of the tag set's rows in the order influxd's merge hands them on, kept in ascending
+        form (the raw path reverses it under ORDER BY time DESC): an aggregate inner query's rows window by
+        window and, inside a window, inner series by series; a raw inner query's rows by time."""
+        from chronus.query.select import _Chunk
+        times_parts, column_parts = [], []
+        for series in members:
+            n = len(series.times)
+            times = series.times
+            columns = [self._column(series, ref, n) for ref in self.plan.aux]
+            keep = self._keep(series, n)
+            if keep is not None and not keep.all():
+                times = times[keep]
+                columns = [Column(c.kind, c.values[keep], c.valid[keep]) for c in columns]
+            if len(times) == 0:
+                continue
+            times_parts.append(times)
+            column_parts.append(columns)
+        if not times_parts:
+            return None
+        times = np.concatenate(times_parts)
+        order, _ = self.source.cursor_order(times_parts)
+        if not self.source.ascending:
+            order = order[::-1]
+        columns = [_concat_columns([part[i] for part in column_parts]) for i in range(len(self.plan.aux))]
+        return _Chunk(times[order], [Column(c.kind, c.values[order], c.valid[order]) for c in columns])
+
+
+def _concat_columns(parts: list[Column]) -> Column:
+    kinds = {p.kind for p in parts if p.kind is not None}
+    kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
+    if kind == STRING or len({p.values.dtype for p in parts}) > 1:
+        values = np.concatenate([p.values.astype(object) for p in parts])
+    else:
+        values = np.concatenate([p.values for p in parts])
+    return Column(kind, values, np.concatenate([p.valid for p in parts]))

@@ -1,0 +1,137 @@
+"""Points of several series sharing a time, in influxd 1.6.7's order: byte for byte against recorded bodies.
+
+influxd's merge heaps decide which series comes first among points with the same time (raw rows) and in
+which order float partials of one window are added (sum, mean): ``chronus.query.mergeorder`` replays them.
+The data set of ``tests/golden/order/dataset.json`` is answered twice, as influxd answered it: straight from
+the cache and after every shard's cache went to a TSM file. ``tools/record_order.py`` re-records both.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from chronus._ext.mergeorder import merge_order, parallel_groups
+from tests.unit.query.golden_node import loaded_node
+from tests.unit.query.test_select_golden import run
+
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "order"
+
+
+# Known differences, each a strict xfail so a fix shows up: top() and sample() keep their own heaps of
+# points, not replayed yet.
+KNOWN_GAPS = {"selectors-009": "top() ties", "selectors-011": "sample() order"}
+
+
+def _answers(name: str) -> list:
+    cases = []
+    for line in (GOLDEN / name).read_text(encoding="utf-8").splitlines():
+        if not line:
+            continue
+        entry = json.loads(line)
+        gap = KNOWN_GAPS.get(entry["id"])
+        marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+        cases.append(pytest.param(entry, id=entry["id"], marks=marks))
+    return cases
+
+
+CACHE = _answers("answers_cache.jsonl")
+TSM = _answers("answers_tsm.jsonl")
+
+
+@pytest.fixture(scope="module")
+def cache_node(tmp_path_factory: pytest.TempPathFactory):
+    yield from loaded_node(tmp_path_factory.mktemp("order-cache"), GOLDEN / "dataset.json")
+
+
+@pytest.fixture(scope="module")
+def tsm_node(tmp_path_factory: pytest.TempPathFactory):
+    for meta, store, db in loaded_node(tmp_path_factory.mktemp("order-tsm"), GOLDEN / "dataset.json"):
+        for shard in store.shards():
+            shard.snapshot()
+            assert shard.cache.size() == 0
+        yield meta, store, db
+
+
+@pytest.mark.parametrize("entry", CACHE)
+def test_order_from_cache_matches_influxd(cache_node, entry: dict) -> None:
+    assert run(cache_node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
+
+
+@pytest.mark.parametrize("entry", TSM)
+def test_order_from_tsm_matches_influxd(tsm_node, entry: dict) -> None:
+    assert run(tsm_node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
+
+
+def _reference_merge(inputs: list[list[int]], window: bool) -> list[tuple[int, int]]:
+    """Go's container/heap, step by step in Python: (input, position) in delivery order."""
+    pos = [0] * len(inputs)
+    heap = [k for k, inp in enumerate(inputs) if inp]
+
+    def less(i: int, j: int) -> bool:
+        return inputs[heap[i]][pos[heap[i]]] < inputs[heap[j]][pos[heap[j]]]
+
+    def down(i: int, n: int) -> None:
+        while 2 * i + 1 < n:
+            j = 2 * i + 1
+            if j + 1 < n and less(j + 1, j):
+                j += 1
+            if not less(j, i):
+                return
+            heap[i], heap[j] = heap[j], heap[i]
+            i = j
+
+    def up(j: int) -> None:
+        while j > 0:
+            i = (j - 1) // 2
+            if not less(j, i):
+                return
+            heap[i], heap[j] = heap[j], heap[i]
+            j = i
+
+    for i in range(len(heap) // 2 - 1, -1, -1):
+        down(i, len(heap))
+    out = []
+    while heap:
+        heap[0], heap[-1] = heap[-1], heap[0]
+        down(0, len(heap) - 1)
+        k = heap.pop()
+        rank = inputs[k][pos[k]]
+        out.append((k, pos[k]))
+        pos[k] += 1
+        while window and pos[k] < len(inputs[k]) and inputs[k][pos[k]] == rank:
+            out.append((k, pos[k]))
+            pos[k] += 1
+        if pos[k] < len(inputs[k]):
+            heap.append(k)
+            up(len(heap) - 1)
+    return out
+
+
+@pytest.mark.parametrize("window", [False, True])
+def test_merge_order_replays_go_heap(window: bool) -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        inputs = [sorted(rng.integers(0, 6, rng.integers(0, 7)).tolist()) for _ in range(rng.integers(1, 9))]
+        ranks = np.array([r for inp in inputs for r in inp], np.int64)
+        offsets = np.zeros(len(inputs) + 1, np.int64)
+        np.cumsum([len(i) for i in inputs], out=offsets[1:])
+        starts = offsets[:-1].tolist()
+        expected = [starts[k] + p for k, p in _reference_merge(inputs, window)]
+        assert merge_order(ranks, offsets, window).tolist() == expected
+
+
+def test_merge_order_five_series_tie() -> None:
+    # influxd 1.6.7, 5 series with points at t=10 and t=20 (the smallest repro): 0,4,1,3,2 then 3,2,0,1,4
+    ranks = np.array([10, 20] * 5, np.int64)
+    offsets = np.arange(0, 11, 2, dtype=np.int64)
+    assert (merge_order(ranks, offsets) // 2).tolist() == [0, 4, 1, 3, 2, 3, 2, 0, 1, 4]
+
+
+def test_parallel_groups() -> None:
+    assert parallel_groups(5, 2).tolist() == [0, 2, 5]
+    assert parallel_groups(1, 2).tolist() == [0, 1]
+    assert parallel_groups(4, 8).tolist() == [0, 1, 2, 3, 4]
