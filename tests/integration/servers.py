@@ -47,6 +47,7 @@ class ChronusProcess:
     rpc_port: int = field(default_factory=free_port)
     data_extra: str = ""
     http_extra: str = ""
+    env: dict[str, str] = field(default_factory=dict)  # extra environment of the server process
     process: subprocess.Popen | None = None
 
     @property
@@ -68,7 +69,7 @@ class ChronusProcess:
             )
         )
         log = open(self.root / "influxd.log", "ab")  # noqa: SIM115 - the child keeps it open
-        env = dict(os.environ, PYTHONUNBUFFERED="1")
+        env = dict(os.environ, PYTHONUNBUFFERED="1", **self.env)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "chronus.cli.influxd", "run", "-config", str(self.config_path)],
             stdout=log,
