@@ -1,8 +1,8 @@
-"""Compactions survive ``kill -9``: a writer streams batches into a server that snapshots its cache every
-second (a tiny ``cache-snapshot-memory-size``) and so compacts level-1 files all the time; the server is
-killed at the worst moments (a compaction's ``.tmp`` output on disk, or its output renamed while the inputs
-are still there) and at random ones, restarted each time. Afterwards every acknowledged point is there exactly
-once, and every TSM file on disk opens and every block's CRC checks."""
+"""Snapshots and compactions survive ``kill -9``: a writer streams batches into a server that snapshots its
+cache every second (a tiny ``cache-snapshot-memory-size``) and so compacts level-1 files all the time; the
+server is killed at the worst moments (a snapshot's or a compaction's ``.tmp`` output on disk, or its output
+renamed while the inputs are still there) and at random ones, restarted each time. Afterwards every
+acknowledged point is there exactly once, and every TSM file on disk opens and every block's CRC checks."""
 
 from __future__ import annotations
 
@@ -80,12 +80,15 @@ def _shard_files(root: Path) -> list[str]:
 
 
 def _wait_for(root: Path, kind: str, timeout: float) -> bool:
-    """Poll the shard directory until a compaction is caught in the act (``kind``: tmp, or replace)."""
+    """Poll the shard directory until a snapshot or compaction is caught in the act (``kind``: snapshot, a
+    cache snapshot's level-1 ``.tmp`` file; tmp, a compaction's; or replace)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         names = [os.path.basename(p) for p in _shard_files(root)]
         for name in names:
             match = COMPACTED.match(name)
+            if kind == "snapshot" and match and match.group(2) and int(match.group(1)) == 1:
+                return True
             if not match or int(match.group(1)) < 2:
                 continue
             if kind == "tmp" and match.group(2):
@@ -125,7 +128,7 @@ def test_acknowledged_points_survive_kill_9_during_compactions() -> None:
         acked: list[int] = []
         caught = Counter()
         next_batch = 0
-        for round_, kind in enumerate(("tmp", "replace", "random", "replace")):
+        for round_, kind in enumerate(("snapshot", "tmp", "replace", "random", "snapshot", "replace")):
             stop = threading.Event()
             mine: list[int] = []
             writer = threading.Thread(target=_stream, args=(server.http_port, next_batch, mine, stop))
@@ -145,6 +148,7 @@ def test_acknowledged_points_survive_kill_9_during_compactions() -> None:
             assert not missing, f"round {round_}: batches lost or doubled: {missing[:10]}"
             assert all(count == 1 for count in stored.values())
         assert caught["tmp"] + caught["replace"] >= 2, f"compactions were not caught: {caught}"
+        assert caught["snapshot"] >= 1, f"snapshots were not caught: {caught}"
         # Let it settle and compact, then check every file on disk.
         server.stop()
         assert _check_files(server.root) >= 2
