@@ -584,25 +584,29 @@ class QueryHandler(BaseHandler):
         rows = 0
         limit = self.backends.options.max_row_limit
         try:
-            while True:
-                result = await self._in_pool(next, results, None)
-                if result is None:
+            finished = False
+            while not finished:
+                # one trip to the pool brings a statement's pieces (up to a batch) for a buffered answer
+                batch = await self._in_pool(_next_results, results, 1 if chunked else _RESULT_BATCH)
+                if not batch:
                     break
                 if options.abort.is_set():  # the client is gone: nobody reads the rest
                     return
-                if epoch:
-                    for row in result.series:
-                        row.convert_to_epoch(epoch)
-                if chunked:
-                    self._send(formatter.format([result]), gz)
-                    await self.flush()
-                    continue
-                if limit > 0:
-                    rows = _truncate_rows(result, rows, limit)
-                _merge_result(buffered, result)
-                if limit > 0 and rows >= limit:
-                    result.partial = False
-                    break
+                for result in batch:
+                    if epoch:
+                        for row in result.series:
+                            row.convert_to_epoch(epoch)
+                    if chunked:
+                        self._send(formatter.format([result]), gz)
+                        await self.flush()
+                        continue
+                    if limit > 0:
+                        rows = _truncate_rows(result, rows, limit)
+                    _merge_result(buffered, result)
+                    if limit > 0 and rows >= limit:
+                        result.partial = False
+                        finished = True
+                        break
         finally:  # a query left unfinished (row limit, client gone) ends now and leaves SHOW QUERIES
             await self._in_pool(results.close)
         if not chunked:
@@ -655,6 +659,24 @@ def _collect(runner: QueryRunner, statement: str) -> list[Result]:
 def _drain(results: Iterator[Result]) -> None:
     for _ in results:
         pass
+
+
+# How many results of one statement a buffered (non-chunked) answer takes from the executor per pool trip.
+_RESULT_BATCH = 256
+
+
+def _next_results(results: Iterator[Result], most: int) -> list[Result]:
+    """The next result and, while they are pieces of the same statement (``partial``), up to ``most`` in all.
+
+    Never reads past a statement's last piece, so a row limit that ends the answer stops the query before
+    the next statement runs, as it did one result at a time.
+    """
+    batch: list[Result] = []
+    for result in results:
+        batch.append(result)
+        if len(batch) >= most or not result.partial:
+            break
+    return batch
 
 
 def _truncate_rows(result: Result, rows: int, limit: int) -> int:

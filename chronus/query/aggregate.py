@@ -474,7 +474,6 @@ def _read_groups(plan, sources: list) -> dict[tuple, tuple[str, dict, list[_Poin
                 chunk = reader.read_series(series)
                 if chunk is None:
                     continue
-                plan.task.count_points(len(chunk.times))
                 entry = groups.setdefault((name, tags_id), (name, tags, []))
                 entry[2].append(_Points(chunk.times, chunk.columns, part, slot, len(series_list),
                                         2 if name in regex_names else 1, reader_no if shard else -1,
@@ -758,6 +757,7 @@ def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_
     (``mergeorder.combine_partials``). Keyed by every shard tag set ("part") of each group."""
     partials = []
     parts_of: dict[int, list[int]] = {}
+    read: list[tuple[int, _Points, np.ndarray, np.ndarray]] = []
     for number, chunks in enumerate(groups):
         for pts in chunks:
             parts_of.setdefault(number, []).append(pts.part)
@@ -768,15 +768,56 @@ def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_
             v = col.values[mask]
             if not ascending:
                 t, v = t[::-1], v[::-1]
-            pw, ps = red.sums(w := windows.starts(t), v)
-            _, pc = red.count(w)
-            values = ps.astype(np.float64) / pc if c.name == "mean" else ps.astype(np.float64)
-            name = names[number] if names else ""
-            partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, pw, values,
-                                               pc.astype(np.int64), pts.source, name, pts.outer))
+            read.append((number, pts, t, v))
+    for (number, pts, _, _), (pw, ps, pc) in zip(read, _series_partials(read, windows), strict=True):
+        values = ps.astype(np.float64) / pc if c.name == "mean" else ps.astype(np.float64)
+        name = names[number] if names else ""
+        partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, pw, values,
+                                           pc.astype(np.int64), pts.source, name, pts.outer))
     combined = mergeorder.combine_partials(partials, ascending, c.name == "mean") if partials else {}
     return {part: combined[number] for number, parts in parts_of.items() if number in combined
             for part in parts}
+
+
+def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True
+                     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per series ``(number, points, times, values)``: its windows, sums and counts per window (as
+    ``red.sums``/``red.count`` give them; the times ascending, or descending throughout), computed over all
+    series at once: one window cut, one run of segments, so the Python work is per call rather than per
+    series. Without ``with_sums`` the sums are left out (the windows' times in their place)."""
+    if not read:
+        return []
+    if not with_sums:
+        read = [(number, pts, t, t) for number, pts, t, _ in read]
+    if len({v.dtype for _, _, _, v in read}) != 1:
+        out = []
+        for _, _, t, v in read:
+            pw, ps = red.sums(w := windows.starts(t), v)
+            out.append((pw, ps, red.count(w)[1]))
+        return out
+    lengths = [len(t) for _, _, t, _ in read]
+    bounds = mergeorder.offsets_of(lengths)
+    times = np.concatenate([t for _, _, t, _ in read])
+    values = np.concatenate([v for _, _, _, v in read])
+    win = windows.starts(times)
+    n = len(win)
+    change = np.empty(n, bool)
+    change[0] = True
+    np.not_equal(win[1:], win[:-1], out=change[1:])
+    change[bounds[:-1]] = True  # a segment never spans two series
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.append(starts, n)).astype(np.int64)
+    first = win[starts]
+    if not with_sums:
+        sums = first
+    elif values.dtype == np.float64:
+        from chronus._ext import aggregate as _ext
+        sums = _ext.segment_sum(np.ascontiguousarray(values), starts.astype(np.int64))
+    else:
+        with np.errstate(over="ignore"):
+            sums = np.add.reduceat(values, starts)
+    cuts = np.searchsorted(starts, bounds).tolist()
+    return [(first[a:b], sums[a:b], counts[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
 
 
 def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool, wrapped: bool, compiled,
@@ -785,6 +826,7 @@ def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool,
     """Float sum/mean calls: combine every group at once (influxd's shard merge holds all of a shard's
     tag sets, so one group's order depends on the others'), with the points and windows each call reads."""
     keys = sorted(groups)
+    shared: dict[tuple, dict] = {}
     for c in live:
         extended = c.inner is not None and bool(interval) and c.name in tf.EXTENDED
         target = c.inner if c.inner is not None and interval else c
@@ -811,8 +853,12 @@ def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool,
                 target.priority = _first_last_priorities(target, chunk_lists, positions, aux_refs, use,
                                                          ascending, names)
             elif selector:
-                target.priority = _selector_priorities(target, chunk_lists, positions, aux_refs, use,
+                # the priorities depend on the points read only: max() and min() of one field share them
+                arg = (target.arg.val, target.arg.type, extended)
+                if arg not in shared:
+                    shared[arg] = _selector_priorities(target, chunk_lists, positions, aux_refs, use,
                                                        ascending, names)
+                target.priority = shared[arg]
             else:
                 target.combined = _combine_groups(target, chunk_lists, positions, aux_refs, use, ascending,
                                                   names)
@@ -823,17 +869,24 @@ def _selector_priorities(c: _Call, groups: list[list[_Points]], positions: dict,
     """Per series ((part, slot)): its windows (ascending) and the order influxd's reductions meet its
     selected point in each among exactly tied ones of the other series (first met is kept)."""
     partials = []
+    read = []
     for number, chunks in enumerate(groups):
         for pts in chunks:
             col, mask = _values_of(c, pts, positions, aux_refs)
-            if not mask.any():
-                continue
-            w = np.unique(windows.starts(pts.times[mask]))
-            if not ascending:
-                w = w[::-1]
-            name = names[number] if names else ""
-            partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, w, w, w,
-                                               pts.source, name))
+            if mask.any():
+                read.append((number, pts, pts.times[mask], None))
+    # a series' points ascend: its distinct windows are its segments' windows (unless a zone's
+    # transitions could move a start back)
+    if windows.location:
+        cut = [(np.unique(windows.starts(t)), None, None) for _, _, t, _ in read]
+    else:
+        cut = _series_partials(read, windows, False)
+    for (number, pts, _, _), (w, _, _) in zip(read, cut, strict=True):
+        if not ascending:
+            w = w[::-1]
+        name = names[number] if names else ""
+        partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, w, w, w,
+                                           pts.source, name))
     if not partials:
         return {}
     prios = mergeorder.arrival_priorities(partials, ascending)
@@ -900,30 +953,44 @@ def _point_priorities(c: _Call, chunks: list[_Points], positions: dict, aux_refs
                       ) -> np.ndarray | None:
     """The priority of every point ``_gather`` returns (same order), from ``c.priority``; None if missing.
     Points of series that are no candidate (``"only"``) get -1."""
-    times, prios = [], []
     only = c.priority is not None and c.priority.get("only", False)
+    entries = []
     for pts in chunks:
         col, mask = _values_of(c, pts, positions, aux_refs)
         if not mask.any():
             continue
         found = c.priority.get((pts.part, pts.slot)) if c.priority is not None else None
-        if found is None and only:
-            times.append(pts.times[mask])
-            prios.append(np.full(int(mask.sum()), -1, np.int64))
-            continue
-        if found is None:
+        if found is None and not only:
             return None
-        t = pts.times[mask]
-        pw, prio = found
-        at = np.searchsorted(pw, windows.starts(t))
-        if np.any(at >= len(pw)) or np.any(pw[np.minimum(at, len(pw) - 1)] != windows.starts(t)):
-            return None
-        times.append(t)
-        prios.append(prio[at])
-    if not times:
+        entries.append((pts.times[mask], found))
+    if not entries:
         return None
-    order = np.argsort(np.concatenate(times), kind="stable")
-    return np.concatenate(prios)[order]
+    times = np.concatenate([t for t, _ in entries])
+    prios = np.full(len(times), -1, np.int64)
+    has = np.array([found is not None for _, found in entries])
+    if has.any():
+        # every point's window looked up in its series' windows at once: keys (series, window rank)
+        owner = np.repeat(np.arange(len(entries)), [len(t) for t, _ in entries])
+        pick = has[owner]
+        w = windows.starts(times[pick])
+        listed = [(i, found) for i, (_, found) in enumerate(entries) if found is not None]
+        pw = np.concatenate([np.asarray(found[0], np.int64) for _, found in listed])
+        prio = np.concatenate([np.asarray(found[1], np.int64) for _, found in listed])
+        pw_owner = np.repeat([i for i, _ in listed], [len(found[0]) for _, found in listed])
+        if len(pw) == 0:
+            return None
+        known = np.unique(pw)
+        width = len(known) + 1
+        keys = pw_owner * width + np.searchsorted(known, pw)  # ascending: each series' windows ascend
+        wanted = owner[pick] * width + np.searchsorted(known, w)
+        at = np.searchsorted(keys, wanted)
+        if np.any(at >= len(keys)):
+            return None
+        if np.any(keys[at] != wanted) or np.any(pw[at] != w):
+            return None
+        prios[pick] = prio[at]
+    order = np.argsort(times, kind="stable")
+    return prios[order]
 
 
 # -- rows ------------------------------------------------------------------------------------------------

@@ -48,7 +48,12 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
         if last == MIN_TIME:
             last = int(times[-1])
     seq = windows.fill_sequence(first, last, ascending)
-    extra = times[~np.isin(times, seq)]
+    ordered_seq = seq if ascending else seq[::-1]
+    if len(seq):
+        k = np.minimum(np.searchsorted(ordered_seq, times), len(seq) - 1)
+        extra = times[ordered_seq[k] != times]
+    else:
+        extra = times
     if len(extra):
         seq = np.concatenate((seq, extra))
         seq = np.sort(seq) if ascending else -np.sort(-seq)

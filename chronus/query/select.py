@@ -7,6 +7,8 @@ sets (GROUP BY), SLIMIT/SOFFSET over the tag sets, the field part of the conditi
 LIMIT/OFFSET per tag set -> merge of every shard's tag sets into output series (ordered by name, then tags;
 both reversed for ``ORDER BY time DESC``), LIMIT/OFFSET again -> field expressions evaluated over whole
 columns -> rows emitted in chunks of ``chunk_size`` like influxd's emitter (``partial`` flags included).
+Under a LIMIT the shards are read in the query's time order and a shard no output series can still take
+points from is skipped (``_read_limited``), as influxd's lazy iterators never reach it.
 
 Two steps: ``prepare_select`` (compile, map sources, type and expand fields) and ``select_series`` (output
 series as columns: times and one ``Column`` per output column), emitted as rows by ``execute_select``. A
@@ -374,6 +376,8 @@ def _align(times: np.ndarray, source: tuple | None, n: int, kind_hint: str | Non
     if source is None:
         return Column.null(n)
     src_times, col = source
+    if src_times is times or (len(src_times) == n and np.array_equal(src_times, times)):
+        return col  # the field has a value at every time (the usual case): nothing to align
     pos = np.searchsorted(src_times, times)
     pos_clipped = np.minimum(pos, len(src_times) - 1)
     hit = src_times[pos_clipped] == times if len(src_times) else np.zeros(n, bool)
@@ -525,8 +529,11 @@ class _Reader:
         field_times = [src[1][0] for src in sources if src[0] == "field" and src[1] is not None]
         if not field_times:
             return None
-        times = field_times[0] if len(field_times) == 1 else np.unique(np.concatenate(field_times))
+        times = field_times[0]
+        if any(len(t) != len(times) or not np.array_equal(t, times) for t in field_times[1:]):
+            times = np.unique(np.concatenate(field_times))
         n = len(times)
+        plan.task.count_points(n)  # as influxd's cursors count what they read (max-select-point looks at it)
         columns = [_tag_column(src[1], n) if src[0] == "tag" else _align(times, src[1], n, None)
                    for src in sources]
         if filt is not None:
@@ -783,33 +790,16 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
     streams: dict[tuple[int, str], list[list[tuple[tuple, _Chunk]]]] = {}
     heap = not plan.regrouped
     dims = sorted(plan.dimensions)
-    sourced = ((i, n, r) for i, source in enumerate(sources) for n, r in readers(plan, [source]))
-    for index, name, reader in sourced:
+    if heap and plan.limit and all(isinstance(source, _Source) for source in sources):
+        read = _read_limited(plan, sources, dims)
+    else:
+        read = _read_all(plan, sources, dims)
+    for index, name, reader, sets in read:
         heap = heap and isinstance(reader, _Reader)
         stream: list[tuple[tuple, _Chunk]] = []
-        for key, series_list in reader.tag_sets():
-            if not plan.ascending:
-                series_list = list(reversed(series_list))
-            chunks = [c for c in (reader.read_series(s) for s in series_list) if c is not None]
-            if not chunks:
-                continue
-            if heap:
-                chunks = [_heap_merge(chunks if plan.ascending else [_reversed(c) for c in chunks],
-                                      plan.ascending)]
-            # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each
-            # shard's tag set (so OFFSET without LIMIT drops points); OFFSET applies once, after
-            # the merge
-            keep = plan.offset + plan.limit + 1 if (plan.offset or plan.limit) and reader.engine_limit else 0
-            if keep and plan.regrouped:  # the engine limits each series then
-                chunks, keep = [_limit(c, 0, keep) for c in chunks], 0
-            merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, keep)
-            if len(merged.times) == 0:
-                continue
-            plan.task.count_points(len(merged.times))
-            tags = dict(zip(dims, key, strict=True))
-            tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
-            parts.setdefault((name, tags_id), (tags, []))[1].append(merged)
-            stream.append(((name, tags_id), merged))
+        for group_key, tags, merged in sets:
+            parts.setdefault(group_key, (tags, []))[1].append(merged)
+            stream.append((group_key, merged))
         if stream:
             streams.setdefault((index, name), []).append(stream if plan.ascending else stream[::-1])
     shard_merged = _merge_sources(streams, plan.ascending) if heap else {}
@@ -824,6 +814,86 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
         merged = joined if plan.regrouped else _limit(joined, plan.offset, plan.limit)
         if len(merged.times):
             out.append((group_key, tags, merged))
+    return out
+
+
+def _read_all(plan: _Plan, sources: list, dims: list[str]) -> Iterator[tuple[int, str, object, list]]:
+    """Per reader of every source, in order: its tag sets read (``_read_sets``)."""
+    heap = not plan.regrouped
+    for index, source in enumerate(sources):
+        for name, reader in readers(plan, [source]):
+            heap = heap and isinstance(reader, _Reader)
+            yield index, name, reader, _read_sets(plan, name, reader, reader.tag_sets(), dims, heap)
+
+
+def _read_limited(plan: _Plan, sources: list[_Source], dims: list[str]
+                  ) -> list[tuple[int, str, object, list]]:
+    """``_read_all`` for a LIMIT over measurements: the shards are read in the query's time order and a
+    shard is skipped when every output series it would add to already holds OFFSET + LIMIT points before
+    (in that order) any point the shard holds, since the merge by time cannot reach its points then."""
+    listed = list(_read_all_readers(plan, sources))
+    spans = [reader.shard.time_span() for _, _, reader in listed]
+    if plan.ascending:
+        order = sorted(range(len(listed)), key=lambda i: spans[i][0])
+    else:
+        order = sorted(range(len(listed)), key=lambda i: -spans[i][1])
+    need = plan.offset + plan.limit
+    taken: dict[tuple, list[np.ndarray]] = {}
+    results: list[list] = [[] for _ in listed]
+    for i in order:
+        _, name, reader = listed[i]
+        tag_sets = reader.tag_sets()
+        lo, hi = spans[i]
+
+        def before(group_key: tuple, lo: int = lo, hi: int = hi) -> int:
+            seen = taken.get(group_key, ())
+            if plan.ascending:
+                return sum(int(np.count_nonzero(times < lo)) for times in seen)
+            return sum(int(np.count_nonzero(times > hi)) for times in seen)
+
+        if all(before(_group_key(name, dims, key)) >= need for key, _ in tag_sets):
+            continue
+        results[i] = _read_sets(plan, name, reader, tag_sets, dims, True)
+        for group_key, _, merged in results[i]:
+            taken.setdefault(group_key, []).append(merged.times)
+    return [(index, name, reader, sets) for (index, name, reader), sets in zip(listed, results, strict=True)]
+
+
+def _read_all_readers(plan: _Plan, sources: list[_Source]) -> Iterator[tuple[int, str, _Reader]]:
+    for index, source in enumerate(sources):
+        for name, reader in readers(plan, [source]):
+            yield index, name, reader  # type: ignore[misc]
+
+
+def _group_key(name: str, dims: list[str], key: tuple) -> tuple[str, str]:
+    """An output series' identity: (measurement, the GROUP BY tags' names and values)."""
+    return name, "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
+
+
+def _read_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple, list]], dims: list[str],
+               heap: bool) -> list[tuple[tuple, dict, _Chunk]]:
+    """One reader's tag sets, each its series merged and limited as the engine does per shard:
+    ``(output series key, tags, points)`` in output order."""
+    out = []
+    for key, series_list in tag_sets:
+        if not plan.ascending:
+            series_list = list(reversed(series_list))
+        chunks = [c for c in (reader.read_series(s) for s in series_list) if c is not None]
+        if not chunks:
+            continue
+        if heap:
+            chunks = [_heap_merge(chunks if plan.ascending else [_reversed(c) for c in chunks],
+                                  plan.ascending)]
+        # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each
+        # shard's tag set (so OFFSET without LIMIT drops points); OFFSET applies once, after
+        # the merge
+        keep = plan.offset + plan.limit + 1 if (plan.offset or plan.limit) and reader.engine_limit else 0
+        if keep and plan.regrouped:  # the engine limits each series then
+            chunks, keep = [_limit(c, 0, keep) for c in chunks], 0
+        merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, keep)
+        if len(merged.times) == 0:
+            continue
+        out.append((_group_key(name, dims, key), dict(zip(dims, key, strict=True)), merged))
     return out
 
 

@@ -81,6 +81,8 @@ class Windows:
     end: int
     location: str | None = None
     _zone: _Zone | None = None
+    # window() and fill_sequence() answers: every series of a statement asks the same ones
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.location:
@@ -94,6 +96,13 @@ class Windows:
         times = np.asarray(times, np.int64)
         if not self.interval:
             return np.full(len(times), self.start, np.int64)
+        if self._zone is None and len(times):
+            # far from the int64 ends nothing wraps: the start alone, without the checks ``bounds`` makes
+            margin = 2 * self.interval + abs(self.offset)
+            if MIN_TIME + margin < int(times.min()) and int(times.max()) < MAX_TIME - margin:
+                t = times - self.offset if self.offset else times
+                start = t - np.mod(t, self.interval)
+                return start + self.offset if self.offset else start
         return self.bounds(times)[0]
 
     def bounds(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,15 +131,27 @@ class Windows:
     def window(self, t: int) -> tuple[int, int]:
         if not self.interval:
             return self.start, self.end + 1
-        start, end = self.bounds(np.array([t], np.int64))
-        return int(start[0]), int(end[0])
+        found = self._memo.get(("window", t))
+        if found is None:
+            start, end = self.bounds(np.array([t], np.int64))
+            found = self._memo[("window", t)] = (int(start[0]), int(end[0]))
+        return found
 
     def output_time(self, starts: np.ndarray) -> np.ndarray:
         """influxd reports the minimum time of an unbounded window as the epoch."""
         return np.where(starts == MIN_TIME, 0, starts)
 
     def fill_sequence(self, first: int, last: int, ascending: bool) -> np.ndarray:
-        """Every window time the fill iterator walks from ``first`` to ``last`` inclusive."""
+        """Every window time the fill iterator walks from ``first`` to ``last`` inclusive (shared: never
+        write into it)."""
+        key = ("fill", first, last, ascending)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._fill_sequence(first, last, ascending)
+            found.flags.writeable = False
+        return found
+
+    def _fill_sequence(self, first: int, last: int, ascending: bool) -> np.ndarray:
         step = self.interval if ascending else -self.interval
         if self._zone is None:
             if (ascending and first > last) or (not ascending and first < last):

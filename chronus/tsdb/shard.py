@@ -413,7 +413,22 @@ class Shard:
         if len(parts) == 1:
             return parts[0]
         newest_type = parts[-1].type  # a key deleted and rewritten with another type keeps only the new one
-        return Values.concat([p for p in parts if p.type is newest_type]).deduplicated()
+        kept = [p for p in parts if p.type is newest_type]
+        if all(len(p) for p in kept) and all(int(a.times[-1]) < int(b.times[0])
+                                             for a, b in zip(kept, kept[1:], strict=False)):
+            return Values.concat(kept)  # each part sorted and unique, one after the other: nothing to merge
+        return Values.concat(kept).deduplicated()
+
+    def time_span(self) -> tuple[int, int]:
+        """``(min, max)``: no point of the shard lies outside (``(MIN_TIME, MAX_TIME)`` while the cache holds
+        any, ``(MAX_TIME, MIN_TIME)`` when nothing does); lets a LIMIT query skip shards it cannot need."""
+        if self.cache.size() or self.cache.count():
+            return MIN_TIME, MAX_TIME
+        lo, hi = MAX_TIME, MIN_TIME
+        for reader in self.files.readers():
+            rmin, rmax = reader.time_range()
+            lo, hi = min(lo, rmin), max(hi, rmax)
+        return lo, hi
 
     def count(
         self, series_keys: list[str], field_name: str, tmin: int = MIN_TIME, tmax: int = MAX_TIME

@@ -159,7 +159,8 @@ class Values:
 
     def is_sorted_unique(self) -> bool:
         """True when times strictly increase (nothing to sort or deduplicate)."""
-        return len(self.times) < 2 or bool(np.all(self.times[1:] > self.times[:-1]))
+        times = self.times
+        return len(times) < 2 or bool(np.greater(times[1:], times[:-1]).all())
 
     # -- transformations (always new objects; the arrays of ``self`` are never written) -------------------
     def take(self, index: npt.NDArray[np.intp] | slice) -> Values:
