@@ -106,6 +106,8 @@ class Server:
                 access_log=AccessLog(config.http.access_log_path) if config.http.log_enabled else None,
                 suppress_write_log=config.http.suppress_write_log,
                 pprof_enabled=config.http.pprof_enabled,
+                debug_auth=(config.http.auth_enabled and config.http.pprof_enabled
+                            and config.http.pprof_auth_enabled),
             ),
             pool=self.pool,
             throttler=WriteThrottler(

@@ -81,7 +81,7 @@ class _Writer:
             self.parts.append("\n")
 
     def struct(self, path: list[str], section: Any) -> None:
-        described = [(s, getattr(section, s.attr)) for s in settings(section)]
+        described = [(s, getattr(section, s.attr)) for s in settings(section) if s.printed]
         plain = [(s, v) for s, v in described if not _is_table(s, v)]
         tables = [(s, v) for s, v in described if _is_table(s, v)]
         indent = "  " * len(path)

@@ -45,12 +45,15 @@ class Setting:
     go_name: str
     kind: Kind
     section: type | None = None
+    #: False for a later InfluxDB's key that 1.6.7 does not know: read from files and the environment,
+    #: never printed by ``influxd config`` (whose output stays 1.6.7's)
+    printed: bool = True
 
 
 def setting(key: str, go_name: str, kind: Kind, default: Any = None, *, section: type | None = None,
-            factory: Any = None) -> Any:
+            factory: Any = None, printed: bool = True) -> Any:
     """A dataclass field described for the config machinery (see :class:`Setting`)."""
-    metadata = {"key": key, "go_name": go_name, "kind": kind, "section": section}
+    metadata = {"key": key, "go_name": go_name, "kind": kind, "section": section, "printed": printed}
     if factory is not None:
         return dataclasses.field(default_factory=factory, metadata=metadata)
     return dataclasses.field(default=default, metadata=metadata)
@@ -61,7 +64,7 @@ def settings(section: Any) -> Iterator[Setting]:
     for f in dataclasses.fields(section):
         if "key" in f.metadata:
             yield Setting(f.name, f.metadata["key"], f.metadata["go_name"], f.metadata["kind"],
-                          f.metadata["section"])
+                          f.metadata["section"], f.metadata.get("printed", True))
 
 
 def zero_value(kind: Kind) -> Any:

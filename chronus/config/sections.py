@@ -197,6 +197,9 @@ class HTTPConfig:
     write_tracing: bool = setting("write-tracing", "WriteTracing", Kind.BOOL, False)
     pprof_enabled: bool = setting("pprof-enabled", "PprofEnabled", Kind.BOOL, True)
     debug_pprof_enabled: bool = setting("debug-pprof-enabled", "DebugPprofEnabled", Kind.BOOL, False)
+    # InfluxDB 1.8's: admin credentials for /debug/* when auth is on (1.6.7 has no such key)
+    pprof_auth_enabled: bool = setting("pprof-auth-enabled", "PprofAuthEnabled", Kind.BOOL, False,
+                                       printed=False)
     https_enabled: bool = setting("https-enabled", "HTTPSEnabled", Kind.BOOL, False)
     https_certificate: str = setting("https-certificate", "HTTPSCertificate", Kind.STRING,
                                      "/etc/ssl/influxdb.pem")

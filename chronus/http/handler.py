@@ -82,6 +82,8 @@ class HTTPOptions:
     access_log: AccessLog | None = None  # None: [http] log-enabled = false
     suppress_write_log: bool = False
     pprof_enabled: bool = True
+    #: 1.8's auth-enabled && pprof-enabled && pprof-auth-enabled: /debug/* routed, admins only
+    debug_auth: bool = False
 
 
 @dataclass
@@ -339,14 +341,43 @@ class HealthHandler(BaseHandler):
         self.get()
 
 
+# The /debug paths InfluxDB 1.8 routes (GET only) when pprof-auth-enabled applies; other /debug/pprof/* 404.
+_ADMIN_DEBUG_PATHS = frozenset({"/debug/vars", "/debug/requests", "/debug/pprof/cmdline",
+                                "/debug/pprof/profile", "/debug/pprof/symbol", "/debug/pprof/all"})
+
+
 class DebugHandler(BaseHandler):
-    """``/debug/*``: outside influxd's router, so no request id, CORS or authentication."""
+    """``/debug/*``: outside influxd's router, so no request id, CORS or authentication.
+
+    Unless InfluxDB 1.8's ``pprof-auth-enabled`` applies (with ``auth-enabled`` and ``pprof-enabled``):
+    then a few of them are routes like any other, authenticated, and for admins only.
+    """
 
     routed = False
 
     async def prepare(self) -> None:
-        if not self.side_listener:
+        if self.side_listener:
+            return
+        if not self.backends.options.debug_auth:
             self.backends.count("req")
+            return
+        path = self.request.path
+        if path not in _ADMIN_DEBUG_PATHS:
+            self.backends.count("req")
+            self._plain(404, "404 page not found")
+            return
+        if self.request.method not in ("GET", "HEAD"):
+            self.backends.count("req")
+            self.set_header("Allow", "GET, HEAD")
+            self._plain(405, "Method Not Allowed")
+            return
+        self.routed = True
+        self.authenticated = True
+        await super().prepare()
+        if self._finished:
+            return
+        if self.user is None or not self.user.admin:
+            self.http_error("error authorizing admin access", 403)
 
 
 def any_method(cls: type[DebugHandler]) -> type[DebugHandler]:
