@@ -14,7 +14,6 @@ follows influxd's iterator heap (and its GOMAXPROCS), a matter of the query laye
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import time
 import urllib.error
@@ -24,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from tests.integration.servers import free_port
+from tests.integration.servers import free_port, terminate, wait_for_ping
 
 INFLUXD = "/usr/bin/influxd"
 
@@ -93,28 +92,11 @@ class InfluxdProcess:
         with open(self.root / "real-influxd.log", "ab") as log:
             self.process = subprocess.Popen([INFLUXD, "-config", str(config)], stdout=log, stderr=log,
                                             stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"influxd exited early:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ping", timeout=1) as resp:
-                    if resp.status == 204:
-                        return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"influxd did not answer /ping within 60s:\n{self.log_tail()}")
+        wait_for_ping(self.process, self.url, self.log_tail, self.stop)
 
     def stop(self) -> None:
         """SIGTERM, as an operator stops it; influxd closes its files without snapshotting the cache."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.process = None
 
     def log_tail(self) -> str:

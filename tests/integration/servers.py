@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import shutil
 import signal
@@ -12,6 +13,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,47 @@ bind-address = "127.0.0.1:{rpc_port}"
   bind-address = "127.0.0.1:{http_port}"
 {http_extra}
 """
+
+
+def wait_for_ping(process: subprocess.Popen, url: str, log_tail: Callable[[], str],
+                  stop: Callable[[], None]) -> None:
+    """Wait up to 60 s for a server process (ours or the real influxd) to answer ``/ping``; stop it and
+    raise with its log's tail when it exits or never answers."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"influxd exited early:\n{log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=1) as resp:
+                if resp.status == 204:
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError):
+            time.sleep(0.05)
+    stop()
+    raise RuntimeError(f"influxd did not answer /ping within 60s:\n{log_tail()}")
+
+
+def terminate(process: subprocess.Popen | None) -> None:
+    """SIGTERM, as an operator stops a server, then SIGKILL if it has not exited within 30 s."""
+    if process is not None and process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def post_status(port: int, path: str, body: bytes) -> int:
+    """POST ``body`` to ``path`` on 127.0.0.1:``port`` over a fresh connection; the status (body read)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("POST", path, body=body)
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
 
 
 def free_port() -> int:
@@ -78,27 +121,10 @@ class ChronusProcess:
             env=env,
         )
         log.close()
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"influxd exited early:\n{self.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/ping", timeout=1) as resp:
-                    if resp.status == 204:
-                        return
-            except (urllib.error.URLError, ConnectionError, OSError):
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError(f"influxd did not answer /ping within 60s:\n{self.log_tail()}")
+        wait_for_ping(self.process, self.url, self.log_tail, self.stop)
 
     def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process)
         self.process = None
 
     def kill(self) -> None:

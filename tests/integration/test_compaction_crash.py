@@ -19,22 +19,11 @@ from urllib.parse import urlencode
 
 from chronus.tsdb.tsm.block import block_count, decode_block
 from chronus.tsdb.tsm.reader import TSMReader
-from tests.integration.servers import ChronusProcess
+from tests.integration.servers import ChronusProcess, post_status
 
 BATCH = 200
 BASE_NS = 1_600_000_000_000_000_000
 COMPACTED = re.compile(r"^\d{9}-(\d{9})\.tsm(\.tmp)?$")
-
-
-def _post(port: int, path: str, body: bytes) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("POST", path, body=body)
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
 
 
 def _body(batch: int) -> bytes:
@@ -47,7 +36,7 @@ def _stream(port: int, first: int, acked: list[int], stop: threading.Event) -> N
     batch = first
     while not stop.is_set():
         try:
-            status = _post(port, "/write?db=cmp", _body(batch))
+            status = post_status(port, "/write?db=cmp", _body(batch))
         except OSError:
             return  # the server is gone
         if status == 204:
@@ -123,7 +112,7 @@ def _check_files(root: Path) -> int:
 def test_acknowledged_points_survive_kill_9_during_compactions() -> None:
     extra = '  cache-snapshot-memory-size = "16k"\n  cache-snapshot-write-cold-duration = "1s"\n'
     with ChronusProcess(data_extra=extra) as server:
-        assert _post(server.http_port, "/query?" + urlencode({"q": "CREATE DATABASE cmp"}), b"") == 200
+        assert post_status(server.http_port, "/query?" + urlencode({"q": "CREATE DATABASE cmp"}), b"") == 200
         rng = random.Random()
         acked: list[int] = []
         caught = Counter()

@@ -10,21 +10,10 @@ import threading
 import time
 from urllib.parse import urlencode
 
-from tests.integration.servers import ChronusProcess
+from tests.integration.servers import ChronusProcess, post_status
 
 BATCH = 500
 BASE_NS = 1_600_000_000_000_000_000
-
-
-def _post(port: int, path: str, body: bytes) -> int:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.request("POST", path, body=body)
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
 
 
 def _batch_body(batch: int) -> bytes:
@@ -38,7 +27,7 @@ def _stream(port: int, acked: list[int], stop: threading.Event) -> None:
     batch = 0
     while not stop.is_set():
         try:
-            status = _post(port, "/write?db=dur", _batch_body(batch))
+            status = post_status(port, "/write?db=dur", _batch_body(batch))
         except OSError:
             return  # the server is gone
         if status == 204:
@@ -64,7 +53,8 @@ def _stored(port: int) -> dict[int, set[int]]:
 
 
 def test_acknowledged_batches_survive_kill_9(fresh_server: ChronusProcess) -> None:
-    assert _post(fresh_server.http_port, "/query?" + urlencode({"q": "CREATE DATABASE dur"}), b"") == 200
+    port = fresh_server.http_port
+    assert post_status(port, "/query?" + urlencode({"q": "CREATE DATABASE dur"}), b"") == 200
     rng = random.Random()
     for _round in range(3):
         acked: list[int] = []
@@ -81,5 +71,5 @@ def test_acknowledged_batches_survive_kill_9(fresh_server: ChronusProcess) -> No
         for batch in acked:
             assert stored.get(batch) == set(range(BATCH)), f"acknowledged batch {batch} is not whole"
         # Unacknowledged batches may or may not be there; start the next round on a clean database.
-        assert _post(fresh_server.http_port, "/query?" + urlencode({"q": "DROP DATABASE dur"}), b"") == 200
-        assert _post(fresh_server.http_port, "/query?" + urlencode({"q": "CREATE DATABASE dur"}), b"") == 200
+        assert post_status(port, "/query?" + urlencode({"q": "DROP DATABASE dur"}), b"") == 200
+        assert post_status(port, "/query?" + urlencode({"q": "CREATE DATABASE dur"}), b"") == 200
