@@ -21,6 +21,10 @@ The table shows the median seconds per server and Chronus/influxd (below 1: Chro
 of influxd's body and whether both bodies are equal (queries with ``now()`` are compared too, but their
 windows move with the clock between the two requests, so they may differ by a window).
 
+``--keep DIR`` keeps both servers' data directories in DIR and, when DIR already holds them, starts the
+servers on them without loading again (for repeated runs while developing; the data's times are those of
+the first run, so ``now() - 1h`` may find nothing later).
+
 ``--profile DIR`` records each query on Chronus with py-spy (``DIR/<query>.txt``, collapsed stacks,
 sampled without stopping the server) when py-spy is installed; run it with few ``--runs``. Nothing is
 asserted: this is a measurement.
@@ -30,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import shutil
 import statistics
 import subprocess
@@ -133,6 +138,8 @@ def main() -> int:
     parser.add_argument("--snapshot-timeout", type=float, default=600.0)
     parser.add_argument("--profile", type=Path, default=None,
                         help="py-spy profiles of Chronus per query into this directory")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep the loaded data directories here and reuse them on later runs")
     args = parser.parse_args()
 
     rounds = max(1, args.points // args.series)
@@ -140,20 +147,25 @@ def main() -> int:
     step_ns = max(1_000_000_000, span_ns // rounds // 1_000_000_000 * 1_000_000_000)
     last_ns = (time.time_ns() // 60_000_000_000 - 1) * 60_000_000_000
     first_ns = last_ns - (rounds - 1) * step_ns
+    work = args.keep or Path(tempfile.mkdtemp(prefix="chronus-qbench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    loaded_before = (work / "meta.json").exists()
+    if loaded_before:
+        first_ns, last_ns, step_ns = json.loads((work / "meta.json").read_text())
     statements = queries(first_ns, last_ns)
     if args.queries:
         statements = {k: v for k, v in statements.items() if k in args.queries.split(",")}
-    work = Path(tempfile.mkdtemp(prefix="chronus-qbench-"))
     servers: dict = {}
     try:
         bodies = work / "bodies.lp"
-        spans = make_bodies(bodies, args.points, args.series, args.regions, first_ns, step_ns, args.batch)
+        if not loaded_before:
+            spans = make_bodies(bodies, args.points, args.series, args.regions, first_ns, step_ns, args.batch)
         print(f"{args.points} points, {args.series} series, one every {step_ns / 1e9:g}s from "
               f"{first_ns} to {last_ns} ({(last_ns - first_ns) / 3.6e12:.2f}h, {args.shard_hours}h shards)",
               flush=True)
         for name in ("influxd", "chronus"):
             root = work / name
-            root.mkdir()
+            root.mkdir(exist_ok=True)
             if name == "influxd":
                 server = InfluxdProcess(root, data_extra=DATA_SETTINGS)
             else:
@@ -161,8 +173,12 @@ def main() -> int:
                                         http_extra=HTTP_SETTINGS)
             server.start()
             servers[name] = server
-            loaded = load(server, root, bodies, spans, args.shard_hours, args.snapshot_timeout)
-            print(f"{name}: loaded {loaded}", flush=True)
+            if not loaded_before:
+                loaded = load(server, root, bodies, spans, args.shard_hours, args.snapshot_timeout)
+                print(f"{name}: loaded {loaded}", flush=True)
+        if not loaded_before:
+            bodies.unlink()
+            (work / "meta.json").write_text(json.dumps([first_ns, last_ns, step_ns]))
         conns = {name: http.client.HTTPConnection("127.0.0.1", s.http_port, timeout=3600)
                  for name, s in servers.items()}
         rows = []
@@ -198,7 +214,8 @@ def main() -> int:
     finally:
         for server in servers.values():
             server.stop()
-        shutil.rmtree(work, ignore_errors=True)
+        if args.keep is None:
+            shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

@@ -149,8 +149,13 @@ def _shard_dirs(root: Path) -> list[Path]:
 
 def snapshotted(root: Path) -> bool:
     """Every WAL segment empty and no TSM file being written: all of the cache is in TSM files."""
-    wal = list((root / "wal").rglob("*.wal"))
-    return all(w.stat().st_size == 0 for w in wal) and not list((root / "data").rglob("*.tmp"))
+    for segment in (root / "wal").rglob("*.wal"):
+        try:
+            if segment.stat().st_size:
+                return False
+        except FileNotFoundError:  # removed by a snapshot finishing while we look
+            continue
+    return not list((root / "data").rglob("*.tmp"))
 
 
 def fully_compacted(root: Path) -> bool:

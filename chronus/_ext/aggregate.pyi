@@ -17,3 +17,10 @@ def integral(
 def segment_sum(
     values: npt.NDArray[np.float64], starts: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.float64]: ...
+def segment_select(
+    mode: int,
+    win: npt.NDArray[np.int64],
+    keys: npt.NDArray[np.float64] | npt.NDArray[np.int64] | npt.NDArray[np.uint64],
+    times: npt.NDArray[np.int64],
+    position: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], bool]: ...

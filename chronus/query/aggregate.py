@@ -13,8 +13,9 @@ group's raw points ordered by window then time. All per-point work is numpy (``r
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -578,14 +579,18 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     point_times = selector and not interval
     if name in _PUSHDOWN_SELECT or name in ("percentile", "mode"):
         if name in _PUSHDOWN_SELECT:
-            priority = _point_priorities(c, chunks, positions, aux_refs, windows)
-            if priority is not None:
-                priority = priority[order]
-                if (priority < 0).any():  # first()/last() over the candidates only
-                    keep = priority >= 0
-                    times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
-                    aux = None if aux is None else [_mask(a, keep) for a in aux]
-            rows = red.select_rows(name, win, values, times, kind, priority)
+            tied = True
+            if isinstance(c.priority, _LazyPriorities):  # needed only when points tie exactly
+                rows, tied = red.select_rows_tied(name, win, values, times, kind)
+            if tied:
+                priority = _point_priorities(c, chunks, positions, aux_refs, windows)
+                if priority is not None:
+                    priority = priority[order]
+                    if (priority < 0).any():  # first()/last() over the candidates only
+                        keep = priority >= 0
+                        times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
+                        aux = None if aux is None else [_mask(a, keep) for a in aux]
+                rows = red.select_rows(name, win, values, times, kind, priority)
         elif name == "percentile":
             rows = red.percentile_rows(win, values, c.number)
         elif delivered is not None and kind != BOOLEAN:
@@ -856,12 +861,27 @@ def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool,
                 # the priorities depend on the points read only: max() and min() of one field share them
                 arg = (target.arg.val, target.arg.type, extended)
                 if arg not in shared:
-                    shared[arg] = _selector_priorities(target, chunk_lists, positions, aux_refs, use,
-                                                       ascending, names)
+                    compute = partial(_selector_priorities, target, chunk_lists, positions, aux_refs, use,
+                                      ascending, names)
+                    shared[arg] = _LazyPriorities(compute)
                 target.priority = shared[arg]
             else:
                 target.combined = _combine_groups(target, chunk_lists, positions, aux_refs, use, ascending,
                                                   names)
+
+
+class _LazyPriorities:
+    """Selector priorities computed when a window first has exactly tied points (they decide nothing
+    else, and most data never ties): the whole statement's merge order is costly to work out."""
+
+    def __init__(self, compute: Callable[[], dict]) -> None:
+        self._compute = compute
+        self._value: dict | None = None
+
+    def get(self) -> dict:
+        if self._value is None:
+            self._value = self._compute()
+        return self._value
 
 
 def _selector_priorities(c: _Call, groups: list[list[_Points]], positions: dict, aux_refs: list,
@@ -953,13 +973,14 @@ def _point_priorities(c: _Call, chunks: list[_Points], positions: dict, aux_refs
                       ) -> np.ndarray | None:
     """The priority of every point ``_gather`` returns (same order), from ``c.priority``; None if missing.
     Points of series that are no candidate (``"only"``) get -1."""
-    only = c.priority is not None and c.priority.get("only", False)
+    given = c.priority.get() if isinstance(c.priority, _LazyPriorities) else c.priority
+    only = given is not None and given.get("only", False)
     entries = []
     for pts in chunks:
         col, mask = _values_of(c, pts, positions, aux_refs)
         if not mask.any():
             continue
-        found = c.priority.get((pts.part, pts.slot)) if c.priority is not None else None
+        found = given.get((pts.part, pts.slot)) if given is not None else None
         if found is None and not only:
             return None
         entries.append((pts.times[mask], found))

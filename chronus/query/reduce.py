@@ -33,26 +33,32 @@ def _rank_keys(values: np.ndarray, kind: str) -> np.ndarray:
     return values
 
 
+_SELECT_MODES = {"max": 0, "min": 1, "first": 2, "last": 4}
+
+
 def select_rows(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
                 priority: np.ndarray | None = None) -> np.ndarray:
     """Index of the row ``max``/``min``/``first``/``last`` keeps in every window; on full ties the lowest
     ``priority`` (the order influxd's merges meet the points, ``mergeorder``), else the later series."""
+    return select_rows_tied(name, win, values, times, kind, priority)[0]
+
+
+def select_rows_tied(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
+                     priority: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    """``select_rows`` and whether a full tie (value and time) was decided by ``priority``."""
     if len(win) == 0:
-        return np.zeros(0, np.int64)
+        return np.zeros(0, np.int64), False
+    from chronus._ext import aggregate as _ext
     keys = _rank_keys(values, kind)
-    position = -np.arange(len(win)) if priority is None else priority
-    neg = -keys if keys.dtype != np.uint64 else ~keys
-    if name == "max":
-        order = np.lexsort((position, times, neg, win))
-    elif name == "min":
-        order = np.lexsort((position, times, keys, win))
-    elif name == "first":  # on equal times the larger value, but false before true (BooleanFirstReduce)
-        order = np.lexsort((position, keys if kind == BOOLEAN else neg, times, win))
-    else:
-        order = np.lexsort((position, neg, -times, win))
-    ordered = win[order]
-    first = np.concatenate(([True], ordered[1:] != ordered[:-1]))
-    return order[first]
+    if keys.dtype not in (np.float64, np.int64, np.uint64):
+        keys = keys.astype(np.float64 if keys.dtype.kind == "f" else np.int64)
+    position = -np.arange(len(win), dtype=np.int64) if priority is None else priority
+    mode = _SELECT_MODES[name]
+    if name == "first" and kind == BOOLEAN:
+        mode = 3  # on equal times false before true (BooleanFirstReduce)
+    return _ext.segment_select(mode, np.ascontiguousarray(win, np.int64), np.ascontiguousarray(keys),
+                               np.ascontiguousarray(times, np.int64),
+                               np.ascontiguousarray(position, np.int64))
 
 
 def count(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
