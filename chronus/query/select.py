@@ -504,9 +504,35 @@ class _Reader:
             ordered = sorted(by_key[plan.soffset:plan.soffset + slimit])
         return ordered
 
-    def read_series(self, series) -> _Chunk | None:
+    def limit_bound(self, series_list: list, keep: int) -> list[tuple[int, int, int]] | None:
+        """What a LIMIT needs of a tag set whose merge keeps its first ``keep`` points: every point up to
+        the ``keep``-th time among points known to exist (the series' first blocks) and each series' next
+        point past it, when no condition can drop points. Per series ``(tmin, tmax, that time)``: the
+        range to read, holding those points; None to read the query's whole range."""
+        plan = self.plan
+        if plan.condition is not None:
+            return None
+        name = next((ref.val for ref in plan.aux if ref.type != DT.Tag and ref.val in self.fields), None)
+        if name is None:
+            return None
+        edge = self.shard.edge_times
+        known = [edge(s.key, name, plan.tmin, plan.tmax, plan.ascending) for s in series_list]
+        times = np.concatenate(known) if known else np.empty(0, np.int64)
+        if len(times) < keep:
+            return None
+        if plan.ascending:
+            t = int(np.partition(times, keep - 1)[keep - 1])
+        else:
+            t = int(np.partition(times, len(times) - keep)[len(times) - keep])
+        reach = self.shard.reach
+        return [(*reach(s.key, name, t, plan.tmin, plan.tmax, plan.ascending), t) for s in series_list]
+
+    def read_series(self, series, bound: tuple[int, int, int] | None = None) -> _Chunk | None:
+        """The series' rows (its auxiliary columns) that pass the condition; with a ``limit_bound``, only
+        those up to its time and the next one past it."""
         plan = self.plan
         plan.task.check()
+        tmin, tmax = (bound[0], bound[1]) if bound else (plan.tmin, plan.tmax)
         tags = dict(series.tags)
         filt = None
         if plan.condition is not None:
@@ -521,7 +547,7 @@ class _Reader:
                 sources.append(("tag", tags.get(ref.val, "")))
                 continue
             stored = self.fields.get(ref.val)
-            read = _read_field(self.shard, series, ref.val, ref.type, stored, plan.tmin, plan.tmax)
+            read = _read_field(self.shard, series, ref.val, ref.type, stored, tmin, tmax)
             if read is None and stored is None and ref.type == DT.Unknown:
                 sources.append(("tag", tags.get(ref.val, "")))
             else:
@@ -541,7 +567,7 @@ class _Reader:
             for ref in _var_refs(filt):
                 if ref.type != DT.Tag:
                     stored = self.fields.get(ref.val)
-                    read = _read_field(self.shard, series, ref.val, ref.type, stored, plan.tmin, plan.tmax)
+                    read = _read_field(self.shard, series, ref.val, ref.type, stored, tmin, tmax)
                     if read is not None or stored is not None or ref.type != DT.Unknown:
                         env[(ref.val, ref.type)] = _align(times, read, n, None)
                         continue
@@ -551,6 +577,12 @@ class _Reader:
             if not mask.all():
                 times = times[mask]
                 columns = [Column(c.kind, c.values[mask], c.valid[mask]) for c in columns]
+        if bound is not None:  # the rows a LIMIT's merge can meet: up to the bound's time, and one more
+            if plan.ascending:
+                start, end = 0, int(np.searchsorted(times, bound[2], side="right")) + 1
+            else:
+                start, end = max(0, int(np.searchsorted(times, bound[2], side="left")) - 1), len(times)
+            times, columns = times[start:end], [_slice_column(c, start, end) for c in columns]
         if len(times) == 0:
             return None
         return _Chunk(times, columns)
@@ -875,22 +907,29 @@ def _read_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple, list]
     """One reader's tag sets, each its series merged and limited as the engine does per shard:
     ``(output series key, tags, points)`` in output order."""
     out = []
+    # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each shard's tag set (so
+    # OFFSET without LIMIT drops points); OFFSET applies once, after the merge
+    keep = plan.offset + plan.limit + 1 if (plan.offset or plan.limit) and reader.engine_limit else 0
     for key, series_list in tag_sets:
         if not plan.ascending:
             series_list = list(reversed(series_list))
-        chunks = [c for c in (reader.read_series(s) for s in series_list) if c is not None]
+        bounds = None
+        if keep and heap and isinstance(reader, _Reader):  # the merge's first points lie in these ranges
+            bounds = reader.limit_bound(series_list, keep)
+        if bounds is not None:
+            read = (reader.read_series(s, b) for s, b in zip(series_list, bounds, strict=True))
+        else:
+            read = (reader.read_series(s) for s in series_list)
+        chunks = [c for c in read if c is not None]
         if not chunks:
             continue
         if heap:
             chunks = [_heap_merge(chunks if plan.ascending else [_reversed(c) for c in chunks],
                                   plan.ascending)]
-        # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each
-        # shard's tag set (so OFFSET without LIMIT drops points); OFFSET applies once, after
-        # the merge
-        keep = plan.offset + plan.limit + 1 if (plan.offset or plan.limit) and reader.engine_limit else 0
+        set_keep = keep
         if keep and plan.regrouped:  # the engine limits each series then
-            chunks, keep = [_limit(c, 0, keep) for c in chunks], 0
-        merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, keep)
+            chunks, set_keep = [_limit(c, 0, keep) for c in chunks], 0
+        merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, set_keep)
         if len(merged.times) == 0:
             continue
         out.append((_group_key(name, dims, key), dict(zip(dims, key, strict=True)), merged))

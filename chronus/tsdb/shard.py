@@ -419,6 +419,33 @@ class Shard:
             return Values.concat(kept)  # each part sorted and unique, one after the other: nothing to merge
         return Values.concat(kept).deduplicated()
 
+    def edge_times(self, series_key: str, field_name: str, tmin: int, tmax: int, first: bool) -> np.ndarray:
+        """Distinct times of some points ``read`` would return, found cheaply: the first (last unless
+        ``first``) block in range of each TSM file. Lets a LIMIT read only up to the time where enough
+        points are known to exist; the cache and partly deleted keys are left out (a subset is enough)."""
+        key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
+        key += field_name.encode("utf-8", "surrogateescape")
+        types = {r.type(key) for r in self.files.readers()} - {None}
+        cached = self.cache.type(key)
+        if len(types) > 1 or (cached is not None and types and cached not in types):
+            return np.empty(0, np.int64)  # the type changed: ``read`` keeps only the newest type's points
+        parts = [t for r in self.files.readers() if (t := r.edge_times(key, tmin, tmax, first)) is not None]
+        if not parts:
+            return np.empty(0, np.int64)
+        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+
+    def reach(self, series_key: str, field_name: str, t: int, tmin: int, tmax: int, first: bool
+              ) -> tuple[int, int]:
+        """The range to read for every point of a series' field up to ``t`` (from ``t`` on unless
+        ``first``) and its next point past ``t`` too: a LIMIT's merge meets that one while it takes the
+        last points at ``t``, and ties between series follow the merge's state."""
+        key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
+        key += field_name.encode("utf-8", "surrogateescape")
+        ends = [e for r in self.files.readers() if (e := r.block_past(key, t, first)) is not None]
+        if first:
+            return tmin, min(max(min(ends, default=tmax), t), tmax)
+        return max(min(max(ends, default=tmin), t), tmin), tmax
+
     def time_span(self) -> tuple[int, int]:
         """``(min, max)``: no point of the shard lies outside (``(MIN_TIME, MAX_TIME)`` while the cache holds
         any, ``(MAX_TIME, MIN_TIME)`` when nothing does); lets a LIMIT query skip shards it cannot need."""

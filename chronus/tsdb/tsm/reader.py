@@ -229,6 +229,40 @@ class TSMReader:
             merged = _cut(merged, ranges)
         return merged if len(merged) else None
 
+    def edge_times(self, key: bytes, tmin: int, tmax: int, first: bool) -> np.ndarray | None:
+        """Times of some of ``key``'s points in ``[tmin, tmax]`` decoded from one block only: the first
+        block overlapping the range (the last unless ``first``). Each is a point ``read`` returns, so a
+        LIMIT can bound its reads by them; None for a key with deleted ranges (not worth cutting here)."""
+        state = self._tombstones
+        pos = self._position(key)
+        if pos < 0 or state.gone(pos) or state.ranges.get(pos):
+            return None
+        lo, hi = int(self._first[pos]), int(self._first[pos + 1])
+        wanted = np.flatnonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax))
+        if not len(wanted):
+            return None
+        i = lo + int(wanted[0] if first else wanted[-1])
+        times = tsm_block_times(self.block(int(self._offsets[i]), int(self._sizes[i])))
+        return times[(times >= tmin) & (times <= tmax)]
+
+    def block_past(self, key: bytes, t: int, first: bool) -> int | None:
+        """Where the first block of ``key`` holding a time after ``t`` ends (its max time; with ``first``
+        false: the last block holding a time before ``t``, its min time): the key's next point past ``t``
+        lies within. None if no block does; ``MAX_TIME`` (``MIN_TIME``) when deleted ranges could hide
+        that point."""
+        state = self._tombstones
+        pos = self._position(key)
+        if pos < 0 or state.gone(pos):
+            return None
+        if state.ranges.get(pos):
+            return MAX_TIME if first else MIN_TIME
+        lo, hi = int(self._first[pos]), int(self._first[pos + 1])
+        if first:
+            past = np.flatnonzero(self._maxs[lo:hi] > t)
+            return int(self._maxs[lo + int(past[0])]) if len(past) else None
+        past = np.flatnonzero(self._mins[lo:hi] < t)
+        return int(self._mins[lo + int(past[-1])]) if len(past) else None
+
     def items(self) -> list[tuple[bytes, Values]]:
         """Every ``(key, points)`` with points left after the tombstones; for compactions and tests."""
         out = []
