@@ -60,6 +60,9 @@ MAX_POST_HANDLER_READ = 256 << 10
 class QueryRunner(Protocol):
     def execute(self, query: ast.Query, options: ExecutionOptions) -> Iterator[Result]: ...
 
+    def quick(self, query: ast.Query, options: ExecutionOptions) -> bool:
+        """Whether the query is small, bounded work, run on the event loop rather than in the pool."""
+
 
 class PointsWriter(Protocol):
     def database_exists(self, name: str) -> bool: ...
@@ -566,7 +569,10 @@ class QueryHandler(BaseHandler):
                 self.http_error(str(err), 400, formatter)
                 return
         try:
-            query = await self._in_pool(functools.partial(parse_query, trim=trim), text, params)
+            if len(text) <= _PARSE_IN_LOOP:  # sub-millisecond: a pool trip would cost more than it saves
+                query = parse_query(text, params, trim=trim)
+            else:
+                query = await self._in_pool(functools.partial(parse_query, trim=trim), text, params)
         except ParseError as err:
             self.http_error(f"error parsing query: {err}", 400, formatter)
             return
@@ -598,7 +604,9 @@ class QueryHandler(BaseHandler):
         asynchronous = self.argument("async") == "true"
         if not asynchronous:
             self._abort = options.abort = threading.Event()
-        results = self.backends.query_runner.execute(query, options)
+        runner = self.backends.query_runner
+        quick = not asynchronous and runner.quick(query, options)
+        results = runner.execute(query, options)
         if asynchronous:
             self.backends.pool.submit(_drain, results)
             self.set_status(204)
@@ -610,15 +618,29 @@ class QueryHandler(BaseHandler):
         if gz is not None:
             self.set_header("Content-Encoding", "gzip")
         self.set_status(200)
-        await self.flush()
         buffered: list[Result] = []
         rows = 0
         limit = self.backends.options.max_row_limit
+        exhausted = False
         try:
             finished = False
+            first = True
             while not finished:
                 # one trip to the pool brings a statement's pieces (up to a batch) for a buffered answer
-                batch = await self._in_pool(_next_results, results, 1 if chunked else _RESULT_BATCH)
+                # and, at the end, closes the query in the same trip
+                most = 1 if chunked else _RESULT_BATCH
+                if quick:  # small bounded work: two thread switches would cost more than running it here
+                    batch, exhausted = _next_results(results, most)
+                else:
+                    early = None
+                    if first:
+                        # influxd sends the header once the query is accepted: at once for a slow query,
+                        # with the body for a quick one (one write instead of two)
+                        first = False
+                        early = tornado.ioloop.IOLoop.current().call_later(_HEADER_DELAY, self._send_header)
+                    batch, exhausted = await self._in_pool(_next_results, results, most)
+                    if early is not None:
+                        tornado.ioloop.IOLoop.current().remove_timeout(early)
                 if not batch:
                     break
                 if options.abort.is_set():  # the client is gone: nobody reads the rest
@@ -639,12 +661,21 @@ class QueryHandler(BaseHandler):
                         finished = True
                         break
         finally:  # a query left unfinished (row limit, client gone) ends now and leaves SHOW QUERIES
-            await self._in_pool(results.close)
+            if exhausted:
+                pass
+            elif quick:
+                results.close()
+            else:
+                await self._in_pool(results.close)
         if not chunked:
             self._send(formatter.format(buffered), gz)
         if gz is not None:
             self.write(gz.end())
         self.finish()
+
+    def _send_header(self) -> None:
+        if not self._finished:
+            self.flush().add_done_callback(_ignore_result)  # a client gone meanwhile is no error here
 
     def _send(self, body: bytes, gz: GzipBody | None) -> None:
         self.write(gz.chunk(body) if gz is not None else body)
@@ -687,6 +718,10 @@ def _collect(runner: QueryRunner, statement: str) -> list[Result]:
     return list(runner.execute(parse_query(statement), ExecutionOptions()))
 
 
+def _ignore_result(future: Any) -> None:
+    future.exception()
+
+
 def _drain(results: Iterator[Result]) -> None:
     for _ in results:
         pass
@@ -694,20 +729,29 @@ def _drain(results: Iterator[Result]) -> None:
 
 # How many results of one statement a buffered (non-chunked) answer takes from the executor per pool trip.
 _RESULT_BATCH = 256
+# Queries up to this many characters are parsed on the event loop (PLY takes well under a millisecond).
+_PARSE_IN_LOOP = 2048
+# A query whose first results take longer than this gets its header sent first (seconds).
+_HEADER_DELAY = 0.02
 
 
-def _next_results(results: Iterator[Result], most: int) -> list[Result]:
-    """The next result and, while they are pieces of the same statement (``partial``), up to ``most`` in all.
+def _next_results(results: Iterator[Result], most: int) -> tuple[list[Result], bool]:
+    """The next result and, while they are pieces of the same statement (``partial``), up to ``most`` in
+    all; and whether the results ended (then they are closed: no further trip needed).
 
     Never reads past a statement's last piece, so a row limit that ends the answer stops the query before
-    the next statement runs, as it did one result at a time.
+    the next statement runs, as it did one result at a time. Looks one result ahead only when none of
+    the query's statements can be left (the last piece of the last statement): ``results.done()``.
     """
     batch: list[Result] = []
     for result in results:
         batch.append(result)
         if len(batch) >= most or not result.partial:
             break
-    return batch
+    ended = not batch or getattr(results, "done", bool)()
+    if ended:
+        results.close()
+    return batch, ended
 
 
 def _truncate_rows(result: Result, rows: int, limit: int) -> int:

@@ -150,20 +150,30 @@ def _system_source_error(statement: ast.Statement) -> str | None:
 class _Attached:
     """Results of an attached query: detaches it once exhausted, closed or dropped (even unstarted)."""
 
-    def __init__(self, results: Iterator[Result], detach: Any) -> None:
+    def __init__(self, results: Iterator[Result], detach: Any, statements: int = 1) -> None:
         self._results = results
         self._detach = detach
         self._closed = False
+        self._statements = statements
+        self._last: Result | None = None
 
     def __iter__(self) -> _Attached:
         return self
 
     def __next__(self) -> Result:
         try:
-            return next(self._results)
+            self._last = next(self._results)
+            return self._last
         except BaseException:
             self.close()
             raise
+
+    def done(self) -> bool:
+        """Whether no result can follow: closed, or the last piece of the last statement was given (a
+        caller can then close at once instead of asking for the end)."""
+        last = self._last
+        return self._closed or (last is not None and not last.partial
+                                and last.statement_id == self._statements - 1)
 
     def close(self) -> None:
         if self._closed:
@@ -188,6 +198,12 @@ class QueryExecutor:
         self.statements = statements
         self.tasks = tasks if tasks is not None else QueryManager()
 
+    def quick(self, query: ast.Query, options: ExecutionOptions) -> bool:
+        """Whether every statement of the query is small, bounded work (``StatementExecutor.quick``)."""
+        quick = getattr(self.statements, "quick", None)
+        return quick is not None and all(quick(statement, _default_database(statement, options))
+                                         for statement in query.statements)
+
     def execute(self, query: ast.Query, options: ExecutionOptions) -> Iterator[Result]:
         """The query's results; it is attached (SHOW QUERIES lists it) from this call on, as in influxd,
         until its results are exhausted or closed."""
@@ -196,7 +212,8 @@ class QueryExecutor:
             task = self.tasks.attach(str(query), options.database, options.abort)
         except QueryError as err:
             return _Attached(iter([Result(statement_id=0, error=str(err))]), None)
-        return _Attached(self._execute(query, options, task), lambda: self.tasks.detach(task))
+        return _Attached(self._execute(query, options, task), lambda: self.tasks.detach(task),
+                         len(query.statements))
 
     def _execute(self, query: ast.Query, options: ExecutionOptions, task: Any) -> Iterator[Result]:
         count = len(query.statements)

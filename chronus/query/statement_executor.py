@@ -91,12 +91,52 @@ _META_STATEMENTS = (
 )
 
 
+# Statements whose work is bounded by the cluster's metadata (small, in memory).
+_META_READS = (
+    ast.ShowDatabasesStatement,
+    ast.ShowRetentionPoliciesStatement,
+    ast.ShowUsersStatement,
+    ast.ShowGrantsForUserStatement,
+    ast.ShowContinuousQueriesStatement,
+    ast.ShowSubscriptionsStatement,
+    ast.ShowShardGroupsStatement,
+    ast.ShowShardsStatement,
+)
+# Statements answered from a database's in-memory index alone (no condition on time).
+_INDEX_READS = (
+    ast.ShowMeasurementsStatement,
+    ast.ShowTagKeysStatement,
+    ast.ShowTagValuesStatement,
+    ast.ShowFieldKeysStatement,
+)
+# An index read counts as quick up to this many series in its database: a few milliseconds at most.
+QUICK_SERIES = 20_000
+
+
 class StatementExecutor:
     """Runs one statement against the meta client and the data side of this node."""
 
     def __init__(self, meta: MetaClient, data: DataStatements) -> None:
         self.meta = meta
         self.data = data
+
+    def quick(self, statement: ast.Statement, default_database: str) -> bool:
+        """Whether the statement's work is small and bounded (metadata, or the index of a small database):
+        the HTTP layer then runs it at once rather than hand it to a worker thread, whose two thread
+        switches would cost more than the work."""
+        if isinstance(statement, _META_READS):
+            return True
+        if not isinstance(statement, _INDEX_READS):
+            return False
+        condition = getattr(statement, "condition", None)
+        if condition is not None and any(isinstance(n, ast.VarRef) and n.val.lower() == "time"
+                                         for n in walk(condition)):
+            return False
+        database = statement.database or default_database
+        store = self.data.store
+        if not store.has_database_index(database):
+            return True
+        return len(store.database_index(database).series_by_id) <= QUICK_SERIES
 
     # -- normalisation ---------------------------------------------------------------------------------
 
