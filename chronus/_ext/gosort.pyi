@@ -8,3 +8,9 @@ def mode_rows(
     times: npt.NDArray[np.int64],
     starts: npt.NDArray[np.int64],
 ) -> npt.NDArray[np.int64]: ...
+def top_rows(
+    rank: npt.NDArray[np.int64],
+    times: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    keep: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

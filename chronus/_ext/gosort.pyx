@@ -354,3 +354,104 @@ def mode_rows(keys, const int64_t[::1] times, const int64_t[::1] starts):
                 _sort(&kd[lo], &perm[lo], hi - lo)
                 res[s] = _mode_pick(&kd[lo], &perm[lo], &times[0], hi - lo)
     return out
+
+
+cdef inline bint _worse(const int64_t* rank, const int64_t* h, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    return rank[h[i]] < rank[h[j]]
+
+
+cdef void _heap_up(const int64_t* rank, int64_t* h, Py_ssize_t j) noexcept nogil:
+    # container/heap's up()
+    cdef Py_ssize_t i
+    cdef int64_t t
+    while True:
+        i = (j - 1) // 2
+        if i == j or j <= 0 or not _worse(rank, h, j, i):
+            return
+        t = h[i]
+        h[i] = h[j]
+        h[j] = t
+        j = i
+
+
+cdef bint _heap_down(const int64_t* rank, int64_t* h, Py_ssize_t i0, Py_ssize_t n) noexcept nogil:
+    # container/heap's down(): whether the element moved
+    cdef Py_ssize_t i = i0, j, j1, j2
+    cdef int64_t t
+    while True:
+        j1 = 2 * i + 1
+        if j1 >= n or j1 < 0:
+            break
+        j = j1
+        j2 = j1 + 1
+        if j2 < n and _worse(rank, h, j2, j1):
+            j = j2
+        if not _worse(rank, h, j, i):
+            break
+        t = h[i]
+        h[i] = h[j]
+        h[j] = t
+        i = j
+    return i > i0
+
+
+def top_rows(const int64_t[::1] rank, const int64_t[::1] times, const int64_t[::1] starts, Py_ssize_t keep):
+    """The rows influxd's ``top()``/``bottom()`` reducers emit for every segment ``[starts[s],
+    starts[s + 1])`` of points in the order the reducer receives them.
+
+    ``rank`` orders the points as the reducer's ``cmp`` does (lower: the worse point, which the heap
+    keeps at its root; equal: neither is worse). The reducer keeps ``keep`` points in a
+    ``container/heap``, replacing the root by a point only when the root is worse; it emits them sorted
+    best first by ``sort.Sort`` (Go's pdqsort; ties where it leaves them), and the reduce iterator
+    then orders them by time with ``sort.Stable``. Returns the rows, segment after segment, and how many
+    each segment gave.
+    """
+    cdef Py_ssize_t nseg = starts.shape[0], n = rank.shape[0], s, lo, hi, i, m, j, total = 0
+    cdef int64_t t
+    out = np.empty(n, np.int64)
+    counts = np.zeros(nseg, np.int64)
+    cdef int64_t[::1] res = out
+    cdef int64_t[::1] cnt = counts
+    heap_arr = np.empty(max(keep, 1), np.int64)
+    key_arr = np.empty(max(keep, 1), np.int64)
+    perm_arr = np.empty(max(keep, 1), np.int64)
+    cdef int64_t[::1] h = heap_arr
+    cdef int64_t[::1] k = key_arr
+    cdef int64_t[::1] p = perm_arr
+    if keep <= 0:
+        return out[:0], counts
+    with nogil:
+        for s in range(nseg):
+            lo = starts[s]
+            hi = starts[s + 1] if s + 1 < nseg else n
+            m = 0
+            for i in range(lo, hi):
+                if m == keep:
+                    if not rank[h[0]] < rank[i]:
+                        continue
+                    h[0] = i
+                    if not _heap_down(&rank[0], &h[0], 0, m):
+                        _heap_up(&rank[0], &h[0], 0)
+                else:
+                    h[m] = i
+                    m += 1
+                    _heap_up(&rank[0], &h[0], m - 1)
+            # sort.Sort(sort.Reverse(h)): Less(i, j) is rank[j] < rank[i]
+            for i in range(m):
+                k[i] = -rank[h[i]]
+                p[i] = h[i]
+            if m > 1:
+                _sort(&k[0], &p[0], m)
+            # sort.Stable by time (insertion sort: stable, and any stable sort gives the same order)
+            for i in range(1, m):
+                j = i
+                while j > 0 and times[p[j]] < times[p[j - 1]]:
+                    t = p[j]
+                    p[j] = p[j - 1]
+                    p[j - 1] = t
+                    j -= 1
+            for i in range(m):
+                res[total + i] = p[i]
+            total += m
+            cnt[s] = m
+    return out[:total], counts

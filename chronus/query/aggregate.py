@@ -322,6 +322,14 @@ def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, neste
     for c in live:
         over = c.inner is not None and interval
         target = c.inner if over else c
+        if (target is c and not nested and c.name in _HEAP_REDUCERS and not c.tag_args
+                and c.kind is not None):
+            # top/bottom/sample: the points' rows in delivery order (auxiliary values come along)
+            found = modeorder.delivered_rows(groups, positions[(c.arg.val, c.arg.type)], ascending,
+                                             [positions[(ref.val, ref.type)] for ref in aux_refs])
+            if found is not None:
+                out[c.symbol] = {key: _DeliveredRows(*rows) for key, rows in found.items()}
+            continue
         if target.name not in ("mode", "integral") or target.kind in (None, BOOLEAN) or aux_refs:
             continue
         extended = over and c.name in tf.EXTENDED
@@ -332,6 +340,33 @@ def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, neste
         if found is not None:
             out[c.symbol] = found
     return out
+
+
+_HEAP_REDUCERS = ("top", "bottom", "sample")
+
+
+@dataclass
+class _DeliveredRows:
+    """A group's points in influxd's delivery order: per point its chunk (in the group's list) and row."""
+
+    chunks: np.ndarray
+    rows: np.ndarray
+
+
+def _gather_delivered(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, with_aux: bool,
+                      delivered: _DeliveredRows):
+    """``_gather`` in delivery order rather than time order."""
+    runs = modeorder._runs(delivered.chunks, delivered.rows)
+    if not len(delivered.rows):
+        return None
+    arg = positions[(c.arg.val, c.arg.type)]
+    times = np.concatenate([chunks[k].times[r] for k, r in runs])
+    values = np.concatenate([chunks[k].columns[arg].values[r] for k, r in runs])
+    aux = None
+    if with_aux:
+        aux = [_concat_cols([_take(chunks[k].columns[positions[(ref.val, ref.type)]], r) for k, r in runs])
+               for ref in aux_refs]
+    return times, values, aux
 
 
 def _closed_last(outputs: list, symbol: str) -> list:
@@ -567,7 +602,10 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         times = windows.output_time(win)
         col = _column(out_kind, values)
         return _ordered(_Out(times, col), ascending)
-    gathered = _gather(c, chunks, positions, aux_refs, with_aux)
+    if isinstance(delivered, _DeliveredRows):
+        gathered = _gather_delivered(c, chunks, positions, aux_refs, with_aux, delivered)
+    else:
+        gathered = _gather(c, chunks, positions, aux_refs, with_aux)
     if gathered is None:
         return None
     times, values, aux = gathered
@@ -613,7 +651,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     if name in ("top", "bottom"):
         return _top(c, times, values, win, aux, aux_refs, ascending)
     if name == "sample":
-        rows = _sample_rows(win, c.limit)
+        rows = _sample_rows(win, values, times, c.limit)
         out = _Out(times[rows], _column(kind, values[rows]), _aux_rows(aux, rows))
         return _ordered(out, ascending, by_window=True, wins=win[rows])
     if name == "median":
@@ -658,8 +696,10 @@ def _ordered(out: _Out, ascending: bool, by_window: bool = False, wins: np.ndarr
                 None if out.aux is None else [_take(a, order) for a in out.aux])
 
 
-def _sample_rows(win: np.ndarray, size: int) -> np.ndarray:
-    """Reservoir sample of ``size`` points per window (influxd's is random too), in time order."""
+def _sample_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
+    """Reservoir sample of ``size`` points per window (influxd's is random too), points in the order the
+    reducer got them; emitted as influxd's ``sort.Sort`` by time then value leaves them (equal points in
+    Go's order)."""
     starts, lengths = red.segments(win)
     rows = []
     rng = random.Random()
@@ -667,8 +707,9 @@ def _sample_rows(win: np.ndarray, size: int) -> np.ndarray:
         if length <= size:
             rows.extend(range(start, start + length))
         else:
-            rows.extend(sorted(start + i for i in rng.sample(range(length), size)))
-    return np.asarray(rows, np.int64)
+            rows.extend(start + i for i in rng.sample(range(length), size))
+    kept = np.asarray(rows, np.int64)
+    return kept[red.go_sorted_by_time(win[kept], values[kept], times[kept])]
 
 
 def _top(c: _Call, times, values, win, aux, aux_refs, ascending: bool) -> _Out:

@@ -19,34 +19,70 @@ from collections.abc import Callable
 import numpy as np
 
 from chronus._ext import gosort
+from chronus.query.mergeorder import aux_keys as mergeorder_aux_keys
 from chronus.query.mergeorder import merge_order, offsets_of
-from chronus.query.vector import BOOLEAN, STRING
+from chronus.query.vector import BOOLEAN, STRING, Column
 
 
 def delivered(groups: dict, column: int, ascending: bool) -> dict | None:
     """Per output group key: (times, values) of the argument's non-null points in delivery order, or
     None where the replay does not apply. ``groups`` is ``aggregate._read_groups``' result."""
+    found = delivered_rows(groups, column, ascending)
+    if found is None:
+        return None
+    out: dict = {}
+    for key, (which, rows) in found.items():
+        chunks = groups[key][2]
+        times = np.concatenate([chunks[c].times[r] for c, r in _runs(which, rows)])
+        values = np.concatenate([chunks[c].columns[column].values[r] for c, r in _runs(which, rows)])
+        out[key] = (times, values)
+    return out
+
+
+def _runs(which: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+    """(chunk, its rows) for every run of consecutive points from one chunk."""
+    if not len(which):
+        return [(0, rows[:0])]
+    cuts = np.flatnonzero(which[1:] != which[:-1]) + 1
+    starts = np.concatenate(([0], cuts)).tolist()
+    ends = np.concatenate((cuts, [len(which)])).tolist()
+    return [(int(which[a]), rows[a:b]) for a, b in zip(starts, ends, strict=True)]
+
+
+def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | None = None) -> dict | None:
+    """Per output group key: where each of the argument's non-null points sits, in delivery order: its
+    chunk (position in the group's list of points) and row. ``aux``: the columns of the points'
+    auxiliary values, which the sorted merges compare after the time while they are strings. None where
+    the replay does not apply."""
     if not ascending:
         return None
     keys = sorted(groups)
-    entries = []  # (shard, part, slot, group rank, times, values)
+    entries = []  # (shard, part, slot, group rank, times, chunk, rows)
     for g, key in enumerate(keys):
-        for pts in groups[key][2]:
+        for c, pts in enumerate(groups[key][2]):
             if pts.shard < 0:
                 return None
             col = pts.columns[column]
             if col.kind is None:
                 continue
-            mask = col.valid.astype(bool)
-            if mask.any():
-                entries.append((pts.shard, pts.part, pts.slot, g, pts.times[mask], col.values[mask]))
+            rows = np.flatnonzero(col.valid)
+            if len(rows):
+                entries.append((pts.shard, pts.part, pts.slot, g, pts.times[rows], c, rows))
     if not entries:
         return {}
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     lengths = [len(e[4]) for e in entries]
     times = np.concatenate([e[4] for e in entries]).astype(np.int64)
-    values = np.concatenate([e[5] for e in entries])
     group = np.repeat(np.asarray([e[3] for e in entries], np.int64), lengths)
+    chunk = np.repeat(np.asarray([e[5] for e in entries], np.int64), lengths)
+    row = np.concatenate([e[6] for e in entries]).astype(np.int64)
+    aux_keys = None
+    if aux:
+        columns = [_concat_columns([groups[keys[e[3]]][2][e[5]].columns[i] for e in entries],
+                                   [e[6] for e in entries]) for i in aux]
+        aux_keys = mergeorder_aux_keys(columns)
+        if aux_keys.shape[1] == 0:
+            aux_keys = None
     # one integer per (name and tags, time): the sorted merge heaps' Less
     order = np.lexsort((times, group))
     change = np.ones(len(order), bool)
@@ -57,20 +93,32 @@ def delivered(groups: dict, column: int, ascending: bool) -> dict | None:
     # a tag set's series in each shard, then the tag sets of a shard, then the shards
     streams = [((e[0], e[1]), np.arange(starts[k], starts[k + 1], dtype=np.int64))
                for k, e in enumerate(entries)]
-    streams = _merge_by(streams, rank, lambda key: key)
-    streams = _merge_by([((key[0],), idx) for key, idx in streams], rank, lambda key: key)
-    stream = _merge_by([((), idx) for _, idx in streams], rank, lambda key: key)[0][1]
+    streams = _merge_by(streams, rank, lambda key: key, aux_keys)
+    streams = _merge_by([((key[0],), idx) for key, idx in streams], rank, lambda key: key, aux_keys)
+    stream = _merge_by([((), idx) for _, idx in streams], rank, lambda key: key, aux_keys)[0][1]
     out: dict = {}
     g_of = group[stream]
     for g in np.unique(g_of).tolist():
         idx = stream[g_of == g]
-        out[keys[g]] = (times[idx], values[idx])
+        out[keys[g]] = (chunk[idx], row[idx])
     return out
 
 
-def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable) -> list[tuple]:
+def _concat_columns(columns: list[Column], rows: list[np.ndarray]) -> Column:
+    """The given rows of each column, one after the other (mixed kinds become objects)."""
+    kinds = {c.kind for c in columns if c.kind is not None}
+    kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
+    parts = [c.values[r] for c, r in zip(columns, rows, strict=True)]
+    if kind == STRING or len({part.dtype for part in parts}) > 1:
+        parts = [part.astype(object) for part in parts]
+    valid = np.concatenate([c.valid[r] for c, r in zip(columns, rows, strict=True)])
+    return Column(kind, np.concatenate(parts), valid)
+
+
+def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.ndarray | None = None
+              ) -> list[tuple]:
     """Consecutive streams with the same key merged as influxd's sorted merge iterator merges its inputs
-    (a single input passes through)."""
+    (a single input passes through); ``aux``: per point the auxiliary values' ranks (``aux_keys``)."""
     out: list[tuple] = []
     i = 0
     while i < len(streams):
@@ -83,7 +131,8 @@ def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable) -> list[tup
         else:
             joined = np.concatenate(members)
             offsets = offsets_of([len(m) for m in members])
-            order = merge_order(np.ascontiguousarray(rank[joined]), offsets, False)
+            order = merge_order(np.ascontiguousarray(rank[joined]), offsets, False,
+                                None if aux is None else np.ascontiguousarray(aux[joined]))
             out.append((streams[i][0], joined[order]))
         i = j
     return out

@@ -180,20 +180,48 @@ def distinct_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: 
     return rows[resort]
 
 
+def _dense_rank(*keys: np.ndarray) -> np.ndarray:
+    """Per point its rank by ``keys`` (the last the primary one, as ``np.lexsort``); equal keys, equal
+    ranks."""
+    n = len(keys[0])
+    order = np.lexsort(keys)
+    change = np.zeros(n, bool)
+    for key in keys:
+        ordered = key[order]
+        change[1:] |= ordered[1:] != ordered[:-1]
+    rank = np.empty(n, np.int64)
+    rank[order] = np.cumsum(change)
+    return rank
+
+
 def top_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, n: int, top: bool) -> np.ndarray:
-    """Rows kept by ``top``/``bottom`` in every window, ordered by time (then value order)."""
+    """Rows kept by ``top``/``bottom`` in every window, in the order influxd emits them (by time; equal
+    times as its heap and sort leave them). The points come in the order the reducer receives them,
+    windows contiguous."""
     if len(win) == 0:
         return np.zeros(0, np.int64)
-    position = np.arange(len(win))
-    keys = -values if top and values.dtype != np.uint64 else (~values if top else values)
-    order = np.lexsort((position, times, keys, win))
-    w = win[order]
-    starts = np.flatnonzero(np.concatenate(([True], w[1:] != w[:-1])))
-    rank = np.arange(len(win)) - np.repeat(starts, np.diff(np.append(starts, len(w))))
-    rows = order[rank < n]
-    rank_kept = rank[rank < n]
-    resort = np.lexsort((rank_kept, times[rows], win[rows]))
-    return rows[resort]
+    from chronus._ext import gosort
+    value_rank = np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    # the reducers' cmp: the worse point has the smaller (top) or larger (bottom) value, then the later time
+    rank = _dense_rank(-times, value_rank if top else -value_rank)
+    starts, _ = segments(win)
+    rows, _ = gosort.top_rows(rank, np.ascontiguousarray(times, np.int64), starts.astype(np.int64), n)
+    return rows
+
+
+def go_sorted_by_time(win: np.ndarray, values: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Go's ``sort.Sort`` of every window's points by time then value (``floatPoints.Less``): the order,
+    equal points where pdqsort leaves them."""
+    if len(win) == 0:
+        return np.zeros(0, np.int64)
+    from chronus._ext import gosort
+    value_rank = np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    rank = _dense_rank(value_rank, times)
+    starts, lengths = segments(win)
+    out = np.empty(len(win), np.int64)
+    for start, length in zip(starts.tolist(), lengths.tolist(), strict=True):
+        out[start:start + length] = start + gosort.sort_order(rank[start:start + length])
+    return out
 
 
 def integral(win_start: np.ndarray, win_end: np.ndarray, times: np.ndarray, values: np.ndarray, unit: int,

@@ -21,9 +21,8 @@ from tests.unit.query.test_select_golden import run
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "order"
 
 
-# Known differences, each a strict xfail so a fix shows up: top() and sample() keep their own heaps of
-# points, not replayed yet.
-KNOWN_GAPS = {"selectors-009": "top() ties", "selectors-011": "sample() order"}
+# Known differences, each a strict xfail so a fix shows up (none at present).
+KNOWN_GAPS: dict[str, str] = {}
 
 
 def _answers(name: str) -> list:
