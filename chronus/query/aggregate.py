@@ -259,6 +259,23 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
+    slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims)
+    if slices is not None:  # memory bounded by one shard's points rather than the whole range's
+        raw = _sliced_outputs(slices, plan, live, positions, aux_refs, windows, selector, ascending, stmt,
+                              compiled)
+        outputs = []
+        for key in sorted(raw, reverse=not ascending):
+            name, tags, outs = raw[key]
+            per_call = {}
+            for c in live:
+                if c.symbol in outs:
+                    out = _finish(c, outs[c.symbol], stmt, windows, interval, ascending, plan)
+                    if len(out.times):
+                        per_call[c.symbol] = out
+            if per_call:
+                outputs.append((name, tags, per_call))
+        yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+        return
     groups = _read_groups(plan, sources) if counts is None else counts
     order = sorted(groups, reverse=not ascending)
     outputs = []
@@ -293,17 +310,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 # after it get none either
                 ended.add(c.symbol)
                 continue
-            if interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
-                times, col = fill_series(out.times, out.values, windows, stmt.fill, stmt.fill_value,
-                                         ascending, c.name, _result_kind(c))
-                aux = None
-                if out.aux is not None:
-                    aux = [_spread_aux(a, out.times, times, ascending) for a in out.aux]
-                out = _Out(times, col, aux)
-            if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
-                end = stmt.offset + stmt.limit if stmt.limit else None
-                out = _Out(out.times[stmt.offset:end], _slice(out.values, stmt.offset, end),
-                           None if out.aux is None else [_slice(a, stmt.offset, end) for a in out.aux])
+            out = _finish(c, out, stmt, windows, interval, ascending, plan)
             if len(out.times):
                 per_call[c.symbol] = out
         if per_call:
@@ -312,6 +319,94 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             and live[0].inner is None):
         outputs = _closed_last(outputs, live[0].symbol)
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, interval: int, ascending: bool,
+            plan) -> _Out:
+    """A call's points of one output series filled (GROUP BY time) and cut by OFFSET and LIMIT."""
+    if interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
+        times, col = fill_series(out.times, out.values, windows, stmt.fill, stmt.fill_value,
+                                 ascending, c.name, _result_kind(c))
+        aux = None
+        if out.aux is not None:
+            aux = [_spread_aux(a, out.times, times, ascending) for a in out.aux]
+        out = _Out(times, col, aux)
+    if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
+        end = stmt.offset + stmt.limit if stmt.limit else None
+        out = _Out(out.times[stmt.offset:end], _slice(out.values, stmt.offset, end),
+                   None if out.aux is None else [_slice(a, stmt.offset, end) for a in out.aux])
+    return out
+
+
+# Calls whose every window depends on that window's points alone (no state carried between windows).
+_WINDOW_LOCAL = ("count", "sum", "mean", "min", "max", "first", "last", "median", "mode", "spread",
+                 "stddev", "percentile", "distinct", "top", "bottom", "sample")
+
+
+def _shard_slices(sources: list, live: list[_Call], windows: Windows, tag_set_dims) -> list[list] | None:
+    """The statement's one source cut into single-shard sources, in time order, when each window's
+    points come from one shard only and every call works window by window: reading and reducing a shard
+    at a time then gives the same answer (influxd's merges never see two shards' points in one window)
+    while only one shard's points are in memory. None when that does not hold."""
+    from chronus.query.select import _Source
+
+    if not windows.interval or windows.location or tag_set_dims is not None or len(sources) != 1:
+        return None
+    source = sources[0]
+    if not isinstance(source, _Source) or source.measurement.regex is not None or len(source.shards) < 2:
+        return None
+    if any(c.inner is not None or c.name not in _WINDOW_LOCAL for c in live):
+        return None
+    spans = []
+    for shard in source.shards:
+        lo, hi = shard.time_span()
+        if lo > hi:
+            continue  # holds nothing
+        spans.append((int(windows.starts(np.array([lo], np.int64))[0]),
+                      int(windows.starts(np.array([hi], np.int64))[0]), shard))
+    spans.sort(key=lambda span: span[0])
+    if any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False)):
+        return None  # two shards share a window
+    empty = [shard for shard in source.shards if all(shard is not span[2] for span in spans)]
+    slices = [[shard] for _, _, shard in spans]
+    if not slices:
+        return None
+    slices[0] = empty + slices[0]  # shards without points still count their series (max-select-series)
+    return [[_Source(source.measurement, shards, source.names)] for shards in slices]
+
+
+def _sliced_outputs(slices: list[list], plan, live: list[_Call], positions: dict, aux_refs: list,
+                    windows: Windows, selector: bool, ascending: bool, stmt: ast.SelectStatement, compiled
+                    ) -> dict[tuple, tuple[str, dict, dict[str, _Out]]]:
+    """Per output series, each call's points over all slices (``_shard_slices``), before fill and LIMIT."""
+    parts: dict[tuple, tuple[str, dict, dict[str, list[_Out]]]] = {}
+    for sources in (slices if ascending else slices[::-1]):
+        groups = _read_groups(plan, sources)
+        mode_inputs = _mode_inputs(live, groups, positions, windows.interval, False, aux_refs, ascending)
+        for c in live:
+            c.combined = c.priority = None
+        _combine_trees(live, groups, windows.interval, False, False, compiled, positions, aux_refs, windows,
+                       windows, ascending)
+        for key, (name, tags, chunks) in groups.items():
+            for c in live:
+                out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt,
+                                mode_inputs.get(c.symbol, {}).get(key))
+                if out is not None:
+                    parts.setdefault(key, (name, tags, {}))[2].setdefault(c.symbol, []).append(out)
+        del groups, mode_inputs
+    joined: dict[tuple, tuple[str, dict, dict[str, _Out]]] = {}
+    for key, (name, tags, outs) in parts.items():
+        joined[key] = (name, tags, {symbol: _join_outs(found) for symbol, found in outs.items()})
+    return joined
+
+
+def _join_outs(outs: list[_Out]) -> _Out:
+    if len(outs) == 1:
+        return outs[0]
+    aux = None
+    if all(o.aux is not None for o in outs):
+        aux = [_concat_cols([o.aux[i] for o in outs]) for i in range(len(outs[0].aux))]
+    return _Out(np.concatenate([o.times for o in outs]), _concat_cols([o.values for o in outs]), aux)
 
 
 def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, nested: bool, aux_refs: list,

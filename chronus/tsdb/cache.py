@@ -93,6 +93,8 @@ class Cache:
         self._snapshot_size = 0
         self._snapshotting = False
         self._snapshot_attempts = 0
+        # the live store's points lie within [_lo, _hi] (writes widen it; deletes leave it wide)
+        self._lo, self._hi = MAX_TIME, MIN_TIME
         self._lock = threading.RLock()
         self.last_write_time = 0.0
         self.last_snapshot = time.time()
@@ -133,6 +135,7 @@ class Cache:
                     added -= nbytes
                     continue
                 entry.append(vals, nbytes)
+                self._widen(vals.times)
             self._finish_write(added, conflict)
 
     def write_groups(self, groups: GroupedValues) -> None:
@@ -149,7 +152,23 @@ class Cache:
                 self._store, groups.keys, groups.key_offsets, groups.types, groups.starts, groups.times,
                 groups.bits, groups.rows, groups.string_data, groups.string_offsets, sizes)
             conflict = FieldTypeConflictError(*conflicts[-1]) if conflicts else None
+            self._widen(groups.times)
             self._finish_write(added + new_key_bytes - skipped_bytes, conflict)
+
+    def _widen(self, times) -> None:
+        if len(times):
+            self._lo = min(self._lo, int(times.min()))
+            self._hi = max(self._hi, int(times.max()))
+
+    def time_range(self) -> tuple[int, int]:
+        """``(min, max)``: no point of the cache (live store and snapshot) lies outside; ``(MAX_TIME,
+        MIN_TIME)`` when it holds none."""
+        with self._lock:
+            lo, hi = (self._lo, self._hi) if self._store else (MAX_TIME, MIN_TIME)
+            if self._snapshot is not None and self._snapshot._store:
+                snap_lo, snap_hi = self._snapshot.time_range()
+                lo, hi = min(lo, snap_lo), max(hi, snap_hi)
+            return lo, hi
 
     def _finish_write(self, added: int, conflict: FieldTypeConflictError | None) -> None:
         self._size += added
@@ -279,6 +298,8 @@ class Cache:
             if self._snapshot._size > 0:
                 return self._snapshot
             self._snapshot._store, self._store = self._store, {}
+            self._snapshot._lo, self._snapshot._hi = self._lo, self._hi
+            self._lo, self._hi = MAX_TIME, MIN_TIME
             self._snapshot._size = self._size
             self._snapshot_size = self._size
             self._size = 0

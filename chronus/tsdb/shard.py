@@ -447,11 +447,9 @@ class Shard:
         return max(min(max(ends, default=tmin), t), tmin), tmax
 
     def time_span(self) -> tuple[int, int]:
-        """``(min, max)``: no point of the shard lies outside (``(MIN_TIME, MAX_TIME)`` while the cache holds
-        any, ``(MAX_TIME, MIN_TIME)`` when nothing does); lets a LIMIT query skip shards it cannot need."""
-        if self.cache.size() or self.cache.count():
-            return MIN_TIME, MAX_TIME
-        lo, hi = MAX_TIME, MIN_TIME
+        """``(min, max)``: no point of the shard lies outside (``(MAX_TIME, MIN_TIME)`` when nothing does);
+        lets a LIMIT skip shards it cannot need and an aggregate read shards a few at a time."""
+        lo, hi = self.cache.time_range()
         for reader in self.files.readers():
             rmin, rmax = reader.time_range()
             lo, hi = min(lo, rmin), max(hi, rmax)

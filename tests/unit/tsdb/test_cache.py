@@ -199,3 +199,19 @@ def _same_pairs(a: list, b: list) -> bool:
     """Equal (time, value) lists, where NaN equals NaN."""
     return len(a) == len(b) and all(x[0] == y[0] and (x[1] == y[1] or (x[1] != x[1] and y[1] != y[1]))
                                     for x, y in zip(a, b, strict=True))
+
+
+def test_time_range_covers_the_live_store_and_the_snapshot() -> None:
+    cache = Cache()
+    assert cache.time_range() == (MAX_TIME, MIN_TIME)
+    cache.write(b"cpu,host=a#!~#v", Values.floats([30, 10], [1.0, 2.0]))
+    cache.write(b"cpu,host=b#!~#v", Values.floats([20], [3.0]))
+    assert cache.time_range() == (10, 30)
+    snap = cache.snapshot()
+    cache.write(b"cpu,host=a#!~#v", Values.floats([50], [4.0]))
+    assert snap.time_range() == (10, 30)
+    assert cache.time_range() == (10, 50)
+    cache.clear_snapshot(True)
+    assert cache.time_range() == (50, 50)
+    cache.delete([b"cpu,host=a#!~#v"])
+    assert cache.time_range() == (MAX_TIME, MIN_TIME)

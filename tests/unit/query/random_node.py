@@ -1,0 +1,55 @@
+"""A node with random data over three 1h shards: several TSM files per shard (overlapping writes), points
+left in the cache, partly deleted series, fields missing here and there, many exact ties. For tests that
+compare two ways of answering the same query."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from chronus.cluster.points_writer import PointsWriter
+from chronus.influxql import parse_query
+from chronus.meta import statements as meta_statements
+from chronus.meta.client import MetaClient
+from chronus.meta.store import LocalMetaStore
+from chronus.tsdb.store import Store
+from tests.unit.query.golden_node import NOW
+
+SECOND = 1_000_000_000
+BASE = 1_500_000_000 * SECOND
+
+
+def random_lines(rng: random.Random, count: int) -> list[str]:
+    lines = []
+    for _ in range(count):
+        host = rng.randrange(6)
+        fields = [f"f={rng.randrange(5)}"]  # few values: many exact ties
+        if rng.random() < 0.7:
+            fields.append(f"g={rng.randrange(3)}i")
+        if rng.random() < 0.3:
+            fields.append(f's="{rng.choice("ab")}"')
+        t = BASE // SECOND + rng.randrange(0, 3 * 3600, 10)  # three 1h shards, times shared by series
+        lines.append(f"m,host=h{host},region=r{host % 2} {','.join(fields)} {t}")
+    return lines
+
+
+def random_node(root: Path, seed: int):
+    rng = random.Random(seed)
+    meta_store = LocalMetaStore(root / "meta")
+    meta_store.open()
+    meta = MetaClient(meta_store, clock=lambda: NOW)
+    store = Store(str(root / "data"), str(root / "wal"))
+    store.open()
+    writer = PointsWriter(meta, store, clock=lambda: NOW)
+    meta_statements.execute(parse_query("CREATE DATABASE db WITH SHARD DURATION 1h").statements[0], meta)
+    for _ in range(rng.randrange(2, 5)):  # each round a TSM file per shard; overwrites overlap earlier ones
+        writer.write_lines("db", "autogen", "one", "\n".join(random_lines(rng, 400)).encode(), "s")
+        for shard in store.shards():
+            shard.snapshot()
+    if rng.random() < 0.7:
+        hosts = [f"m,host=h{k},region=r{k % 2}".encode() for k in rng.sample(range(6), 2)]
+        lo = BASE + rng.randrange(0, 3 * 3600, 10) * SECOND
+        for shard in store.shards():
+            shard.delete_series_range(hosts, lo, lo + rng.randrange(60, 3600) * SECOND)
+    writer.write_lines("db", "autogen", "one", "\n".join(random_lines(rng, 60)).encode(), "s")  # stays cached
+    return meta, meta_store, store
