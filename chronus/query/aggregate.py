@@ -276,7 +276,11 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 outputs.append((name, tags, per_call))
         yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
         return
-    groups = _read_groups(plan, sources) if counts is None else counts
+    if counts is None:
+        reduce = _partials_reducer(live, positions, aux_refs, nested, sources, windows, ascending)
+        groups = _read_groups(plan, sources, reduce)
+    else:
+        groups = counts
     order = sorted(groups, reverse=not ascending)
     outputs = []
     ended: set[str] = set()  # forecasts whose reduce iterator stopped (see below)
@@ -581,10 +585,64 @@ class _Points:
     outer: int = 1
     shard: int = -1  # the reader (a shard's measurement) the series was read from, in reading order
     source: int = 0  # the FROM source it was read for
+    # count/sum/mean alone: per argument column the series' partials (windows, sums, counts) in reading
+    # order, worked out as each shard is read; the points themselves are then dropped (``_Partials``)
+    partials: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
 
 
-def _read_groups(plan, sources: list) -> dict[tuple, tuple[str, dict, list[_Points]]]:
-    """Every output series: (name, tags id) -> (name, tags, points of each series in shard, key order)."""
+class _Partials:
+    """Reduces each shard's series to their per-window partials as soon as the shard is read, so a
+    statement of count/sum/mean calls holds partials, not points: memory bounded by one shard's points.
+    The partials are what ``_additive`` and ``_combine_groups`` would compute from the points."""
+
+    def __init__(self, columns: list[int], summed: set[int], windows: Windows, ascending: bool) -> None:
+        self.columns = columns
+        self.summed = summed  # the columns a sum or mean reads (count needs no sums)
+        self.windows = windows
+        self.ascending = ascending
+
+    def __call__(self, read: list[_Points]) -> None:
+        for pts in read:
+            pts.partials = {}
+        for column in self.columns:
+            series = []
+            for pts in read:
+                col = pts.columns[column]
+                mask = col.valid if col.kind is not None else np.zeros(len(pts.times), bool)
+                if not mask.any():
+                    continue
+                t, v = pts.times[mask], col.values[mask]
+                if not self.ascending:
+                    t, v = t[::-1], v[::-1]
+                series.append((0, pts, t, v))
+            found = _series_partials(series, self.windows, column in self.summed)
+            for (_, pts, _, _), (pw, ps, pc) in zip(series, found, strict=True):
+                pts.partials[column] = (pw, ps if column in self.summed else pc, pc)
+        for pts in read:  # new empty arrays: views of the old ones would keep their memory
+            pts.times = np.empty(0, pts.times.dtype)
+            pts.columns = [Column(c.kind, np.empty(0, c.values.dtype), np.empty(0, bool))
+                           for c in pts.columns]
+
+
+def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested: bool, sources: list,
+                      windows: Windows, ascending: bool) -> _Partials | None:
+    """A ``_Partials`` when every call is count/sum/mean of a field (no DISTINCT, no transform, no
+    auxiliary field) over measurements; None otherwise."""
+    from chronus.query.select import _Source
+
+    if nested or aux_refs or not all(isinstance(source, _Source) for source in sources):
+        return None
+    if any(c.name not in ("count", "sum", "mean") or c.distinct or c.inner is not None for c in live):
+        return None
+    summed = {positions[(c.arg.val, c.arg.type)] for c in live if c.name != "count"}
+    return _Partials(sorted({positions[(c.arg.val, c.arg.type)] for c in live}), summed, windows, ascending)
+
+
+def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | None = None
+                 ) -> dict[tuple, tuple[str, dict, list[_Points]]]:
+    """Every output series: (name, tags id) -> (name, tags, points of each series in shard, key order).
+
+    ``reduce`` is given each reader's series once it is read (``_Partials``)."""
     from chronus.query.select import _Reader, _Source, readers
 
     dims = sorted(plan.dimensions)
@@ -592,6 +650,7 @@ def _read_groups(plan, sources: list) -> dict[tuple, tuple[str, dict, list[_Poin
     regex_names = {name for source in sources if isinstance(source, _Source)
                    and source.measurement.regex is not None for name in source.names}
     parts = 0
+    read: list[_Points] = []
     sourced = ((n, source_no, reader) for source_no, source in enumerate(sources)
                for n, reader in readers(plan, [source]))
     for reader_no, (name, source_no, reader) in enumerate(sourced):
@@ -606,9 +665,13 @@ def _read_groups(plan, sources: list) -> dict[tuple, tuple[str, dict, list[_Poin
                 if chunk is None:
                     continue
                 entry = groups.setdefault((name, tags_id), (name, tags, []))
-                entry[2].append(_Points(chunk.times, chunk.columns, part, slot, len(series_list),
-                                        2 if name in regex_names else 1, reader_no if shard else -1,
-                                        source_no))
+                pts = _Points(chunk.times, chunk.columns, part, slot, len(series_list),
+                              2 if name in regex_names else 1, reader_no if shard else -1, source_no)
+                entry[2].append(pts)
+                read.append(pts)
+        if reduce is not None and read:
+            reduce(read)
+        read = []
     return groups
 
 
@@ -853,21 +916,26 @@ def _additive(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         order = np.argsort(w, kind="stable")
         return w[order], v[order], FLOAT if c.name == "mean" else kind
     for pts in chunks if ascending else chunks[::-1]:
-        col, mask = _values_of(c, pts, positions, aux_refs)
-        if not mask.any():
-            continue
-        t = pts.times[mask]
-        v = col.values[mask]
-        if not ascending:
-            t, v = t[::-1], v[::-1]
-        w = windows.starts(t)
-        if c.name == "count":
+        if pts.partials is not None:
+            found = pts.partials.get(positions[(c.arg.val, c.arg.type)])
+            if found is None:
+                continue
+            pw, ps, pc = found
+        else:
+            col, mask = _values_of(c, pts, positions, aux_refs)
+            if not mask.any():
+                continue
+            t = pts.times[mask]
+            v = col.values[mask]
+            if not ascending:
+                t, v = t[::-1], v[::-1]
+            w = windows.starts(t)
             pw, pc = red.count(w)
+            ps = red.sums(w, v)[1] if c.name != "count" else pc
+        if c.name == "count":
             wins.append(pw)
             vals.append(pc)
             continue
-        pw, ps = red.sums(w, v)
-        _, pc = red.count(w)
         wins.append(pw)
         counts.append(pc)
         if c.name == "mean":
@@ -899,9 +967,15 @@ def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_
     partials = []
     parts_of: dict[int, list[int]] = {}
     read: list[tuple[int, _Points, np.ndarray, np.ndarray]] = []
+    series: list[list] = []  # [number, points, partial (None until computed)] in reading order
     for number, chunks in enumerate(groups):
         for pts in chunks:
             parts_of.setdefault(number, []).append(pts.part)
+            if pts.partials is not None:
+                found = pts.partials.get(positions[(c.arg.val, c.arg.type)])
+                if found is not None:
+                    series.append([number, pts, found])
+                continue
             col, mask = _values_of(c, pts, positions, aux_refs)
             if not mask.any():
                 continue
@@ -910,7 +984,12 @@ def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_
             if not ascending:
                 t, v = t[::-1], v[::-1]
             read.append((number, pts, t, v))
-    for (number, pts, _, _), (pw, ps, pc) in zip(read, _series_partials(read, windows), strict=True):
+            series.append([number, pts, None])
+    computed = iter(_series_partials(read, windows))
+    for entry in series:
+        if entry[2] is None:
+            entry[2] = next(computed)
+    for number, pts, (pw, ps, pc) in series:
         values = ps.astype(np.float64) / pc if c.name == "mean" else ps.astype(np.float64)
         name = names[number] if names else ""
         partials.append(mergeorder.Partial(number, pts.shard, pts.part, pts.slot, pts.slots, pw, values,

@@ -58,3 +58,47 @@ def test_slices_answer_as_one_read(tmp_path: Path, seed: int, monkeypatch: pytes
     finally:
         store.close()
         meta_store.close()
+
+
+ADDITIVE = [
+    "SELECT mean(f), count(s), sum(g) FROM m WHERE time >= {lo} AND time < {hi}",
+    "SELECT mean(f), sum(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region",
+    "SELECT count(f), mean(g) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(1h, 7m), host "
+    "fill(linear)",
+    "SELECT sum(f), mean(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(25m) ORDER BY time DESC "
+    "LIMIT 3",
+    "SELECT mean(f) FROM /m/ WHERE time >= {lo} AND time < {hi} GROUP BY * SLIMIT 2",
+    "SELECT count(g) + sum(f) FROM m WHERE host != 'h1' AND time >= {lo} AND time < {hi}",
+]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``)."""
+    meta, meta_store, store = random_node(tmp_path, seed)
+    rng = random.Random(seed * 13 + 5)
+    reduced = []
+    partials_reducer = aggregate._partials_reducer
+
+    def counted(*args):
+        found = partials_reducer(*args)
+        reduced.append(found is not None)
+        return found
+
+    monkeypatch.setattr(aggregate, "_partials_reducer", counted)
+    try:
+        node = (meta, store, "db")
+        for template in ADDITIVE:
+            for _ in range(3):
+                lo = BASE + rng.randrange(0, 3600, 10) * SECOND
+                q = template.format(lo=lo, hi=lo + rng.randrange(3600, 3 * 3600) * SECOND)
+                with_partials = run(node, q, 0)
+                with monkeypatch.context() as patched:
+                    patched.setattr(aggregate, "_partials_reducer", lambda *args: None)
+                    with_points = run(node, q, 0)
+                assert with_partials == with_points, q
+                assert b'"error"' not in with_partials, with_partials[:300]
+        assert any(reduced)
+    finally:
+        store.close()
+        meta_store.close()
