@@ -624,15 +624,72 @@ class _Partials:
                            for c in pts.columns]
 
 
+class _Candidates:
+    """Keeps of each shard's series only the rows its selectors can pick, as soon as the shard is read:
+    per window the series' best row for max()/min() (a series' times are unique, so it has one), its first
+    two rows for first() and last two for last() (influxd's engine lets two points of each series into
+    the merge that decides first()/last() without GROUP BY time). Every other row loses to one of these
+    whatever the other series hold, so the answer and its tie order are unchanged."""
+
+    def __init__(self, calls: list[tuple[str, int, str]], windows: Windows) -> None:
+        self.calls = calls  # (name, argument column, kind)
+        self.windows = windows
+
+    def __call__(self, read: list[_Points]) -> None:
+        offsets = mergeorder.offsets_of([len(pts.times) for pts in read])
+        keep = np.zeros(int(offsets[-1]), bool)  # every series' rows one after the other
+        for name, column, kind in self.calls:
+            rows, owner, times, values = [], [], [], []
+            for i, pts in enumerate(read):
+                col = pts.columns[column]
+                if col.kind is None:
+                    continue
+                valid = np.flatnonzero(col.valid)
+                rows.append(valid)
+                owner.append(np.full(len(valid), i, np.int64))
+                times.append(pts.times[valid])
+                values.append(col.values[valid])
+            if not rows:
+                continue
+            row, who, t = np.concatenate(rows), np.concatenate(owner), np.concatenate(times)
+            if not len(row):
+                continue
+            win = self.windows.starts(t)
+            change = np.ones(len(row), bool)
+            change[1:] = (who[1:] != who[:-1]) | (win[1:] != win[:-1])
+            segment = np.cumsum(change) - 1
+            if name in ("max", "min"):
+                v = np.concatenate(values) if len({a.dtype for a in values}) == 1 else np.concatenate(
+                    [a.astype(object) for a in values])
+                picked = red.select_rows(name, segment, v, t, kind)
+            else:
+                starts = np.flatnonzero(change)
+                ends = np.append(starts[1:], len(row))
+                lengths = ends - starts
+                position = np.arange(len(row)) - np.repeat(starts, lengths)
+                from_end = np.repeat(lengths, lengths) - 1 - position
+                picked = np.flatnonzero((position < 2) if name == "first" else (from_end < 2))
+            keep[offsets[who[picked]] + row[picked]] = True
+        for i, pts in enumerate(read):
+            kept = keep[offsets[i]:offsets[i + 1]]
+            pts.times = pts.times[kept]
+            pts.columns = [Column(c.kind, c.values[kept], c.valid[kept]) for c in pts.columns]
+
+
 def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested: bool, sources: list,
-                      windows: Windows, ascending: bool) -> _Partials | None:
-    """A ``_Partials`` when every call is count/sum/mean of a field (no DISTINCT, no transform, no
-    auxiliary field) over measurements; None otherwise."""
+                      windows: Windows, ascending: bool) -> _Partials | _Candidates | None:
+    """What to keep of each shard's series once it is read: a ``_Partials`` when every call is
+    count/sum/mean of a field (no DISTINCT, no auxiliary field), a ``_Candidates`` when every call is
+    max/min/first/last; None (every point) otherwise. Over measurements, without transforms."""
     from chronus.query.select import _Source
 
-    if nested or aux_refs or not all(isinstance(source, _Source) for source in sources):
+    if nested or not all(isinstance(source, _Source) for source in sources):
         return None
-    if any(c.name not in ("count", "sum", "mean") or c.distinct or c.inner is not None for c in live):
+    if any(c.distinct or c.inner is not None or c.kind is None for c in live):
+        return None
+    if all(c.name in ("max", "min", "first", "last") for c in live):
+        return _Candidates([(c.name, positions[(c.arg.val, c.arg.type)], c.kind) for c in live], windows)
+    if aux_refs or any(c.name not in ("count", "sum", "mean") for c in live):
         return None
     summed = {positions[(c.arg.val, c.arg.type)] for c in live if c.name != "count"}
     return _Partials(sorted({positions[(c.arg.val, c.arg.type)] for c in live}), summed, windows, ascending)

@@ -50,7 +50,9 @@ def select_rows_tied(name: str, win: np.ndarray, values: np.ndarray, times: np.n
         return np.zeros(0, np.int64), False
     from chronus._ext import aggregate as _ext
     keys = _rank_keys(values, kind)
-    if keys.dtype not in (np.float64, np.int64, np.uint64):
+    if keys.dtype == object:  # mixed numeric types: their order as ranks
+        keys = np.unique(keys, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    elif keys.dtype not in (np.float64, np.int64, np.uint64):
         keys = keys.astype(np.float64 if keys.dtype.kind == "f" else np.int64)
     position = -np.arange(len(win), dtype=np.int64) if priority is None else priority
     mode = _SELECT_MODES[name]

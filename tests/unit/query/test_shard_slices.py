@@ -69,20 +69,27 @@ ADDITIVE = [
     "LIMIT 3",
     "SELECT mean(f) FROM /m/ WHERE time >= {lo} AND time < {hi} GROUP BY * SLIMIT 2",
     "SELECT count(g) + sum(f) FROM m WHERE host != 'h1' AND time >= {lo} AND time < {hi}",
+    "SELECT max(f), host, s FROM m WHERE time >= {lo} AND time < {hi}",
+    "SELECT first(s), last(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region",
+    "SELECT last(s), g FROM m WHERE time >= {lo} AND time < {hi}",
+    "SELECT first(f), host FROM m WHERE time >= {lo} AND time < {hi} ORDER BY time DESC",
+    "SELECT min(g), max(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(1h, 7m), host fill(0)",
+    "SELECT max(g), region FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(50m) ORDER BY time DESC",
 ]
 
 
 @pytest.mark.parametrize("seed", range(8))
 def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``)."""
+    """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``),
+    max/min/first/last only the rows they can pick (``_Candidates``)."""
     meta, meta_store, store = random_node(tmp_path, seed)
     rng = random.Random(seed * 13 + 5)
-    reduced = []
+    reduced: list[str] = []
     partials_reducer = aggregate._partials_reducer
 
     def counted(*args):
         found = partials_reducer(*args)
-        reduced.append(found is not None)
+        reduced.append(type(found).__name__)
         return found
 
     monkeypatch.setattr(aggregate, "_partials_reducer", counted)
@@ -98,7 +105,7 @@ def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytes
                     with_points = run(node, q, 0)
                 assert with_partials == with_points, q
                 assert b'"error"' not in with_partials, with_partials[:300]
-        assert any(reduced)
+        assert {"_Partials", "_Candidates"} <= set(reduced)
     finally:
         store.close()
         meta_store.close()
