@@ -607,14 +607,9 @@ class _Partials:
         for column in self.columns:
             series = []
             for pts in read:
-                col = pts.columns[column]
-                mask = col.valid if col.kind is not None else np.zeros(len(pts.times), bool)
-                if not mask.any():
-                    continue
-                t, v = pts.times[mask], col.values[mask]
-                if not self.ascending:
-                    t, v = t[::-1], v[::-1]
-                series.append((0, pts, t, v))
+                found = _valid_points(pts, column, self.ascending)
+                if found is not None:
+                    series.append((0, pts, *found))
             found = _series_partials(series, self.windows, column in self.summed)
             for (_, pts, _, _), (pw, ps, pc) in zip(series, found, strict=True):
                 pts.partials[column] = (pw, ps if column in self.summed else pc, pc)
@@ -733,6 +728,16 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
 
 
 # -- one call over one group --------------------------------------------------------------------------------
+
+
+def _valid_points(pts: _Points, column: int, ascending: bool) -> tuple[np.ndarray, np.ndarray] | None:
+    """A series' times and values where ``column`` is not null, in reading order (backwards under ORDER BY
+    time DESC); None when it has none."""
+    col = pts.columns[column]
+    if col.kind is None or not col.valid.any():
+        return None
+    t, v = pts.times[col.valid], col.values[col.valid]
+    return (t, v) if ascending else (t[::-1], v[::-1])
 
 
 def _values_of(c: _Call, pts: _Points, positions: dict, aux_refs: list) -> tuple:
@@ -979,13 +984,10 @@ def _additive(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
                 continue
             pw, ps, pc = found
         else:
-            col, mask = _values_of(c, pts, positions, aux_refs)
-            if not mask.any():
+            found = _valid_points(pts, positions[(c.arg.val, c.arg.type)], ascending)
+            if found is None:
                 continue
-            t = pts.times[mask]
-            v = col.values[mask]
-            if not ascending:
-                t, v = t[::-1], v[::-1]
+            t, v = found
             w = windows.starts(t)
             pw, pc = red.count(w)
             ps = red.sums(w, v)[1] if c.name != "count" else pc
@@ -1033,14 +1035,10 @@ def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_
                 if found is not None:
                     series.append([number, pts, found])
                 continue
-            col, mask = _values_of(c, pts, positions, aux_refs)
-            if not mask.any():
+            found = _valid_points(pts, positions[(c.arg.val, c.arg.type)], ascending)
+            if found is None:
                 continue
-            t = pts.times[mask]
-            v = col.values[mask]
-            if not ascending:
-                t, v = t[::-1], v[::-1]
-            read.append((number, pts, t, v))
+            read.append((number, pts, *found))
             series.append([number, pts, None])
     computed = iter(_series_partials(read, windows))
     for entry in series:

@@ -20,14 +20,19 @@ from chronus.tsdb.store import Store
 NOW = 1_600_000_000_000_000_000
 
 
-def loaded_node(root: Path, dataset: Path) -> Iterator[tuple[MetaClient, Store, str]]:
-    """Yield ``(meta, store, database)`` with ``dataset`` written; closes the store afterwards."""
+def open_node(root: Path) -> tuple[LocalMetaStore, MetaClient, Store, PointsWriter]:
+    """A meta store, its client, a shard store and a points writer under ``root``, opened, clock at NOW."""
     meta_store = LocalMetaStore(root / "meta")
     meta_store.open()
     meta = MetaClient(meta_store, clock=lambda: NOW)
     store = Store(str(root / "data"), str(root / "wal"))
     store.open()
-    writer = PointsWriter(meta, store, clock=lambda: NOW)
+    return meta_store, meta, store, PointsWriter(meta, store, clock=lambda: NOW)
+
+
+def loaded_node(root: Path, dataset: Path) -> Iterator[tuple[MetaClient, Store, str]]:
+    """Yield ``(meta, store, database)`` with ``dataset`` written; closes the store afterwards."""
+    meta_store, meta, store, writer = open_node(root)
     spec = json.loads(dataset.read_text(encoding="utf-8"))
     for q in spec["setup"]:
         meta_statements.execute(parse_query(q).statements[0], meta)

@@ -7,13 +7,9 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from chronus.cluster.points_writer import PointsWriter
 from chronus.influxql import parse_query
 from chronus.meta import statements as meta_statements
-from chronus.meta.client import MetaClient
-from chronus.meta.store import LocalMetaStore
-from chronus.tsdb.store import Store
-from tests.unit.query.golden_node import NOW
+from tests.unit.query.golden_node import open_node
 
 SECOND = 1_000_000_000
 BASE = 1_500_000_000 * SECOND
@@ -35,12 +31,7 @@ def random_lines(rng: random.Random, count: int) -> list[str]:
 
 def random_node(root: Path, seed: int):
     rng = random.Random(seed)
-    meta_store = LocalMetaStore(root / "meta")
-    meta_store.open()
-    meta = MetaClient(meta_store, clock=lambda: NOW)
-    store = Store(str(root / "data"), str(root / "wal"))
-    store.open()
-    writer = PointsWriter(meta, store, clock=lambda: NOW)
+    meta_store, meta, store, writer = open_node(root)
     meta_statements.execute(parse_query("CREATE DATABASE db WITH SHARD DURATION 1h").statements[0], meta)
     for _ in range(rng.randrange(2, 5)):  # each round a TSM file per shard; overwrites overlap earlier ones
         writer.write_lines("db", "autogen", "one", "\n".join(random_lines(rng, 400)).encode(), "s")

@@ -28,36 +28,45 @@ QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_slices_answer_as_one_read(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def _compare_with_and_without(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch,
+                              templates: list[str], helper: str) -> list[str]:
+    """Every query of ``templates`` (random ranges and intervals) answered with ``aggregate.<helper>`` and
+    with it answering None (the plain path): the bodies must be equal and error-free. Returns the type of
+    what the helper gave each time."""
     meta, meta_store, store = random_node(tmp_path, seed)
     rng = random.Random(seed * 11 + 3)
-    sliced = []
-    shard_slices = aggregate._shard_slices
+    given: list[str] = []
+    original = getattr(aggregate, helper)
 
     def counted(*args):
-        found = shard_slices(*args)
-        sliced.append(found is not None)
+        found = original(*args)
+        given.append(type(found).__name__)
         return found
 
-    monkeypatch.setattr(aggregate, "_shard_slices", counted)
+    monkeypatch.setattr(aggregate, helper, counted)
     try:
         node = (meta, store, "db")
-        for template in QUERIES:
+        for template in templates:
             for _ in range(3):
                 lo = BASE + rng.randrange(0, 3600, 10) * SECOND
                 q = template.format(lo=lo, hi=lo + rng.randrange(3600, 3 * 3600) * SECOND,
                                     w=rng.choice(["1m", "5m", "20m", "1h"]))
-                by_shard = run(node, q, 0)
+                helped = run(node, q, 0)
                 with monkeypatch.context() as patched:
-                    patched.setattr(aggregate, "_shard_slices", lambda *args: None)
-                    at_once = run(node, q, 0)
-                assert by_shard == at_once, q
-                assert b'"error"' not in by_shard, by_shard[:300]
-        assert any(sliced)
+                    patched.setattr(aggregate, helper, lambda *args: None)
+                    plain = run(node, q, 0)
+                assert helped == plain, q
+                assert b'"error"' not in helped, helped[:300]
     finally:
         store.close()
         meta_store.close()
+    return given
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_slices_answer_as_one_read(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    given = _compare_with_and_without(tmp_path, seed, monkeypatch, QUERIES, "_shard_slices")
+    assert "list" in given  # some statements were read a shard at a time
 
 
 ADDITIVE = [
@@ -82,30 +91,5 @@ ADDITIVE = [
 def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``),
     max/min/first/last only the rows they can pick (``_Candidates``)."""
-    meta, meta_store, store = random_node(tmp_path, seed)
-    rng = random.Random(seed * 13 + 5)
-    reduced: list[str] = []
-    partials_reducer = aggregate._partials_reducer
-
-    def counted(*args):
-        found = partials_reducer(*args)
-        reduced.append(type(found).__name__)
-        return found
-
-    monkeypatch.setattr(aggregate, "_partials_reducer", counted)
-    try:
-        node = (meta, store, "db")
-        for template in ADDITIVE:
-            for _ in range(3):
-                lo = BASE + rng.randrange(0, 3600, 10) * SECOND
-                q = template.format(lo=lo, hi=lo + rng.randrange(3600, 3 * 3600) * SECOND)
-                with_partials = run(node, q, 0)
-                with monkeypatch.context() as patched:
-                    patched.setattr(aggregate, "_partials_reducer", lambda *args: None)
-                    with_points = run(node, q, 0)
-                assert with_partials == with_points, q
-                assert b'"error"' not in with_partials, with_partials[:300]
-        assert {"_Partials", "_Candidates"} <= set(reduced)
-    finally:
-        store.close()
-        meta_store.close()
+    given = _compare_with_and_without(tmp_path, seed, monkeypatch, ADDITIVE, "_partials_reducer")
+    assert {"_Partials", "_Candidates"} <= set(given)
