@@ -263,6 +263,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     if slices is not None:  # memory bounded by one shard's points rather than the whole range's
         raw = _sliced_outputs(slices, plan, live, positions, aux_refs, windows, selector, ascending, stmt,
                               compiled)
+    if slices is not None and raw is not None:
         outputs = []
         for key in sorted(raw, reverse=not ascending):
             name, tags, outs = raw[key]
@@ -381,8 +382,9 @@ def _shard_slices(sources: list, live: list[_Call], windows: Windows, tag_set_di
 
 def _sliced_outputs(slices: list[list], plan, live: list[_Call], positions: dict, aux_refs: list,
                     windows: Windows, selector: bool, ascending: bool, stmt: ast.SelectStatement, compiled
-                    ) -> dict[tuple, tuple[str, dict, dict[str, _Out]]]:
-    """Per output series, each call's points over all slices (``_shard_slices``), before fill and LIMIT."""
+                    ) -> dict[tuple, tuple[str, dict, dict[str, _Out]]] | None:
+    """Per output series, each call's points over all slices (``_shard_slices``), before fill and LIMIT;
+    None if a window got points from two slices after all (written meanwhile): then read all at once."""
     parts: dict[tuple, tuple[str, dict, dict[str, list[_Out]]]] = {}
     for sources in (slices if ascending else slices[::-1]):
         groups = _read_groups(plan, sources)
@@ -398,15 +400,29 @@ def _sliced_outputs(slices: list[list], plan, live: list[_Call], positions: dict
                 if out is not None:
                     parts.setdefault(key, (name, tags, {}))[2].setdefault(c.symbol, []).append(out)
         del groups, mode_inputs
+    for c in live:
+        c.combined = c.priority = None
     joined: dict[tuple, tuple[str, dict, dict[str, _Out]]] = {}
     for key, (name, tags, outs) in parts.items():
-        joined[key] = (name, tags, {symbol: _join_outs(found) for symbol, found in outs.items()})
+        calls = {}
+        for symbol, found in outs.items():
+            out = _join_outs(found, windows, ascending)
+            if out is None:
+                return None
+            calls[symbol] = out
+        joined[key] = (name, tags, calls)
     return joined
 
 
-def _join_outs(outs: list[_Out]) -> _Out:
+def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | None:
+    """The slices' points one after the other; None if two slices gave points for one window."""
+    outs = [o for o in outs if len(o.times)] or outs[:1]
     if len(outs) == 1:
         return outs[0]
+    ends = windows.starts(np.array([int(t) for o in outs for t in (o.times[0], o.times[-1])], np.int64))
+    firsts, lasts = ends[2::2], ends[1:-1:2]  # each slice's first window and the previous slice's last
+    if np.any(firsts <= lasts) if ascending else np.any(firsts >= lasts):
+        return None
     aux = None
     if all(o.aux is not None for o in outs):
         aux = [_concat_cols([o.aux[i] for o in outs]) for i in range(len(outs[0].aux))]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from chronus.query import aggregate
@@ -93,3 +94,22 @@ def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytes
     max/min/first/last only the rows they can pick (``_Candidates``)."""
     given = _compare_with_and_without(tmp_path, seed, monkeypatch, ADDITIVE, "_partials_reducer")
     assert {"_Partials", "_Candidates"} <= set(given)
+
+
+def test_a_window_from_two_slices_is_refused() -> None:
+    """Points written meanwhile could put one window in two shards' slices: the join refuses it (the
+    statement is then read all at once)."""
+    from chronus.query.vector import FLOAT, Column
+    from chronus.query.window import Windows
+
+    windows = Windows(60 * SECOND, 0, 0, 10**12, None)
+
+    def out(*minutes: int) -> aggregate._Out:
+        times = np.array([m * 60 * SECOND for m in minutes], np.int64)
+        return aggregate._Out(times, Column(FLOAT, np.ones(len(times)), np.ones(len(times), bool)))
+
+    joined = aggregate._join_outs([out(1, 2), out(), out(3)], windows, True)
+    assert joined is not None and joined.times.tolist() == [60 * SECOND, 120 * SECOND, 180 * SECOND]
+    assert aggregate._join_outs([out(1, 2), out(2)], windows, True) is None
+    assert aggregate._join_outs([out(5, 4), out(3)], windows, False) is not None
+    assert aggregate._join_outs([out(5, 4), out(4, 3)], windows, False) is None
