@@ -607,9 +607,9 @@ class _Points:
 
 
 class _Partials:
-    """Reduces each shard's series to their per-window partials as soon as the shard is read, so a
-    statement of count/sum/mean calls holds partials, not points: memory bounded by one shard's points.
-    The partials are what ``_additive`` and ``_combine_groups`` would compute from the points."""
+    """Works out each shard's series' per-window partials as soon as the shard is read (``_Candidates``
+    then drops the points), so count/sum/mean calls hold partials, not points: memory bounded by one
+    shard's points. The partials are what ``_additive`` and ``_combine_groups`` would compute from them."""
 
     def __init__(self, columns: list[int], summed: set[int], windows: Windows, ascending: bool) -> None:
         self.columns = columns
@@ -629,10 +629,6 @@ class _Partials:
             found = _series_partials(series, self.windows, column in self.summed)
             for (_, pts, _, _), (pw, ps, pc) in zip(series, found, strict=True):
                 pts.partials[column] = (pw, ps if column in self.summed else pc, pc)
-        for pts in read:  # new empty arrays: views of the old ones would keep their memory
-            pts.times = np.empty(0, pts.times.dtype)
-            pts.columns = [Column(c.kind, np.empty(0, c.values.dtype), np.empty(0, bool))
-                           for c in pts.columns]
 
 
 class _Candidates:
@@ -687,23 +683,46 @@ class _Candidates:
             pts.columns = [Column(c.kind, c.values[kept], c.valid[kept]) for c in pts.columns]
 
 
+class _Reduced:
+    """``_Partials`` for the count/sum/mean calls, then ``_Candidates`` for the selectors, which keeps
+    only their rows (none without selectors)."""
+
+    def __init__(self, partials: _Partials | None, candidates: _Candidates) -> None:
+        self.partials = partials
+        self.candidates = candidates
+
+    def __call__(self, read: list[_Points]) -> None:
+        if self.partials is not None:
+            self.partials(read)
+        self.candidates(read)
+
+
+_ADDITIVE = ("count", "sum", "mean")
+_CANDIDATE_SELECTORS = ("max", "min", "first", "last")
+
+
 def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested: bool, sources: list,
-                      windows: Windows, ascending: bool) -> _Partials | _Candidates | None:
-    """What to keep of each shard's series once it is read: a ``_Partials`` when every call is
-    count/sum/mean of a field (no DISTINCT, no auxiliary field), a ``_Candidates`` when every call is
-    max/min/first/last; None (every point) otherwise. Over measurements, without transforms."""
+                      windows: Windows, ascending: bool) -> _Reduced | None:
+    """What to keep of each shard's series once it is read, when every call is count/sum/mean or
+    max/min/first/last of a field (no DISTINCT, no transform) over measurements: the additive calls'
+    partials and the selectors' candidate rows (``_Reduced``); None (every point) otherwise."""
     from chronus.query.select import _Source
 
     if nested or not all(isinstance(source, _Source) for source in sources):
         return None
     if any(c.distinct or c.inner is not None or c.kind is None for c in live):
         return None
-    if all(c.name in ("max", "min", "first", "last") for c in live):
-        return _Candidates([(c.name, positions[(c.arg.val, c.arg.type)], c.kind) for c in live], windows)
-    if aux_refs or any(c.name not in ("count", "sum", "mean") for c in live):
+    if any(c.name not in _ADDITIVE + _CANDIDATE_SELECTORS for c in live):
         return None
-    summed = {positions[(c.arg.val, c.arg.type)] for c in live if c.name != "count"}
-    return _Partials(sorted({positions[(c.arg.val, c.arg.type)] for c in live}), summed, windows, ascending)
+    additive = [c for c in live if c.name in _ADDITIVE]
+    partials = None
+    if additive:
+        summed = {positions[(c.arg.val, c.arg.type)] for c in additive if c.name != "count"}
+        columns = sorted({positions[(c.arg.val, c.arg.type)] for c in additive})
+        partials = _Partials(columns, summed, windows, ascending)
+    selectors = [(c.name, positions[(c.arg.val, c.arg.type)], c.kind) for c in live
+                 if c.name in _CANDIDATE_SELECTORS]
+    return _Reduced(partials, _Candidates(selectors, windows))
 
 
 def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | None = None

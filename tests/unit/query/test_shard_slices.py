@@ -85,6 +85,9 @@ ADDITIVE = [
     "SELECT first(f), host FROM m WHERE time >= {lo} AND time < {hi} ORDER BY time DESC",
     "SELECT min(g), max(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(1h, 7m), host fill(0)",
     "SELECT max(g), region FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(50m) ORDER BY time DESC",
+    "SELECT max(f), mean(f), count(s), last(s) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host",
+    "SELECT sum(g), min(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(1h, 7m) "
+    "ORDER BY time DESC",
 ]
 
 
@@ -93,7 +96,7 @@ def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytes
     """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``),
     max/min/first/last only the rows they can pick (``_Candidates``)."""
     given = _compare_with_and_without(tmp_path, seed, monkeypatch, ADDITIVE, "_partials_reducer")
-    assert {"_Partials", "_Candidates"} <= set(given)
+    assert "_Reduced" in given
 
 
 def test_a_window_from_two_slices_is_refused() -> None:
