@@ -338,8 +338,8 @@ def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, in
         out = _Out(times, col, aux)
     if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
         end = stmt.offset + stmt.limit if stmt.limit else None
-        out = _Out(out.times[stmt.offset:end], _slice(out.values, stmt.offset, end),
-                   None if out.aux is None else [_slice(a, stmt.offset, end) for a in out.aux])
+        out = _Out(out.times[stmt.offset:end], out.values.take(slice(stmt.offset, end)),
+                   None if out.aux is None else [a.take(slice(stmt.offset, end)) for a in out.aux])
     return out
 
 
@@ -425,8 +425,8 @@ def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | No
         return None
     aux = None
     if all(o.aux is not None for o in outs):
-        aux = [_concat_cols([o.aux[i] for o in outs]) for i in range(len(outs[0].aux))]
-    return _Out(np.concatenate([o.times for o in outs]), _concat_cols([o.values for o in outs]), aux)
+        aux = [Column.concat([o.aux[i] for o in outs]) for i in range(len(outs[0].aux))]
+    return _Out(np.concatenate([o.times for o in outs]), Column.concat([o.values for o in outs]), aux)
 
 
 def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, nested: bool, aux_refs: list,
@@ -471,7 +471,7 @@ class _DeliveredRows:
 def _gather_delivered(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, with_aux: bool,
                       delivered: _DeliveredRows):
     """``_gather`` in delivery order rather than time order."""
-    runs = modeorder._runs(delivered.chunks, delivered.rows)
+    runs = modeorder.chunk_runs(delivered.chunks, delivered.rows)
     if not len(delivered.rows):
         return None
     arg = positions[(c.arg.val, c.arg.type)]
@@ -479,7 +479,7 @@ def _gather_delivered(c: _Call, chunks: list[_Points], positions: dict, aux_refs
     values = np.concatenate([chunks[k].columns[arg].values[r] for k, r in runs])
     aux = None
     if with_aux:
-        aux = [_concat_cols([_take(chunks[k].columns[positions[(ref.val, ref.type)]], r) for k, r in runs])
+        aux = [Column.concat([chunks[k].columns[positions[(ref.val, ref.type)]].take(r) for k, r in runs])
                for ref in aux_refs]
     return times, values, aux
 
@@ -499,14 +499,14 @@ def _closed_last(outputs: list, symbol: str) -> list:
             head.append((name, tags, per_call))
             continue
         if n > 1:
-            head.append((name, tags, {symbol: _Out(out.times[:n - 1], _slice(out.values, 0, n - 1))}))
-        tails.append((name, tags, {symbol: _Out(out.times[n - 1:], _slice(out.values, n - 1, None))}))
+            head.append((name, tags, {symbol: _Out(out.times[:n - 1], out.values.take(slice(0, n - 1)))}))
+        tails.append((name, tags, {symbol: _Out(out.times[n - 1:], out.values.take(slice(n - 1, None)))}))
     merged: list = []
     for name, tags, per_call in head + tails[::-1]:
         if merged and merged[-1][0] == name and merged[-1][1] == tags:
             before, after = merged[-1][2][symbol], per_call[symbol]
             joined = _Out(np.concatenate((before.times, after.times)),
-                          _concat_cols([before.values, after.values]))
+                          Column.concat([before.values, after.values]))
             merged[-1] = (name, tags, {symbol: joined})
         else:
             merged.append((name, tags, per_call))
@@ -527,7 +527,7 @@ def _within(chunks: list[_Points], tmin: int, tmax: int) -> list[_Points]:
         if keep.all():
             out.append(pts)
         elif keep.any():
-            out.append(_Points(pts.times[keep], [_mask(col, keep) for col in pts.columns], pts.part, pts.slot,
+            out.append(_Points(pts.times[keep], [col.take(keep) for col in pts.columns], pts.part, pts.slot,
                                pts.slots, pts.outer, pts.shard, pts.source))
     return out
 
@@ -566,10 +566,6 @@ def _result_kind(c: _Call) -> str:
     if c.name == "count":
         return INTEGER
     return c.kind or FLOAT
-
-
-def _slice(col: Column, start: int, end: int | None) -> Column:
-    return Column(col.kind, col.values[start:end], col.valid[start:end])
 
 
 def _spread_aux(col: Column, src: np.ndarray, dst: np.ndarray, ascending: bool) -> Column:
@@ -680,7 +676,7 @@ class _Candidates:
         for i, pts in enumerate(read):
             kept = keep[offsets[i]:offsets[i + 1]]
             pts.times = pts.times[kept]
-            pts.columns = [Column(c.kind, c.values[kept], c.valid[kept]) for c in pts.columns]
+            pts.columns = [c.take(kept) for c in pts.columns]
 
 
 class _Reduced:
@@ -783,16 +779,6 @@ def _values_of(c: _Call, pts: _Points, positions: dict, aux_refs: list) -> tuple
     return col, mask
 
 
-def _concat_cols(cols: list[Column]) -> Column:
-    kinds = {c.kind for c in cols if c.kind is not None}
-    kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
-    if kind == STRING or len({c.values.dtype for c in cols}) > 1:
-        values = np.concatenate([c.values.astype(object) for c in cols])
-    else:
-        values = np.concatenate([c.values for c in cols])
-    return Column(kind, values, np.concatenate([c.valid for c in cols]))
-
-
 def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, with_aux: bool):
     """The group's points of the call's argument: times, values, aux columns; ordered by time (stable)."""
     times, values, aux_parts = [], [], []
@@ -803,7 +789,7 @@ def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, wi
         times.append(pts.times[mask])
         values.append(col.values[mask])
         if with_aux:
-            aux_parts.append([_mask(pts.columns[positions[(r.val, r.type)]], mask) for r in aux_refs])
+            aux_parts.append([pts.columns[positions[(r.val, r.type)]].take(mask) for r in aux_refs])
     if not times:
         return None
     t = np.concatenate(times)
@@ -812,21 +798,13 @@ def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, wi
     order = np.argsort(t, kind="stable")
     aux = None
     if with_aux:
-        aux = [_concat_cols([part[i] for part in aux_parts]) for i in range(len(aux_refs))]
+        aux = [Column.concat([part[i] for part in aux_parts]) for i in range(len(aux_refs))]
         aux = [Column(a.kind, a.values[order], a.valid[order]) for a in aux]
     return t[order], v[order], aux
 
 
 def _aux_rows(aux: list[Column] | None, rows: np.ndarray) -> list[Column] | None:
-    return None if aux is None else [_take(a, rows) for a in aux]
-
-
-def _mask(col: Column, mask: np.ndarray) -> Column:
-    return Column(col.kind, col.values[mask], col.valid[mask])
-
-
-def _take(col: Column, rows: np.ndarray) -> Column:
-    return Column(col.kind, col.values[rows], col.valid[rows])
+    return None if aux is None else [a.take(rows) for a in aux]
 
 
 def _column(kind: str, values: np.ndarray) -> Column:
@@ -868,7 +846,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     order = np.argsort(win, kind="stable")
     if not np.all(order == np.arange(len(order))):
         times, values, win = times[order], values[order], win[order]
-        aux = None if aux is None else [_take(a, order) for a in aux]
+        aux = None if aux is None else [a.take(order) for a in aux]
     point_times = selector and not interval
     if name in _PUSHDOWN_SELECT or name in ("percentile", "mode"):
         if name in _PUSHDOWN_SELECT:
@@ -882,7 +860,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
                     if (priority < 0).any():  # first()/last() over the candidates only
                         keep = priority >= 0
                         times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
-                        aux = None if aux is None else [_mask(a, keep) for a in aux]
+                        aux = None if aux is None else [a.take(keep) for a in aux]
                 rows = red.select_rows(name, win, values, times, kind, priority)
         elif name == "percentile":
             rows = red.percentile_rows(win, values, c.number)
@@ -947,8 +925,8 @@ def _ordered(out: _Out, ascending: bool, by_window: bool = False, wins: np.ndarr
     n = len(out.times)
     key = wins if wins is not None else out.times
     order = np.lexsort((np.arange(n), -key)) if by_window else np.arange(n)[::-1]
-    return _Out(out.times[order], _take(out.values, order),
-                None if out.aux is None else [_take(a, order) for a in out.aux])
+    return _Out(out.times[order], out.values.take(order),
+                None if out.aux is None else [a.take(order) for a in out.aux])
 
 
 def _sample_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, size: int) -> np.ndarray:
@@ -989,7 +967,7 @@ def _top(c: _Call, times, values, win, aux, aux_refs, ascending: bool) -> _Out:
         # influxd hands the per-combination maxima to top() in reverse tag order
         rows = rows[np.lexsort((-combos[rows], win[rows]))]
         times, values, win = times[rows], values[rows], win[rows]
-        aux = [_take(a, rows) for a in aux]
+        aux = [a.take(rows) for a in aux]
     rows = red.top_rows(win, values, times, c.limit, top)
     out = _Out(times[rows], _column(c.kind, values[rows]), _aux_rows(aux, rows))
     return _ordered(out, ascending, by_window=True, wins=win[rows])
@@ -1241,7 +1219,7 @@ def _first_last_priorities(c: _Call, groups: list[list[_Points]], positions: dic
             if not first:  # read in descending order: the tag set's series reversed
                 candidates = candidates[::-1]
             times = np.concatenate([pts.times[rows] for pts, rows in candidates]).astype(np.int64)
-            aux = [_concat_cols([_take(pts.columns[positions[(r.val, r.type)]], rows)
+            aux = [Column.concat([pts.columns[positions[(r.val, r.type)]].take(rows)
                                  for pts, rows in candidates]) for r in aux_refs]
             offsets = mergeorder.offsets_of([len(rows) for _, rows in candidates])
             delivered = mergeorder.sorted_merge(times, aux, first, offsets)[:2].tolist()

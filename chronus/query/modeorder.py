@@ -33,13 +33,14 @@ def delivered(groups: dict, column: int, ascending: bool) -> dict | None:
     out: dict = {}
     for key, (which, rows) in found.items():
         chunks = groups[key][2]
-        times = np.concatenate([chunks[c].times[r] for c, r in _runs(which, rows)])
-        values = np.concatenate([chunks[c].columns[column].values[r] for c, r in _runs(which, rows)])
+        runs = chunk_runs(which, rows)
+        times = np.concatenate([chunks[c].times[r] for c, r in runs])
+        values = np.concatenate([chunks[c].columns[column].values[r] for c, r in runs])
         out[key] = (times, values)
     return out
 
 
-def _runs(which: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
+def chunk_runs(which: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
     """(chunk, its rows) for every run of consecutive points from one chunk."""
     if not len(which):
         return [(0, rows[:0])]
@@ -78,8 +79,8 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     row = np.concatenate([e[6] for e in entries]).astype(np.int64)
     aux_keys = None
     if aux:
-        columns = [_concat_columns([groups[keys[e[3]]][2][e[5]].columns[i] for e in entries],
-                                   [e[6] for e in entries]) for i in aux]
+        columns = [Column.concat([groups[keys[e[3]]][2][e[5]].columns[i].take(e[6]) for e in entries])
+                   for i in aux]
         aux_keys = mergeorder_aux_keys(columns)
         if aux_keys.shape[1] == 0:
             aux_keys = None
@@ -102,17 +103,6 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
         idx = stream[g_of == g]
         out[keys[g]] = (chunk[idx], row[idx])
     return out
-
-
-def _concat_columns(columns: list[Column], rows: list[np.ndarray]) -> Column:
-    """The given rows of each column, one after the other (mixed kinds become objects)."""
-    kinds = {c.kind for c in columns if c.kind is not None}
-    kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
-    parts = [c.values[r] for c, r in zip(columns, rows, strict=True)]
-    if kind == STRING or len({part.dtype for part in parts}) > 1:
-        parts = [part.astype(object) for part in parts]
-    valid = np.concatenate([c.valid[r] for c, r in zip(columns, rows, strict=True)])
-    return Column(kind, np.concatenate(parts), valid)
 
 
 def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.ndarray | None = None

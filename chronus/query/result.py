@@ -68,7 +68,7 @@ class Frame:
     def slice(self, start: int, end: int) -> Frame:
         """Rows ``start:end`` as views of the same arrays."""
         return Frame(self.times[start:end],
-                     [Column(c.kind, c.values[start:end], c.valid[start:end]) for c in self.columns])
+                     [c.take(slice(start, end)) for c in self.columns])
 
     def typed(self) -> bool:
         """Whether every column's array has its kind's own dtype (what the Cython encoders read)."""

@@ -576,13 +576,13 @@ class _Reader:
             mask = keep.values.astype(bool) & keep.valid if keep.kind == BOOLEAN else np.zeros(n, bool)
             if not mask.all():
                 times = times[mask]
-                columns = [Column(c.kind, c.values[mask], c.valid[mask]) for c in columns]
+                columns = [c.take(mask) for c in columns]
         if bound is not None:  # the rows a LIMIT's merge can meet: up to the bound's time, and one more
             if plan.ascending:
                 start, end = 0, int(np.searchsorted(times, bound[2], side="right")) + 1
             else:
                 start, end = max(0, int(np.searchsorted(times, bound[2], side="left")) - 1), len(times)
-            times, columns = times[start:end], [_slice_column(c, start, end) for c in columns]
+            times, columns = times[start:end], [c.take(slice(start, end)) for c in columns]
         if len(times) == 0:
             return None
         return _Chunk(times, columns)
@@ -592,7 +592,7 @@ def _concat(chunks: list[_Chunk], ascending: bool) -> _Chunk:
     if len(chunks) == 1:
         chunk = chunks[0]
         if not ascending:
-            columns = [Column(c.kind, c.values[::-1], c.valid[::-1]) for c in chunk.columns]
+            columns = [c.take(slice(None, None, -1)) for c in chunk.columns]
             return _Chunk(chunk.times[::-1], columns)
         return chunk
     stacked = _stack(chunks)
@@ -606,25 +606,16 @@ def _stack(chunks: list[_Chunk]) -> _Chunk:
     if len(chunks) == 1:
         return chunks[0]
     times = np.concatenate([c.times for c in chunks])
-    columns = []
-    for i in range(len(chunks[0].columns)):
-        parts = [c.columns[i] for c in chunks]
-        kinds = {p.kind for p in parts if p.kind is not None}
-        kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
-        if kind == STRING or len({p.values.dtype for p in parts}) > 1:
-            values = np.concatenate([p.values.astype(object) for p in parts])
-        else:
-            values = np.concatenate([p.values for p in parts])
-        columns.append(Column(kind, values, np.concatenate([p.valid for p in parts])))
+    columns = [Column.concat([c.columns[i] for c in chunks]) for i in range(len(chunks[0].columns))]
     return _Chunk(times, columns)
 
 
 def _take(chunk: _Chunk, rows: np.ndarray) -> _Chunk:
-    return _Chunk(chunk.times[rows], [Column(c.kind, c.values[rows], c.valid[rows]) for c in chunk.columns])
+    return _Chunk(chunk.times[rows], [c.take(rows) for c in chunk.columns])
 
 
 def _reversed(chunk: _Chunk) -> _Chunk:
-    return _Chunk(chunk.times[::-1], [Column(c.kind, c.values[::-1], c.valid[::-1]) for c in chunk.columns])
+    return _Chunk(chunk.times[::-1], [c.take(slice(None, None, -1)) for c in chunk.columns])
 
 
 def _heap_merge(chunks: list[_Chunk], ascending: bool) -> _Chunk:
@@ -641,7 +632,7 @@ def _limit(chunk: _Chunk, offset: int, limit: int) -> _Chunk:
     if not offset and not limit:
         return chunk
     end = offset + limit if limit else None
-    return _Chunk(chunk.times[offset:end], [Column(c.kind, c.values[offset:end], c.valid[offset:end])
+    return _Chunk(chunk.times[offset:end], [c.take(slice(offset, end))
                                             for c in chunk.columns])
 
 
@@ -975,10 +966,5 @@ def _merge_streams(streams: list[list[tuple[tuple, _Chunk]]], ascending: bool) -
     starts = np.concatenate(([0], bounds))
     ends = np.concatenate((bounds, [len(order)]))
     return [(keys[int(merged_groups[start])],
-             _Chunk(merged.times[start:end], [_slice_column(c, start, end) for c in merged.columns]))
+             _Chunk(merged.times[start:end], [c.take(slice(start, end)) for c in merged.columns]))
             for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
-
-
-def _slice_column(col: Column, start: int, end: int) -> Column:
-    return Column(col.kind, col.values[start:end], col.valid[start:end])
-

@@ -194,7 +194,7 @@ class SubquerySource:
         for series in output:
             mask = kept[id(series)]
             if mask.any():
-                columns = [Column(c.kind, c.values[mask], c.valid[mask]) for c in series.columns]
+                columns = [c.take(mask) for c in series.columns]
                 out.append(InnerSeries(series.name, series.tags, series.times[mask], columns))
         return out
 
@@ -334,7 +334,7 @@ class SubqueryReader:
             keep = self._keep(series, n)
             if keep is not None and not keep.all():
                 times = times[keep]
-                columns = [Column(c.kind, c.values[keep], c.valid[keep]) for c in columns]
+                columns = [c.take(keep) for c in columns]
             if len(times) == 0:
                 continue
             times_parts.append(times)
@@ -345,15 +345,7 @@ class SubqueryReader:
         order, _ = self.source.cursor_order(times_parts)
         if not self.source.ascending:
             order = order[::-1]
-        columns = [_concat_columns([part[i] for part in column_parts]) for i in range(len(self.plan.aux))]
-        return _Chunk(times[order], [Column(c.kind, c.values[order], c.valid[order]) for c in columns])
+        columns = [Column.concat([part[i] for part in column_parts]) for i in range(len(self.plan.aux))]
+        return _Chunk(times[order], [c.take(order) for c in columns])
 
 
-def _concat_columns(parts: list[Column]) -> Column:
-    kinds = {p.kind for p in parts if p.kind is not None}
-    kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
-    if kind == STRING or len({p.values.dtype for p in parts}) > 1:
-        values = np.concatenate([p.values.astype(object) for p in parts])
-    else:
-        values = np.concatenate([p.values for p in parts])
-    return Column(kind, values, np.concatenate([p.valid for p in parts]))

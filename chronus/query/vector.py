@@ -46,6 +46,21 @@ class Column:
             values = np.full(n, value, dtype=_DTYPES[kind])
         return cls(kind, values, np.ones(n, bool))
 
+    def take(self, index: Any) -> Column:
+        """The rows ``index`` selects (a slice, a boolean mask or positions)."""
+        return Column(self.kind, self.values[index], self.valid[index])
+
+    @classmethod
+    def concat(cls, parts: list[Column]) -> Column:
+        """The parts one after the other; parts of mixed kinds or dtypes become objects (strings win)."""
+        kinds = {p.kind for p in parts if p.kind is not None}
+        kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
+        if kind == STRING or len({p.values.dtype for p in parts}) > 1:
+            values = np.concatenate([p.values.astype(object) for p in parts])
+        else:
+            values = np.concatenate([p.values for p in parts])
+        return cls(kind, values, np.concatenate([p.valid for p in parts]))
+
     def to_list(self) -> list:
         """Python values with None for nulls (and for NaN floats, as influxd serialises them)."""
         if self.kind is None:

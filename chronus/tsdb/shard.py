@@ -402,8 +402,7 @@ class Shard:
         Later files win over earlier ones and the cache over every file. The cache is read first: a
         snapshot finishing meanwhile then shows its points twice (equal, merged away), never zero times.
         """
-        key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
-        key += field_name.encode("utf-8", "surrogateescape")
+        key = _field_key(series_key, field_name)
         cached = self.cache.values(key, tmin, tmax)
         parts = self.files.read(key, tmin, tmax)
         if not parts:
@@ -423,8 +422,7 @@ class Shard:
         """Distinct times of some points ``read`` would return, found cheaply: the first (last unless
         ``first``) block in range of each TSM file. Lets a LIMIT read only up to the time where enough
         points are known to exist; the cache and partly deleted keys are left out (a subset is enough)."""
-        key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
-        key += field_name.encode("utf-8", "surrogateescape")
+        key = _field_key(series_key, field_name)
         types = {r.type(key) for r in self.files.readers()} - {None}
         cached = self.cache.type(key)
         if len(types) > 1 or (cached is not None and types and cached not in types):
@@ -439,8 +437,7 @@ class Shard:
         """The range to read for every point of a series' field up to ``t`` (from ``t`` on unless
         ``first``) and its next point past ``t`` too: a LIMIT's merge meets that one while it takes the
         last points at ``t``, and ties between series follow the merge's state."""
-        key = series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR
-        key += field_name.encode("utf-8", "surrogateescape")
+        key = _field_key(series_key, field_name)
         ends = [e for r in self.files.readers() if (e := r.block_past(key, t, first)) is not None]
         if first:
             return tmin, min(max(min(ends, default=tmax), t), tmax)
@@ -536,3 +533,9 @@ def _disjoint(found: list, k: int) -> bool:
         return False
     spans = sorted((int(f.kmin[k]), int(f.kmax[k])) for f in found)
     return all(prev[1] < cur[0] for prev, cur in zip(spans, spans[1:], strict=False))
+
+
+def _field_key(series_key: str, field_name: str) -> bytes:
+    """The storage key of one field of a series (``<series key>#!~#<field>``)."""
+    return series_key.encode("utf-8", "surrogateescape") + FIELD_KEY_SEPARATOR + field_name.encode(
+        "utf-8", "surrogateescape")
