@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from chronus.cluster.points_writer import PointsWriter
 from chronus.influxql import parse_query
 from chronus.meta import statements as meta_statements
@@ -18,6 +20,21 @@ from chronus.meta.store import LocalMetaStore
 from chronus.tsdb.store import Store
 
 NOW = 1_600_000_000_000_000_000
+GOLDEN = Path(__file__).resolve().parents[2] / "golden"
+
+
+def golden_answers(suite: str, name: str = "answers.jsonl") -> list[dict]:
+    """The recorded answers of ``tests/golden/<suite>/<name>``, one JSON object per line."""
+    text = (GOLDEN / suite / name).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line]
+
+
+def golden_case(entry: dict, known_gaps: dict[str, str]):
+    """A test parameter for a recorded answer; a strict xfail where ``known_gaps`` names it (a fix shows)."""
+    if entry["id"] in known_gaps:
+        return pytest.param(entry, id=entry["id"], marks=pytest.mark.xfail(reason=known_gaps[entry["id"]],
+                                                                            strict=True))
+    return pytest.param(entry, id=entry["id"])
 
 
 def open_node(root: Path) -> tuple[LocalMetaStore, MetaClient, Store, PointsWriter]:

@@ -8,30 +8,20 @@ only asks for samples at least as large as the data, which are deterministic.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from chronus.influxql import parse_query
 from chronus.influxql.parser import ParseError
-from tests.unit.query.golden_node import loaded_node
+from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
+from tests.unit.query.golden_node import golden_answers, golden_case, loaded_node
 from tests.unit.query.test_select_golden import run
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "aggregate"
-ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
-           if line]
+GOLDEN = GOLDEN_ROOT / "aggregate"
+ANSWERS = golden_answers("aggregate")
 # The InfluxQL parser accepts these; influxd refuses them at parse time (parser issue, not SELECT's).
 PARSER_GAPS: set[str] = set()
 # Known differences, each a strict xfail so a fix shows up (none left).
 KNOWN_GAPS: dict[str, str] = {}
-
-
-def _case(entry: dict):
-    if entry["id"] in KNOWN_GAPS:
-        return pytest.param(entry, id=entry["id"], marks=pytest.mark.xfail(reason=KNOWN_GAPS[entry["id"]],
-                                                                            strict=True))
-    return pytest.param(entry, id=entry["id"])
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +29,7 @@ def node(tmp_path_factory: pytest.TempPathFactory):
     yield from loaded_node(tmp_path_factory.mktemp("aggregate"), GOLDEN / "dataset.json")
 
 
-@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS if a["status"] == 200])
+@pytest.mark.parametrize("entry", [golden_case(a, KNOWN_GAPS) for a in ANSWERS if a["status"] == 200])
 def test_aggregate_matches_influxd(node, entry: dict) -> None:
     assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
 

@@ -8,17 +8,15 @@ the cache and after every shard's cache went to a TSM file. ``tools/record_order
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from chronus._ext.mergeorder import merge_order, parallel_groups
-from tests.unit.query.golden_node import loaded_node
+from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
+from tests.unit.query.golden_node import golden_answers, golden_case, loaded_node
 from tests.unit.query.test_select_golden import run
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "order"
+GOLDEN = GOLDEN_ROOT / "order"
 
 
 # Known differences, each a strict xfail so a fix shows up (none at present).
@@ -26,15 +24,7 @@ KNOWN_GAPS: dict[str, str] = {}
 
 
 def _answers(name: str) -> list:
-    cases = []
-    for line in (GOLDEN / name).read_text(encoding="utf-8").splitlines():
-        if not line:
-            continue
-        entry = json.loads(line)
-        gap = KNOWN_GAPS.get(entry["id"])
-        marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
-        cases.append(pytest.param(entry, id=entry["id"], marks=marks))
-    return cases
+    return [golden_case(entry, KNOWN_GAPS) for entry in golden_answers("order", name)]
 
 
 CACHE = _answers("answers_cache.jsonl")

@@ -8,27 +8,17 @@ query of ``corpus.txt`` runs through ``execute_select``, rendered as the HTTP ha
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from tests.unit.query.golden_node import loaded_node
+from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
+from tests.unit.query.golden_node import golden_answers, golden_case, loaded_node
 from tests.unit.query.test_select_golden import run
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "predict"
-ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
-           if line]
+GOLDEN = GOLDEN_ROOT / "predict"
+ANSWERS = golden_answers("predict")
 # Known differences, each a strict xfail so a fix shows up (none left: float mean partials follow
 # influxd's merge order, chronus.query.mergeorder).
 KNOWN_GAPS: dict[str, str] = {}
-
-
-def _case(entry: dict):
-    if entry["id"] in KNOWN_GAPS:
-        return pytest.param(entry, id=entry["id"], marks=pytest.mark.xfail(reason=KNOWN_GAPS[entry["id"]],
-                                                                            strict=True))
-    return pytest.param(entry, id=entry["id"])
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +26,7 @@ def node(tmp_path_factory: pytest.TempPathFactory):
     yield from loaded_node(tmp_path_factory.mktemp("predict"), GOLDEN / "dataset.json")
 
 
-@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS])
+@pytest.mark.parametrize("entry", [golden_case(a, KNOWN_GAPS) for a in ANSWERS])
 def test_predict_matches_influxd(node, entry: dict) -> None:
     """Every answer byte for byte: forecasts, indicator values, their times, and influxd's errors."""
     assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]

@@ -8,9 +8,6 @@ chunked, one JSON document per chunk otherwise). ``tools/record_select.py`` re-r
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from chronus.http.handler import _merge_result
@@ -23,11 +20,11 @@ from chronus.query.executor import QueryError, QueryPanic, panic_result
 from chronus.query.result import Result
 from chronus.query.select import SelectContext, execute_select
 from chronus.tsdb.store import Store
-from tests.unit.query.golden_node import NOW, loaded_node
+from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
+from tests.unit.query.golden_node import NOW, golden_answers, loaded_node
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "select"
-ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
-           if line]
+GOLDEN = GOLDEN_ROOT / "select"
+ANSWERS = golden_answers("select")
 
 
 @pytest.fixture(scope="module")

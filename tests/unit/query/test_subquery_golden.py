@@ -11,9 +11,6 @@ later ones read what earlier ones wrote, so each replays the INTO entries before
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from chronus.http.handler import _merge_result
@@ -24,11 +21,11 @@ from chronus.query.data import DataStatements
 from chronus.query.executor import ExecutionOptions, QueryExecutor
 from chronus.query.result import Result
 from chronus.query.statement_executor import StatementExecutor
-from tests.unit.query.golden_node import NOW, loaded_node
+from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
+from tests.unit.query.golden_node import NOW, golden_answers, loaded_node
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "subquery"
-ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
-           if line]
+GOLDEN = GOLDEN_ROOT / "subquery"
+ANSWERS = golden_answers("subquery")
 
 
 @pytest.fixture(scope="module")

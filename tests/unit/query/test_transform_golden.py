@@ -7,26 +7,16 @@ groups) goes through the real write path into a temp store and every query of ``
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from tests.unit.query.golden_node import loaded_node
+from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
+from tests.unit.query.golden_node import golden_answers, golden_case, loaded_node
 from tests.unit.query.test_select_golden import run
 
-GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "transform"
-ANSWERS = [json.loads(line) for line in (GOLDEN / "answers.jsonl").read_text(encoding="utf-8").splitlines()
-           if line]
+GOLDEN = GOLDEN_ROOT / "transform"
+ANSWERS = golden_answers("transform")
 # Known differences, each a strict xfail so a fix shows up (none left).
 KNOWN_GAPS: dict[str, str] = {}
-
-
-def _case(entry: dict):
-    if entry["id"] in KNOWN_GAPS:
-        return pytest.param(entry, id=entry["id"], marks=pytest.mark.xfail(reason=KNOWN_GAPS[entry["id"]],
-                                                                            strict=True))
-    return pytest.param(entry, id=entry["id"])
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +24,7 @@ def node(tmp_path_factory: pytest.TempPathFactory):
     yield from loaded_node(tmp_path_factory.mktemp("transform"), GOLDEN / "dataset.json")
 
 
-@pytest.mark.parametrize("entry", [_case(a) for a in ANSWERS])
+@pytest.mark.parametrize("entry", [golden_case(a, KNOWN_GAPS) for a in ANSWERS])
 def test_transform_matches_influxd(node, entry: dict) -> None:
     """Every answer byte for byte, incl. influxd's encoder error for an infinite result (``ln(0)``)."""
     assert run(node, entry["q"], entry["chunk_size"]).decode() == entry["body"]
