@@ -9,3 +9,11 @@ def merge_order(
     descending: bool = False,
 ) -> npt.NDArray[np.int64]: ...
 def parallel_groups(ninputs: int, parallelism: int) -> npt.NDArray[np.int64]: ...
+def merge_order_until(
+    ranks: npt.NDArray[np.int64],
+    offsets: npt.NDArray[np.int64],
+    aux: npt.NDArray[np.int64],
+    descending: bool,
+    heap_in: npt.NDArray[np.int64] | None,
+    stop: int,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

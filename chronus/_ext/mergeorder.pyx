@@ -78,6 +78,68 @@ cdef void _up(const _Keys* ranks, const int64_t* cur, int64_t* heap, Py_ssize_t 
         j = i
 
 
+cdef Py_ssize_t _deliver(const _Keys* kp, const int64_t* offsets, int64_t* c, int64_t* h, Py_ssize_t* count,
+                         int64_t* out, bint window, bint bounded, int64_t stop) noexcept nogil:
+    # pops until the heap is empty (or, ``bounded``, its root's rank reaches ``stop``); returns how many
+    # points went to ``out``, leaves the heap's size in ``count``
+    cdef Py_ssize_t n = count[0], o = 0, item, last
+    cdef const int64_t* r = kp.ranks
+    cdef int64_t rank
+    while n > 0:
+        if bounded and r[c[h[0]]] >= stop:
+            break
+        # heap.Pop: swap the root with the last item, sift the new root down over n - 1 items
+        _swap(h, 0, n - 1)
+        _down(kp, c, h, 0, n - 1)
+        item = h[n - 1]
+        n -= 1
+        last = offsets[item + 1]
+        rank = r[c[item]]
+        out[o] = c[item]
+        o += 1
+        c[item] += 1
+        if window:
+            while c[item] < last and r[c[item]] == rank:
+                out[o] = c[item]
+                o += 1
+                c[item] += 1
+        if c[item] < last:  # heap.Push: append, sift up
+            h[n] = item
+            n += 1
+            _up(kp, c, h, n - 1)
+    count[0] = n
+    return o
+
+
+cdef _Keys _keys(const int64_t[::1] ranks, const int64_t[:, ::1] aux, bint descending) except *:
+    cdef _Keys keys
+    keys.ranks = &ranks[0]
+    keys.aux = NULL
+    keys.naux = 0
+    keys.descending = descending
+    if aux is not None and aux.shape[1] > 0:
+        if aux.shape[0] != ranks.shape[0]:
+            raise ValueError("aux needs one row per rank")
+        keys.aux = &aux[0, 0]
+        keys.naux = aux.shape[1]
+    return keys
+
+
+cdef Py_ssize_t _init_heap(const _Keys* kp, const int64_t[::1] offsets, int64_t* c, int64_t* h,
+                           Py_ssize_t ninputs) noexcept nogil:
+    # inputs without points are left out, the others kept in order, then heap.Init
+    cdef Py_ssize_t n = 0, k
+    for k in range(ninputs):
+        if offsets[k + 1] > offsets[k]:
+            h[n] = k
+            n += 1
+    k = n // 2 - 1
+    while k >= 0:
+        _down(kp, c, h, k, n)
+        k -= 1
+    return n
+
+
 def merge_order(const int64_t[::1] ranks, const int64_t[::1] offsets, bint window=False,
                 const int64_t[:, ::1] aux=None, bint descending=False):
     """Indices into ``ranks`` in the order influxd's merge of the inputs delivers their points.
@@ -94,60 +156,66 @@ def merge_order(const int64_t[::1] ranks, const int64_t[::1] offsets, bint windo
         ninputs = 0
     cdef Py_ssize_t total = offsets[ninputs] - offsets[0] if ninputs > 0 else 0
     out_arr = np.empty(total, np.int64)
-    cur_arr = np.empty(max(ninputs, 1), np.int64)
+    if total == 0:
+        return out_arr
+    cur_arr = np.asarray(offsets[:ninputs], np.int64).copy()
+    heap_arr = np.empty(ninputs, np.int64)
+    cdef int64_t[::1] out = out_arr
+    cdef int64_t[::1] cur = cur_arr
+    cdef int64_t[::1] heap = heap_arr
+    cdef _Keys keys = _keys(ranks, aux, descending)
+    cdef Py_ssize_t n
+    with nogil:
+        n = _init_heap(&keys, offsets, &cur[0], &heap[0], ninputs)
+        _deliver(&keys, &offsets[0], &cur[0], &heap[0], &n, &out[0], window, False, 0)
+    return out_arr
+
+
+def merge_order_until(const int64_t[::1] ranks, const int64_t[::1] offsets, const int64_t[:, ::1] aux,
+                      bint descending, heap_in, int64_t stop):
+    """The sorted merge of ``merge_order`` delivered in pieces: the points it delivers while its next
+    point's rank is below ``stop``, as ``(indices, heap, consumed)``.
+
+    ``heap_in`` is None at the start (heap.Init over the inputs with points) or the ``heap`` a previous
+    call returned: the inputs in Go's heap array order, each of which must have a point here (its next
+    undelivered one comes first). ``consumed[k]`` counts the points taken from input ``k``; what is left
+    of each input starts its input in the next call. So a merge too big to hold is replayed slice by slice
+    with the very ties the whole one gives, as long as each input holds its next point past ``stop``.
+    """
+    cdef Py_ssize_t ninputs = offsets.shape[0] - 1, k, n
+    if ninputs < 0:
+        raise ValueError("offsets needs at least one entry")
+    cdef Py_ssize_t total = offsets[ninputs] - offsets[0]
+    out_arr = np.empty(total, np.int64)
+    cur_arr = np.asarray(offsets[:ninputs], np.int64).copy()
     heap_arr = np.empty(max(ninputs, 1), np.int64)
     cdef int64_t[::1] out = out_arr
     cdef int64_t[::1] cur = cur_arr
     cdef int64_t[::1] heap = heap_arr
-    cdef Py_ssize_t n = 0, k, o = 0, item, last
-    cdef int64_t rank
-    if total == 0:
-        return out_arr
-    cdef const int64_t* r = &ranks[0]
+    cdef const int64_t[::1] given
     cdef _Keys keys
-    keys.ranks = r
-    keys.aux = NULL
-    keys.naux = 0
-    keys.descending = descending
-    if aux is not None and aux.shape[1] > 0:
-        if aux.shape[0] != ranks.shape[0]:
-            raise ValueError("aux needs one row per rank")
-        keys.aux = &aux[0, 0]
-        keys.naux = aux.shape[1]
-    cdef const _Keys* kp = &keys
-    cdef int64_t* c = &cur[0]
-    cdef int64_t* h = &heap[0]
+    if total == 0:
+        if heap_in is not None and len(heap_in):
+            raise ValueError("every input in the heap needs its next point")
+        return out_arr, np.zeros(0, np.int64), np.zeros(ninputs, np.int64)
+    keys = _keys(ranks, aux, descending)
+    if heap_in is None:
+        with nogil:
+            n = _init_heap(&keys, offsets, &cur[0], &heap[0], ninputs)
+    else:
+        given = np.ascontiguousarray(heap_in, np.int64)
+        n = given.shape[0]
+        if n > ninputs:
+            raise ValueError("more heap items than inputs")
+        for k in range(n):
+            if given[k] < 0 or given[k] >= ninputs or offsets[given[k] + 1] <= offsets[given[k]]:
+                raise ValueError("every input in the heap needs its next point")
+            heap[k] = given[k]
+    cdef Py_ssize_t o
     with nogil:
-        for k in range(ninputs):  # inputs without points are left out, the others kept in order
-            if offsets[k + 1] > offsets[k]:
-                c[k] = offsets[k]
-                h[n] = k
-                n += 1
-        k = n // 2 - 1
-        while k >= 0:  # heap.Init
-            _down(kp, c, h, k, n)
-            k -= 1
-        while n > 0:
-            # heap.Pop: swap the root with the last item, sift the new root down over n - 1 items
-            _swap(h, 0, n - 1)
-            _down(kp, c, h, 0, n - 1)
-            item = h[n - 1]
-            n -= 1
-            last = offsets[item + 1]
-            rank = r[c[item]]
-            out[o] = c[item]
-            o += 1
-            c[item] += 1
-            if window:
-                while c[item] < last and r[c[item]] == rank:
-                    out[o] = c[item]
-                    o += 1
-                    c[item] += 1
-            if c[item] < last:  # heap.Push: append, sift up
-                h[n] = item
-                n += 1
-                _up(kp, c, h, n - 1)
-    return out_arr
+        o = _deliver(&keys, &offsets[0], &cur[0], &heap[0], &n, &out[0], False, True, stop)
+    consumed = cur_arr - np.asarray(offsets[:ninputs], np.int64)
+    return out_arr[:o], heap_arr[:n].copy(), consumed
 
 
 def parallel_groups(Py_ssize_t ninputs, Py_ssize_t parallelism):

@@ -28,11 +28,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chronus._ext.mergeorder import merge_order, parallel_groups
+from chronus._ext.mergeorder import merge_order, merge_order_until, parallel_groups
 from chronus.query.vector import STRING, Column
 
-__all__ = ["Partial", "arrival_priorities", "aux_keys", "combine_partials", "merge_order", "offsets_of",
-           "parallel_groups", "parallelism", "sorted_merge", "sorted_ranks"]
+__all__ = ["Partial", "arrival_priorities", "aux_keys", "combine_partials", "merge_order",
+           "merge_order_until", "offsets_of", "parallel_groups", "parallelism", "sorted_merge",
+           "sorted_ranks", "string_ranks"]
 
 
 def offsets_of(lengths: list[int]) -> np.ndarray:
@@ -71,12 +72,23 @@ def aux_keys(columns: list[Column]) -> np.ndarray:
         if not valid.any():
             break  # no point gets past this column
         key = np.full(n, -1, np.int64)
-        _, inverse = np.unique(col.values[valid].astype(object), return_inverse=True)
-        key[valid] = inverse
+        key[valid] = string_ranks(col.values[valid])
         keys.append(key)
     if not keys:
         return np.zeros((n, 0), np.int64)
     return np.ascontiguousarray(np.stack(keys, axis=1))
+
+
+def string_ranks(values: np.ndarray) -> np.ndarray:
+    """Each string's rank among the distinct strings (np.unique's inverse): hashed once each, only the
+    distinct ones sorted, which is many times faster than sorting every point's string."""
+    codes: dict[str, int] = {}
+    found = np.fromiter((codes.setdefault(v, len(codes)) for v in values.tolist()), np.int64, len(values))
+    distinct = np.empty(len(codes), object)
+    distinct[:] = list(codes)
+    rank = np.empty(len(codes), np.int64)
+    rank[np.argsort(distinct, kind="stable")] = np.arange(len(codes))
+    return rank[found]
 
 
 def sorted_merge(times: np.ndarray, columns: list[Column], ascending: bool, offsets: np.ndarray,

@@ -343,7 +343,6 @@ class _Chunk:
 
     times: np.ndarray
     columns: list[Column]
-    strings_first: np.ndarray | None = None
 
 
 def _read_field(shard, series, name: str, ref_type: DT, stored: FieldType | None, tmin: int, tmax: int):
@@ -455,6 +454,7 @@ class _Reader:
         self.fields = shard.measurement_fields(name)
         self.field_names = set(self.measurement.field_names) | set(self.fields)
         self._term_ids: dict[int, set[int]] = {}
+        self.span: tuple[int, int] | tuple[None, None] = (None, None)  # streamed: only points in this range
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
         tags = dict(series.tags)
@@ -527,12 +527,16 @@ class _Reader:
         reach = self.shard.reach
         return [(*reach(s.key, name, t, plan.tmin, plan.tmax, plan.ascending), t) for s in series_list]
 
-    def read_series(self, series, bound: tuple[int, int, int] | None = None) -> _Chunk | None:
+    def read_series(self, series, bound: tuple[int, int, int] | None = None,
+                    within: tuple[int, int] | None = None) -> _Chunk | None:
         """The series' rows (its auxiliary columns) that pass the condition; with a ``limit_bound``, only
-        those up to its time and the next one past it."""
+        those up to its time and the next one past it; ``within``: only those in that time range."""
         plan = self.plan
         plan.task.check()
         tmin, tmax = (bound[0], bound[1]) if bound else (plan.tmin, plan.tmax)
+        for lo, hi in (self.span, within or (None, None)):
+            if lo is not None:
+                tmin, tmax = max(tmin, lo), min(tmax, hi)
         tags = dict(series.tags)
         filt = None
         if plan.condition is not None:
@@ -671,16 +675,17 @@ def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Re
     prepared = prepare_select(stmt, ctx)
     stop_monitor = ctx.task.monitor_points(ctx.max_select_point)
     try:
-        yield from emit_series(_rows(select_series(prepared, ctx)), prepared.columns, ctx.chunk_size,
+        yield from emit_series(_rows(select_pieces(prepared, ctx)), prepared.columns, ctx.chunk_size,
                                stmt.location)
     finally:
         stop_monitor()
 
 
-def _rows(series: Iterator[tuple[str, dict, np.ndarray, list[Column]]]) -> Iterator[tuple[str, dict, Frame]]:
+def _rows(pieces: Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]
+          ) -> Iterator[tuple[str, dict, Frame, bool]]:
     """Output series as frames: the rows stay typed arrays until the JSON/CSV encoder writes them."""
-    for name, tags, times, columns in series:
-        yield name, tags, Frame(times, columns)
+    for name, tags, times, columns, last in pieces:
+        yield name, tags, Frame(times, columns), last
 
 
 @dataclass
@@ -741,23 +746,43 @@ def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
     ``outer_dimensions`` (subqueries only) are the tags the enclosing query groups by: the subquery groups
     by them too, and they make its tag sets.
     """
+    parts: list[tuple[np.ndarray, list[Column]]] = []
+    for name, tags, times, columns, last in select_pieces(p, ctx, outer_dimensions):
+        parts.append((times, columns))
+        if not last:
+            continue
+        if len(parts) > 1:
+            times = np.concatenate([t for t, _ in parts])
+            columns = [Column.concat([c[i] for _, c in parts]) for i in range(len(columns))]
+        parts = []
+        yield name, tags, times, columns
+
+
+def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None
+                  ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
+    """``select_series`` with a raw series possibly in consecutive pieces (``last`` False on all but its
+    last one), so that a raw query over many shards holds one shard's points of one series at a time."""
     stmt, compiled = p.stmt, p.compiled
     dims = list(dict.fromkeys([*p.dimensions, *(outer_dimensions or ())]))
     tag_set_dims = None if outer_dimensions is None else list(outer_dimensions)
     if compiled.calls:
         from chronus.query.aggregate import aggregate_series
-        yield from aggregate_series(stmt, compiled, ctx, p.sources, p.fields, dims, p.condition,
-                                    tag_set_dims=tag_set_dims)
+        for series in aggregate_series(stmt, compiled, ctx, p.sources, p.fields, dims, p.condition,
+                                       tag_set_dims=tag_set_dims):
+            yield *series, True
         return
     aux = sorted(_var_refs_of_fields(p.fields), key=lambda r: (r.val, int(r.type)))
     if not any(ref.type != DT.Unknown for ref in aux):
         return
     plan = _Plan(p.condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
                  stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims)
-    for (name, _), tags, chunk in _collect(plan, p.sources, ctx):
+    pieces = _streamed(plan, p.sources)
+    if pieces is None:
+        pieces = ((key, tags, chunk, True) for key, tags, chunk in _collect(plan, p.sources, ctx))
+    for (name, _), tags, chunk, last in pieces:
         n = len(chunk.times)
         env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
-        yield name, tags, chunk.times, [evaluate(f.expr, env, n) for f in p.fields]
+        yield name, tags, chunk.times, [evaluate(f.expr, env, n) for f in p.fields], last
 
 
 def _clone(expr):
@@ -838,6 +863,137 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
         if len(merged.times):
             out.append((group_key, tags, merged))
     return out
+
+
+def _streamed(plan: _Plan, sources: list) -> Iterator[tuple[tuple, dict, _Chunk, bool]] | None:
+    """A raw query's output series read one shard at a time: ``(output series key, tags, points, last)``
+    pieces in output order; None when the query must be read at once (``_collect``).
+
+    influxd's merges of shards and sources order points by series, then time; only points of one series at
+    one time from two inputs tie, and only ties let its heaps' state decide an order. Inputs of one
+    measurement whose time spans are disjoint never tie, so each output series is then its shards' merged
+    tag sets one after the other in time order. Each shard is read within the span it had when planned:
+    points written outside it meanwhile are left out (as if written after the query), keeping that true.
+    LIMIT (bounded reads of its own), OFFSET, subqueries and regrouped plans take ``_collect``; so do
+    references of no single type, whose columns join differently across shards.
+    """
+    if plan.regrouped or plan.limit or plan.offset or not all(isinstance(s, _Source) for s in sources):
+        return None
+    if any(ref.type in (DT.Unknown, DT.AnyField) for ref in plan.aux):
+        return None
+    listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for reader in listed:
+        lo, hi = reader.shard.time_span()
+        reader.span = (max(lo, plan.tmin), min(hi, plan.tmax))
+        if reader.span[0] <= reader.span[1]:
+            spans.setdefault(reader.name, []).append(reader.span)
+    for name_spans in spans.values():
+        name_spans.sort()
+        if any(b[0] <= a[1] for a, b in zip(name_spans, name_spans[1:], strict=False)):
+            return None
+    return _stream_groups(plan, listed)
+
+
+def _stream_groups(plan: _Plan, listed: list[_Reader]) -> Iterator[tuple[tuple, dict, _Chunk, bool]]:
+    """``_streamed``'s pieces: per output series, its tag set in each shard, in time order."""
+    dims = sorted(plan.dimensions)
+    groups: dict[tuple, list[tuple[int, _Reader, tuple, list]]] = {}
+    for reader in listed:  # every shard's tag sets first, as _collect meets their limits before any read
+        tag_sets = reader.tag_sets()
+        lo, hi = reader.span
+        if lo > hi:  # no point in the query's range
+            continue
+        for key, series_list in tag_sets:
+            groups.setdefault(_group_key(reader.name, dims, key), []).append(
+                (lo if plan.ascending else -hi, reader, key, series_list))
+    for group_key in sorted(groups, reverse=not plan.ascending):
+        entries = sorted(groups[group_key], key=lambda entry: entry[0])
+        previous: tuple[tuple, dict, _Chunk] | None = None
+        for _, reader, key, series_list in entries:
+            tags = dict(zip(dims, key, strict=True))
+            for chunk in _tag_set_pieces(plan, reader, key, series_list, dims):
+                if previous is not None:
+                    yield *previous, False
+                previous = (group_key, tags, chunk)
+        if previous is not None:
+            yield *previous, True
+
+
+# a shard's tag set holding more points than this is read and merged in time slices of about this many
+_SLICE_POINTS = 1_000_000
+
+
+def _tag_set_pieces(plan: _Plan, reader: _Reader, key: tuple, series_list: list, dims: list[str]
+                    ) -> Iterator[_Chunk]:
+    """One shard's tag set, its series merged: in one piece, or in consecutive time slices when big."""
+    edges = _slice_edges(plan, reader, series_list)
+    if edges is None:
+        for _, _, merged in _read_sets(plan, reader.name, reader, [(key, series_list)], dims, True):
+            yield merged
+        return
+    yield from _merged_slices(plan, reader, series_list, edges)
+
+
+def _slice_edges(plan: _Plan, reader: _Reader, series_list: list) -> list[int] | None:
+    """Time edges cutting the tag set's span into slices of about ``_SLICE_POINTS`` points (counted from
+    the TSM blocks of one field), or None when one slice holds them."""
+    name = next((ref.val for ref in plan.aux if ref.type != DT.Tag and ref.val in reader.fields), None)
+    lo, hi = reader.span
+    if name is None or lo is None:
+        return None
+    total = int(reader.shard.count([s.key for s in series_list], name, lo, hi).sum())
+    slices = min(-(-total // _SLICE_POINTS), hi - lo + 1)
+    if slices <= 1:
+        return None
+    return sorted({lo + (hi + 1 - lo) * i // slices for i in range(slices + 1)})
+
+
+def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[int]) -> Iterator[_Chunk]:
+    """The tag set's sorted merge slice by slice, in the query's time order, with the ties of one merge:
+    each series holds its points up to the slice's end and its next point past it, and Go's heap carries
+    from one slice to the next (``mergeorder.merge_order_until``)."""
+    ascending = plan.ascending
+    if not ascending:
+        series_list = list(reversed(series_list))
+    slices = [(edges[i], edges[i + 1] - 1) for i in range(len(edges) - 1)]
+    if not ascending:
+        slices.reverse()
+    pending: list[_Chunk | None] = [None] * len(series_list)
+    read = [0] * len(series_list)  # slices read, per series
+    heap = None
+    for j, (lo, hi) in enumerate(slices):
+        for k, series in enumerate(series_list):
+            while read[k] < len(slices) and (read[k] <= j
+                                             or not _reaches_past(pending[k], lo, hi, ascending)):
+                chunk = reader.read_series(series, within=slices[read[k]])
+                read[k] += 1
+                if chunk is not None:
+                    chunk = chunk if ascending else _reversed(chunk)
+                    pending[k] = chunk if pending[k] is None else _stack([pending[k], chunk])
+        held = [chunk for chunk in pending if chunk is not None]
+        if not held:
+            continue
+        stacked = _stack(held)
+        offsets = mergeorder.offsets_of([0 if chunk is None else len(chunk.times) for chunk in pending])
+        ranks = np.ascontiguousarray(stacked.times if ascending else -stacked.times)
+        stop = hi + 1 if ascending else 1 - lo  # ranks below it: times in this slice
+        order, heap, consumed = mergeorder.merge_order_until(
+            ranks, offsets, mergeorder.aux_keys(stacked.columns), not ascending, heap, stop)
+        if len(order):
+            yield _take(stacked, order)
+        for k, taken in enumerate(consumed.tolist()):
+            chunk = pending[k]
+            if taken and chunk is not None:
+                pending[k] = None if taken == len(chunk.times) else _Chunk(
+                    chunk.times[taken:], [c.take(slice(taken, None)) for c in chunk.columns])
+
+
+def _reaches_past(chunk: _Chunk | None, lo: int, hi: int, ascending: bool) -> bool:
+    """Whether the held points go past the slice [lo, hi] in the query's time order."""
+    if chunk is None:
+        return False
+    return bool(chunk.times[-1] > hi) if ascending else bool(chunk.times[-1] < lo)
 
 
 def _read_all(plan: _Plan, sources: list, dims: list[str]) -> Iterator[tuple[int, str, object, list]]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from chronus._ext.mergeorder import merge_order, parallel_groups
+from chronus._ext.mergeorder import merge_order, merge_order_until, parallel_groups
+from chronus.query.mergeorder import string_ranks
 from tests.unit.query.golden_node import GOLDEN as GOLDEN_ROOT
 from tests.unit.query.golden_node import golden_answers, golden_case, loaded_node
 from tests.unit.query.test_select_golden import run
@@ -111,6 +112,55 @@ def test_merge_order_replays_go_heap(window: bool) -> None:
         starts = offsets[:-1].tolist()
         expected = [starts[k] + p for k, p in _reference_merge(inputs, window)]
         assert merge_order(ranks, offsets, window).tolist() == expected
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_merge_in_slices_delivers_as_the_whole_merge(descending: bool) -> None:
+    """``merge_order_until`` carries Go's heap from slice to slice: each input holds the points below the
+    slice's stop and its next one past it (aux strings tie-break, -1 a non-string)."""
+    rng = np.random.default_rng(11)
+    for _ in range(300):
+        inputs = [sorted(rng.integers(0, 12, rng.integers(0, 9)).tolist()) for _ in range(rng.integers(1, 8))]
+        aux_of = [[int(a) for a in rng.integers(-1, 3, len(inp))] for inp in inputs]
+        ranks = np.array([r for inp in inputs for r in inp], np.int64)
+        aux = np.array([a for inp in aux_of for a in inp], np.int64).reshape(-1, 1)
+        offsets = np.zeros(len(inputs) + 1, np.int64)
+        np.cumsum([len(i) for i in inputs], out=offsets[1:])
+        whole = merge_order(ranks, offsets, False, aux, descending).tolist()
+        starts = offsets[:-1].tolist()
+        owner = [int(np.searchsorted(offsets, i, "right")) - 1 for i in whole]
+        whole_points = [(k, i - starts[k]) for i, k in zip(whole, owner, strict=True)]
+        stops = sorted(set(rng.integers(0, 13, rng.integers(1, 5)).tolist())) + [13]
+        taken = [0] * len(inputs)
+        heap = None
+        got: list[tuple[int, int]] = []
+        for stop in stops:
+            # each input: its undelivered points below stop, and the next one
+            batch = []
+            for k, inp in enumerate(inputs):
+                rest = inp[taken[k]:]
+                below = sum(1 for r in rest if r < stop)
+                batch.append((k, taken[k], min(len(rest), below + 1)))
+            b_offsets = np.zeros(len(inputs) + 1, np.int64)
+            np.cumsum([c for _, _, c in batch], out=b_offsets[1:])
+            b_ranks = np.array([r for k, t, c in batch for r in inputs[k][t:t + c]], np.int64)
+            b_aux = np.array([a for k, t, c in batch for a in aux_of[k][t:t + c]], np.int64).reshape(-1, 1)
+            order, heap, consumed = merge_order_until(b_ranks, b_offsets, b_aux, descending, heap, stop)
+            for i in order.tolist():
+                k = int(np.searchsorted(b_offsets, i, "right")) - 1
+                got.append((k, taken[k] + i - int(b_offsets[k])))
+            taken = [t + int(c) for t, c in zip(taken, consumed.tolist(), strict=True)]
+        assert got == whole_points
+
+
+def test_string_ranks_are_uniques_inverse() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        values = np.empty(int(rng.integers(0, 40)), object)
+        choices = ["", "a", "b", "ab", "é", "\udc80z", "Z", "a\x00"]
+        values[:] = [rng.choice(choices) for _ in range(len(values))]
+        expected = np.unique(values, return_inverse=True)[1].reshape(-1).tolist() if len(values) else []
+        assert string_ranks(values).tolist() == expected
 
 
 def test_merge_order_five_series_tie() -> None:
