@@ -25,6 +25,11 @@ windows move with the clock between the two requests, so they may differ by a wi
 servers on them without loading again (for repeated runs while developing; the data's times are those of
 the first run, so ``now() - 1h`` may find nothing later).
 
+``--memory`` measures instead the peak resident memory of each server for the queries of
+``memory_queries`` (raw queries over an hour and over all data, chunked or not; aggregates without GROUP BY
+time): per query both servers are restarted on the loaded data, the query runs once and the body is read in
+1 MiB pieces; the table shows each server's peak RSS (VmHWM) and time, and whether the bodies are equal.
+
 ``--profile DIR`` records each query on Chronus with py-spy (``DIR/<query>.txt``, collapsed stacks,
 sampled without stopping the server) when py-spy is installed; run it with few ``--runs``. Nothing is
 asserted: this is a measurement.
@@ -33,6 +38,7 @@ asserted: this is a measurement.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import json
 import shutil
@@ -66,6 +72,43 @@ def queries(first_ns: int, last_ns: int) -> dict[str, str]:
         "raw_limit_10000": "SELECT * FROM cpu LIMIT 10000",
         "show_tag_values_host": "SHOW TAG VALUES FROM cpu WITH KEY = host",
     }
+
+
+def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str, str]]]:
+    """``--memory``'s statements and their extra /query parameters."""
+    hour = f"time >= {first_ns} AND time < {first_ns + 3_600_000_000_000}"
+    all_data = f"time >= {first_ns} AND time <= {last_ns}"
+    chunked = {"chunked": "true"}
+    return {
+        "raw_1h": (f"SELECT * FROM cpu WHERE {hour}", {}),
+        "raw_1h_chunked": (f"SELECT * FROM cpu WHERE {hour}", chunked),
+        "raw_all_host_chunked": (f"SELECT usage FROM cpu WHERE {all_data} GROUP BY host", chunked),
+        "mean_1m_host_all": (f"SELECT mean(usage) FROM cpu WHERE {all_data} GROUP BY time(1m), host", {}),
+        "mean_count_all": (f"SELECT mean(usage), count(procs) FROM cpu WHERE {all_data}", {}),
+        "max_min_all": (f"SELECT max(usage), min(usage) FROM cpu WHERE {all_data}", {}),
+    }
+
+
+def peak_memory(make_server, q: str, params: dict[str, str]) -> tuple[int, float, str]:
+    """Start a server, run ``q`` once reading the body in 1 MiB pieces, stop it: (peak RSS in MB, seconds,
+    sha256 of the body)."""
+    server = make_server()
+    server.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.http_port, timeout=3600)
+        started = time.perf_counter()
+        conn.request("GET", "/query?" + urlencode({"db": DB, "q": q, **params}))
+        resp = conn.getresponse()
+        digest = hashlib.sha256()
+        while piece := resp.read(1 << 20):
+            digest.update(piece)
+        elapsed = time.perf_counter() - started
+        with open(f"/proc/{server.process.pid}/status", encoding="ascii") as status:
+            peak = next(int(line.split()[1]) // 1024 for line in status if line.startswith("VmHWM"))
+        conn.close()
+    finally:
+        server.stop()
+    return peak, elapsed, digest.hexdigest()
 
 
 def make_bodies(path: Path, points: int, series: int, regions: int, first_ns: int, step_ns: int,
@@ -141,6 +184,8 @@ def main() -> int:
                         help="py-spy profiles of Chronus per query into this directory")
     parser.add_argument("--keep", type=Path, default=None,
                         help="keep the loaded data directories here and reuse them on later runs")
+    parser.add_argument("--memory", action="store_true",
+                        help="peak RSS per query (fresh servers) instead of latencies")
     args = parser.parse_args()
 
     rounds = max(1, args.points // args.series)
@@ -154,6 +199,8 @@ def main() -> int:
     if loaded_before:
         first_ns, last_ns, step_ns = json.loads((work / "meta.json").read_text())
     statements = queries(first_ns, last_ns)
+    if args.memory:
+        statements = memory_queries(first_ns, last_ns)  # type: ignore[assignment]
     if args.queries:
         statements = {k: v for k, v in statements.items() if k in args.queries.split(",")}
     servers: dict = {}
@@ -180,6 +227,11 @@ def main() -> int:
         if not loaded_before:
             bodies.unlink()
             (work / "meta.json").write_text(json.dumps([first_ns, last_ns, step_ns]))
+        if args.memory:
+            for server in servers.values():
+                server.stop()
+            servers = {}
+            return measure_memory(work, statements)  # type: ignore[arg-type]
         conns = {name: http.client.HTTPConnection("127.0.0.1", s.http_port, timeout=3600)
                  for name, s in servers.items()}
         rows = []
@@ -219,6 +271,25 @@ def main() -> int:
             server.stop()
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def measure_memory(work: Path, statements: dict[str, tuple[str, dict[str, str]]]) -> int:
+    makers = {
+        "influxd": lambda: InfluxdProcess(work / "influxd", data_extra=DATA_SETTINGS),
+        "chronus": lambda: ChronusProcess(root=work / "chronus",
+                                          data_extra=DATA_SETTINGS + "  query-log-enabled = false\n",
+                                          http_extra=HTTP_SETTINGS),
+    }
+    print(f"\n{'query':<22} {'influxd MB':>10} {'s':>7} {'chronus MB':>10} {'s':>7}  same body")
+    for label, (q, params) in statements.items():
+        found = {name: peak_memory(make, q, params) for name, make in makers.items()}
+        (a_mb, a_s, a_hash), (b_mb, b_s, b_hash) = found["influxd"], found["chronus"]
+        same = "yes" if a_hash == b_hash else "NO"
+        print(f"{label:<22} {a_mb:>10} {a_s:>7.2f} {b_mb:>10} {b_s:>7.2f}  {same}", flush=True)
+    print()
+    for label, (q, params) in statements.items():
+        print(f"{label}: {q} {params or ''}")
     return 0
 
 

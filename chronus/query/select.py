@@ -455,6 +455,8 @@ class _Reader:
         self.field_names = set(self.measurement.field_names) | set(self.fields)
         self._term_ids: dict[int, set[int]] = {}
         self.span: tuple[int, int] | tuple[None, None] = (None, None)  # streamed: only points in this range
+        self._listed: list = []  # the series tag_sets() found
+        self._counts: tuple[str, dict[str, int]] | None = None
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
         tags = dict(series.tags)
@@ -481,6 +483,7 @@ class _Reader:
         plan = self.plan
         plan.task.check()
         series_list = self.shard.series(self.name, plan.condition)
+        self._listed = series_list
         if plan.max_series and len(series_list) > plan.max_series:
             raise QueryError(f"max-select-series limit exceeded: ({plan.max_series + 1}/{plan.max_series})")
         groups: dict[tuple, list] = {}
@@ -526,6 +529,17 @@ class _Reader:
             t = int(np.partition(times, len(times) - keep)[len(times) - keep])
         reach = self.shard.reach
         return [(*reach(s.key, name, t, plan.tmin, plan.tmax, plan.ascending), t) for s in series_list]
+
+    def point_count(self, series_list: list, name: str, lo: int, hi: int) -> int:
+        """How many points of field ``name`` the series hold in [lo, hi]: all the series ``tag_sets`` found
+        are counted at once (from the TSM blocks' headers where that is exact), so many small tag sets cost
+        one count."""
+        if self._counts is None or self._counts[0] != name:
+            keys = [s.key for s in self._listed]
+            counts = self.shard.count(keys, name, lo, hi).tolist() if keys else []
+            self._counts = (name, dict(zip(keys, counts, strict=True)))
+        found = self._counts[1]
+        return sum(found.get(s.key, 0) for s in series_list)
 
     def read_series(self, series, bound: tuple[int, int, int] | None = None,
                     within: tuple[int, int] | None = None) -> _Chunk | None:
@@ -942,7 +956,7 @@ def _slice_edges(plan: _Plan, reader: _Reader, series_list: list) -> list[int] |
     lo, hi = reader.span
     if name is None or lo is None:
         return None
-    total = int(reader.shard.count([s.key for s in series_list], name, lo, hi).sum())
+    total = reader.point_count(series_list, name, lo, hi)
     slices = min(-(-total // _SLICE_POINTS), hi - lo + 1)
     if slices <= 1:
         return None
