@@ -966,25 +966,43 @@ def _slice_edges(plan: _Plan, reader: _Reader, series_list: list) -> list[int] |
 def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[int]) -> Iterator[_Chunk]:
     """The tag set's sorted merge slice by slice, in the query's time order, with the ties of one merge:
     each series holds its points up to the slice's end and its next point past it, and Go's heap carries
-    from one slice to the next (``mergeorder.merge_order_until``)."""
+    from one slice to the next (``mergeorder.merge_order_until``). The next point is looked for in a
+    stretch a sixteenth of a slice long, doubled until found, so a series holds little past its slice."""
     ascending = plan.ascending
     if not ascending:
         series_list = list(reversed(series_list))
     slices = [(edges[i], edges[i + 1] - 1) for i in range(len(edges) - 1)]
     if not ascending:
         slices.reverse()
+    first, last = edges[0], edges[-1] - 1
+    look = max(1, (last - first + 1) // len(slices) // 16)
     pending: list[_Chunk | None] = [None] * len(series_list)
-    read = [0] * len(series_list)  # slices read, per series
+    # per series, how far it has been read in the query's time order: the last time read (ascending) or
+    # the first (descending)
+    reached = [first - 1 if ascending else last + 1] * len(series_list)
+
+    def read(k: int, lo: int, hi: int) -> None:
+        chunk = reader.read_series(series_list[k], within=(lo, hi))
+        reached[k] = hi if ascending else lo
+        if chunk is not None:
+            chunk = chunk if ascending else _reversed(chunk)
+            pending[k] = chunk if pending[k] is None else _stack([pending[k], chunk])
+
     heap = None
-    for j, (lo, hi) in enumerate(slices):
-        for k, series in enumerate(series_list):
-            while read[k] < len(slices) and (read[k] <= j
-                                             or not _reaches_past(pending[k], lo, hi, ascending)):
-                chunk = reader.read_series(series, within=slices[read[k]])
-                read[k] += 1
-                if chunk is not None:
-                    chunk = chunk if ascending else _reversed(chunk)
-                    pending[k] = chunk if pending[k] is None else _stack([pending[k], chunk])
+    for lo, hi in slices:
+        for k in range(len(series_list)):
+            if ascending and reached[k] < hi:
+                read(k, max(lo, reached[k] + 1), hi)
+            elif not ascending and reached[k] > lo:
+                read(k, lo, min(hi, reached[k] - 1))
+            step = look
+            while not _reaches_past(pending[k], lo, hi, ascending) and (
+                    reached[k] < last if ascending else reached[k] > first):
+                if ascending:
+                    read(k, reached[k] + 1, min(last, reached[k] + step))
+                else:
+                    read(k, max(first, reached[k] - step), reached[k] - 1)
+                step *= 2
         held = [chunk for chunk in pending if chunk is not None]
         if not held:
             continue
@@ -994,13 +1012,14 @@ def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[
         stop = hi + 1 if ascending else 1 - lo  # ranks below it: times in this slice
         order, heap, consumed = mergeorder.merge_order_until(
             ranks, offsets, mergeorder.aux_keys(stacked.columns), not ascending, heap, stop)
+        del held
         if len(order):
             yield _take(stacked, order)
-        for k, taken in enumerate(consumed.tolist()):
-            chunk = pending[k]
-            if taken and chunk is not None:
-                pending[k] = None if taken == len(chunk.times) else _Chunk(
-                    chunk.times[taken:], [c.take(slice(taken, None)) for c in chunk.columns])
+        # what is left of each series: views of the stacked rows (the pieces they came from can go)
+        starts, ends = (offsets[:-1] + consumed).tolist(), offsets[1:].tolist()
+        pending = [None if start == end else _Chunk(stacked.times[start:end],
+                                                    [c.take(slice(start, end)) for c in stacked.columns])
+                   for start, end in zip(starts, ends, strict=True)]
 
 
 def _reaches_past(chunk: _Chunk | None, lo: int, hi: int, ascending: bool) -> bool:
