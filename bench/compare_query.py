@@ -26,9 +26,10 @@ servers on them without loading again (for repeated runs while developing; the d
 the first run, so ``now() - 1h`` may find nothing later).
 
 ``--memory`` measures instead the peak resident memory of each server for the queries of
-``memory_queries`` (raw queries over an hour and over all data, chunked or not; aggregates without GROUP BY
-time): per query both servers are restarted on the loaded data, the query runs once and the body is read in
-1 MiB pieces; the table shows each server's peak RSS (VmHWM) and time, and whether the bodies are equal.
+``memory_queries`` (raw queries over an hour and over all data, chunked or not; a transform by host;
+aggregates without GROUP BY time): per query both servers are restarted on the loaded data, the query runs
+once and the body is read in 1 MiB pieces; the table shows each server's peak RSS (VmHWM) and time, and
+whether the bodies are equal.
 
 ``--profile DIR`` records each query on Chronus with py-spy (``DIR/<query>.txt``, collapsed stacks,
 sampled without stopping the server) when py-spy is installed; run it with few ``--runs``. Nothing is
@@ -83,6 +84,8 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
         "raw_1h": (f"SELECT * FROM cpu WHERE {hour}", {}),
         "raw_1h_chunked": (f"SELECT * FROM cpu WHERE {hour}", chunked),
         "raw_all_host_chunked": (f"SELECT usage FROM cpu WHERE {all_data} GROUP BY host", chunked),
+        "derivative_all_host_chunked": (
+            f"SELECT derivative(usage, 1m) FROM cpu WHERE {all_data} GROUP BY host", chunked),
         "mean_1m_host_all": (f"SELECT mean(usage) FROM cpu WHERE {all_data} GROUP BY time(1m), host", {}),
         "mean_count_all": (f"SELECT mean(usage), count(procs) FROM cpu WHERE {all_data}", {}),
         "max_min_all": (f"SELECT max(usage), min(usage) FROM cpu WHERE {all_data}", {}),
@@ -260,7 +263,7 @@ def main() -> int:
         for conn in conns.values():
             conn.close()
         print(f"\nmedian of {args.runs} runs ({args.runs * QUICK_RUNS} for queries under 50 ms), seconds")
-        print(f"{'query':<22} {'influxd':>9} {'chronus':>9} {'ratio':>7} {'body bytes':>11}  same body")
+        print(f"{'query':<28} {'influxd':>9} {'chronus':>9} {'ratio':>7} {'body bytes':>11}  same body")
         for label, a, b, ratio, size, same in rows:
             print(f"{label:<22} {a:>9.4f} {b:>9.4f} {ratio:>7.2f} {size:>11}  {'yes' if same else 'NO'}")
         print()
@@ -281,12 +284,12 @@ def measure_memory(work: Path, statements: dict[str, tuple[str, dict[str, str]]]
                                           data_extra=DATA_SETTINGS + "  query-log-enabled = false\n",
                                           http_extra=HTTP_SETTINGS),
     }
-    print(f"\n{'query':<22} {'influxd MB':>10} {'s':>7} {'chronus MB':>10} {'s':>7}  same body")
+    print(f"\n{'query':<28} {'influxd MB':>10} {'s':>7} {'chronus MB':>10} {'s':>7}  same body")
     for label, (q, params) in statements.items():
         found = {name: peak_memory(make, q, params) for name, make in makers.items()}
         (a_mb, a_s, a_hash), (b_mb, b_s, b_hash) = found["influxd"], found["chronus"]
         same = "yes" if a_hash == b_hash else "NO"
-        print(f"{label:<22} {a_mb:>10} {a_s:>7.2f} {b_mb:>10} {b_s:>7.2f}  {same}", flush=True)
+        print(f"{label:<28} {a_mb:>10} {a_s:>7.2f} {b_mb:>10} {b_s:>7.2f}  {same}", flush=True)
     print()
     for label, (q, params) in statements.items():
         print(f"{label}: {q} {params or ''}")

@@ -258,6 +258,18 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task,
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
+    if _group_at_a_time(live, interval, sources, tag_set_dims):
+        for name, tags, chunks in _groups_one_by_one(plan, sources, ascending):
+            per_call = {}
+            for c in live:
+                out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt)
+                if out is not None:
+                    out = _finish(c, out, stmt, windows, interval, ascending, plan)
+                    if len(out.times):
+                        per_call[c.symbol] = out
+            if per_call:
+                yield from _series([(name, tags, per_call)], exprs, calls, aux_refs, stmt, ascending)
+        return
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
     slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims)
     if slices is not None:  # memory bounded by one shard's points rather than the whole range's
@@ -721,6 +733,51 @@ def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested
     return _Reduced(partials, _Candidates(selectors, windows))
 
 
+def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_dims) -> bool:
+    """Whether each output series can be read and answered on its own: transforms of raw fields (no GROUP
+    BY time) over measurements, whose answer for a series depends on that series' points alone."""
+    from chronus.query.select import _Source
+
+    return (not interval and tag_set_dims is None and all(isinstance(s, _Source) for s in sources)
+            and all(c.inner is None and c.name in tf.TRANSFORMS for c in live))
+
+
+def _groups_one_by_one(plan, sources: list, ascending: bool) -> Iterator[tuple[str, dict, list[_Points]]]:
+    """``_read_groups``'s groups one at a time, in output order, each read when its turn comes: the same
+    points in the same order (every shard's tag sets are listed first, as ``_read_groups`` meets them)."""
+    from chronus.query.select import readers
+
+    dims = sorted(plan.dimensions)
+    regex_names = {name for source in sources if source.measurement.regex is not None
+                   for name in source.names}
+    groups: dict[tuple, list[tuple]] = {}
+    parts = 0
+    sourced = ((n, source_no, reader) for source_no, source in enumerate(sources)
+               for n, reader in readers(plan, [source]))
+    for reader_no, (name, source_no, reader) in enumerate(sourced):
+        for key, series_list in reader.tag_sets():
+            entry = (reader, key, series_list, parts, reader_no, source_no)
+            groups.setdefault((name, _tags_id(dims, key)), []).append(entry)
+            parts += 1
+    for name, tags_id in sorted(groups, reverse=not ascending):
+        chunks: list[_Points] = []
+        tags: dict = {}
+        for reader, key, series_list, part, reader_no, source_no in groups[(name, tags_id)]:
+            tags = dict(zip(dims, key, strict=True))
+            for slot, series in enumerate(series_list):
+                chunk = reader.read_series(series)
+                if chunk is not None:
+                    chunks.append(_Points(chunk.times, chunk.columns, part, slot, len(series_list),
+                                          2 if name in regex_names else 1, reader_no, source_no))
+        if chunks:
+            yield name, tags, chunks
+
+
+def _tags_id(dims: list[str], key: tuple) -> str:
+    """An output series' tags as one string (its identity beside the measurement name)."""
+    return "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
+
+
 def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | None = None
                  ) -> dict[tuple, tuple[str, dict, list[_Points]]]:
     """Every output series: (name, tags id) -> (name, tags, points of each series in shard, key order).
@@ -740,7 +797,7 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
         shard = isinstance(reader, _Reader)
         for key, series_list in reader.tag_sets():
             tags = dict(zip(dims, key, strict=True))
-            tags_id = "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
+            tags_id = _tags_id(dims, key)
             part = parts if shard else -1
             parts += 1
             for slot, series in enumerate(series_list):
