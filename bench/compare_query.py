@@ -87,6 +87,8 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
         "derivative_all_host_chunked": (
             f"SELECT derivative(usage, 1m) FROM cpu WHERE {all_data} GROUP BY host", chunked),
         "mean_1m_host_all": (f"SELECT mean(usage) FROM cpu WHERE {all_data} GROUP BY time(1m), host", {}),
+        "derivative_mean_1m_host_all": (f"SELECT non_negative_derivative(mean(usage), 1s) FROM cpu "
+                                        f"WHERE {all_data} GROUP BY time(1m), host", {}),
         "mean_count_all": (f"SELECT mean(usage), count(procs) FROM cpu WHERE {all_data}", {}),
         "max_min_all": (f"SELECT max(usage), min(usage) FROM cpu WHERE {all_data}", {}),
     }

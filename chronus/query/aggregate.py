@@ -290,7 +290,8 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
         yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
         return
     if counts is None:
-        reduce = _partials_reducer(live, positions, aux_refs, nested, sources, windows, ascending)
+        reduce = _partials_reducer(live, positions, aux_refs, nested, sources, inner_windows, ascending,
+                                   interval)
         groups = _read_groups(plan, sources, reduce)
     else:
         groups = counts
@@ -710,26 +711,33 @@ _CANDIDATE_SELECTORS = ("max", "min", "first", "last")
 
 
 def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested: bool, sources: list,
-                      windows: Windows, ascending: bool) -> _Reduced | None:
+                      windows: Windows, ascending: bool, interval: int = 0) -> _Reduced | None:
     """What to keep of each shard's series once it is read, when every call is count/sum/mean or
-    max/min/first/last of a field (no DISTINCT, no transform) over measurements: the additive calls'
-    partials and the selectors' candidate rows (``_Reduced``); None (every point) otherwise."""
+    max/min/first/last of a field (no DISTINCT) over measurements, or a transform over one with GROUP BY
+    time: the additive calls' partials and the selectors' candidate rows (``_Reduced``); None (every
+    point) otherwise. ``windows``: those the calls (inner calls of transforms) read; when the statement
+    is ``nested`` (a transform reading one window more), every call must be such a transform, so that
+    all read the same windows and none needs the points cut to the query's own range."""
     from chronus.query.select import _Source
 
-    if nested or not all(isinstance(source, _Source) for source in sources):
+    if not all(isinstance(source, _Source) for source in sources):
         return None
-    if any(c.distinct or c.inner is not None or c.kind is None for c in live):
+    over = [c.inner is not None and bool(interval) for c in live]
+    if nested and not all(o and c.name in tf.EXTENDED for c, o in zip(live, over, strict=True)):
         return None
-    if any(c.name not in _ADDITIVE + _CANDIDATE_SELECTORS for c in live):
+    targets = [c.inner if o else c for c, o in zip(live, over, strict=True)]
+    if any(t is None or t.distinct or t.inner is not None or t.kind is None for t in targets):
         return None
-    additive = [c for c in live if c.name in _ADDITIVE]
+    if any(t.name not in _ADDITIVE + _CANDIDATE_SELECTORS for t in targets):
+        return None
+    additive = [t for t in targets if t.name in _ADDITIVE]
     partials = None
     if additive:
-        summed = {positions[(c.arg.val, c.arg.type)] for c in additive if c.name != "count"}
-        columns = sorted({positions[(c.arg.val, c.arg.type)] for c in additive})
+        summed = {positions[(t.arg.val, t.arg.type)] for t in additive if t.name != "count"}
+        columns = sorted({positions[(t.arg.val, t.arg.type)] for t in additive})
         partials = _Partials(columns, summed, windows, ascending)
-    selectors = [(c.name, positions[(c.arg.val, c.arg.type)], c.kind) for c in live
-                 if c.name in _CANDIDATE_SELECTORS]
+    selectors = [(t.name, positions[(t.arg.val, t.arg.type)], t.kind) for t in targets
+                 if t.name in _CANDIDATE_SELECTORS]
     return _Reduced(partials, _Candidates(selectors, windows))
 
 

@@ -99,6 +99,31 @@ def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytes
     assert "_Reduced" in given
 
 
+NESTED = [
+    "SELECT derivative(mean(f), 1m) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w}), host",
+    "SELECT non_negative_difference(sum(g)), difference(max(f)) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time({w}) fill(previous)",
+    "SELECT moving_average(count(f), 2), derivative(first(f)) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time({w}, 7m), region ORDER BY time DESC",
+    "SELECT cumulative_sum(mean(f)) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w}), region",
+    "SELECT elapsed(min(g), 1s), non_negative_derivative(last(f)) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time({w}) fill(linear) LIMIT 4 OFFSET 1",
+    "SELECT derivative(mean(f)), cumulative_sum(mean(g)) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time({w})",  # one window more for one call, not the other: every point is kept
+    "SELECT derivative(mean(f)) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w}) fill(0)",
+    "SELECT derivative(median(f)) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w})",  # points
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_partials_under_transforms_answer_as_points(tmp_path: Path, seed: int,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """A transform over count/sum/mean/max/min/first/last by time reads the inner call's partials and
+    candidate rows too, over the windows it reads (one more before the range for most transforms)."""
+    given = _compare_with_and_without(tmp_path, seed, monkeypatch, NESTED, "_partials_reducer")
+    assert given.count("_Reduced") == 3 * (len(NESTED) - 2) and given.count("NoneType") == 6
+
+
 def test_a_window_from_two_slices_is_refused() -> None:
     """Points written meanwhile could put one window in two shards' slices: the join refuses it (the
     statement is then read all at once)."""
