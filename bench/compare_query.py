@@ -89,6 +89,7 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
         "mean_1m_host_all": (f"SELECT mean(usage) FROM cpu WHERE {all_data} GROUP BY time(1m), host", {}),
         "derivative_mean_1m_host_all": (f"SELECT non_negative_derivative(mean(usage), 1s) FROM cpu "
                                         f"WHERE {all_data} GROUP BY time(1m), host", {}),
+        "median_2h_all": (f"SELECT median(usage) FROM cpu WHERE {all_data} GROUP BY time(2h)", {}),
         "mean_count_all": (f"SELECT mean(usage), count(procs) FROM cpu WHERE {all_data}", {}),
         "max_min_all": (f"SELECT max(usage), min(usage) FROM cpu WHERE {all_data}", {}),
     }

@@ -271,7 +271,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 yield from _series([(name, tags, per_call)], exprs, calls, aux_refs, stmt, ascending)
         return
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
-    slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims)
+    slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims, aux_refs)
     if slices is not None:  # memory bounded by one shard's points rather than the whole range's
         raw = _sliced_outputs(slices, plan, live, positions, aux_refs, windows, selector, ascending, stmt,
                               compiled)
@@ -361,11 +361,20 @@ _WINDOW_LOCAL = ("count", "sum", "mean", "min", "max", "first", "last", "median"
                  "stddev", "percentile", "distinct", "top", "bottom", "sample")
 
 
-def _shard_slices(sources: list, live: list[_Call], windows: Windows, tag_set_dims) -> list[list] | None:
-    """The statement's one source cut into single-shard sources, in time order, when each window's
-    points come from one shard only and every call works window by window: reading and reducing a shard
-    at a time then gives the same answer (influxd's merges never see two shards' points in one window)
-    while only one shard's points are in memory. None when that does not hold."""
+# Calls whose window answer does not depend on the order its points arrive in (without auxiliary fields,
+# under GROUP BY time: the row's time is the window's): no float sums, no ties broken by arrival.
+_ORDER_FREE = ("count", "spread", "median", "percentile", "distinct")
+
+
+def _shard_slices(sources: list, live: list[_Call], windows: Windows, tag_set_dims, aux_refs: list
+                  ) -> list[list] | None:
+    """The statement's one source cut into sources of a few shards, in time order, when each window's
+    points come from one slice only and every call works window by window: reading and reducing a slice
+    at a time then gives the same answer while only one slice's points are in memory. A slice is one
+    shard unless windows span shards; then the shards a window spans share a slice, allowed only for calls
+    whose answer does not depend on arrival order (influxd's merge heaps carry their state across all
+    shards, so a slice's own merge could order ties differently). None when that does not hold."""
+    order_free = not aux_refs and all(c.name in _ORDER_FREE for c in live)
     from chronus.query.select import _Source
 
     if not windows.interval or windows.location or tag_set_dims is not None or len(sources) != 1:
@@ -383,12 +392,20 @@ def _shard_slices(sources: list, live: list[_Call], windows: Windows, tag_set_di
         spans.append((int(windows.starts(np.array([lo], np.int64))[0]),
                       int(windows.starts(np.array([hi], np.int64))[0]), shard))
     spans.sort(key=lambda span: span[0])
-    if any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False)):
-        return None  # two shards share a window
-    empty = [shard for shard in source.shards if all(shard is not span[2] for span in spans)]
-    slices = [[shard] for _, _, shard in spans]
-    if not slices:
+    slices: list[list] = []
+    last = None
+    for first_window, last_window, shard in spans:
+        if last is not None and first_window <= last:  # shares a window with the slice: joins it
+            if not order_free:
+                return None
+            slices[-1].append(shard)
+            last = max(last, last_window)
+        else:
+            slices.append([shard])
+            last = last_window
+    if len(slices) < 2:
         return None
+    empty = [shard for shard in source.shards if all(shard is not span[2] for span in spans)]
     slices[0] = empty + slices[0]  # shards without points still count their series (max-select-series)
     return [[_Source(source.measurement, shards, source.names)] for shards in slices]
 

@@ -30,11 +30,12 @@ QUERIES = [
 
 
 def _compare_with_and_without(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch,
-                              templates: list[str], helper: str) -> list[str]:
+                              templates: list[str], helper: str, floats: bool = False,
+                              widths: tuple[str, ...] = ("1m", "5m", "20m", "1h", "2h", "90m")) -> list[str]:
     """Every query of ``templates`` (random ranges and intervals) answered with ``aggregate.<helper>`` and
     with it answering None (the plain path): the bodies must be equal and error-free. Returns the type of
     what the helper gave each time."""
-    meta, meta_store, store = random_node(tmp_path, seed)
+    meta, meta_store, store = random_node(tmp_path, seed, floats, 6 if floats else 3)
     rng = random.Random(seed * 11 + 3)
     given: list[str] = []
     original = getattr(aggregate, helper)
@@ -42,6 +43,8 @@ def _compare_with_and_without(tmp_path: Path, seed: int, monkeypatch: pytest.Mon
     def counted(*args):
         found = original(*args)
         given.append(type(found).__name__)
+        if isinstance(found, list) and any(len(part[0].shards) > 1 for part in found):
+            given.append("several shards")
         return found
 
     monkeypatch.setattr(aggregate, helper, counted)
@@ -50,8 +53,8 @@ def _compare_with_and_without(tmp_path: Path, seed: int, monkeypatch: pytest.Mon
         for template in templates:
             for _ in range(3):
                 lo = BASE + rng.randrange(0, 3600, 10) * SECOND
-                q = template.format(lo=lo, hi=lo + rng.randrange(3600, 3 * 3600) * SECOND,
-                                    w=rng.choice(["1m", "5m", "20m", "1h"]))
+                q = template.format(lo=lo, hi=lo + rng.randrange(3600, (6 if floats else 3) * 3600) * SECOND,
+                                    w=rng.choice(widths))
                 helped = run(node, q, 0)
                 with monkeypatch.context() as patched:
                     patched.setattr(aggregate, helper, lambda *args: None)
@@ -122,6 +125,29 @@ def test_partials_under_transforms_answer_as_points(tmp_path: Path, seed: int,
     candidate rows too, over the windows it reads (one more before the range for most transforms)."""
     given = _compare_with_and_without(tmp_path, seed, monkeypatch, NESTED, "_partials_reducer")
     assert given.count("_Reduced") == 3 * (len(NESTED) - 2) and given.count("NoneType") == 6
+
+
+SPANNING = [
+    "SELECT median(f), percentile(g, 90), spread(f), count(f) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time({w}, 7m), host",
+    "SELECT distinct(g) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w}) ORDER BY time DESC",
+    "SELECT count(distinct(f)), percentile(f, 50) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time({w}) fill(previous) LIMIT 5",
+    # order matters to these: each shard shares a window with another, so all are read at once
+    "SELECT sum(f), median(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w}) "
+    "ORDER BY time DESC",
+    "SELECT percentile(f, 50), host FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w})",
+]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_windows_spanning_shards_read_a_few_shards_at_a_time(tmp_path: Path, seed: int,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows spanning shards put those shards in one slice, for calls whose answer does not depend on
+    the order points arrive in (floats whose sums do, here)."""
+    given = _compare_with_and_without(tmp_path, seed, monkeypatch, SPANNING, "_shard_slices", True,
+                                      ("2h", "90m", "100m", "3h"))
+    assert "several shards" in given
 
 
 def test_a_window_from_two_slices_is_refused() -> None:
