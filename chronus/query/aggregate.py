@@ -203,8 +203,9 @@ def check_buckets(limit: int, windows: Windows, compiled) -> None:
 
 def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fields: list[ast.Field],
                      dims: list[str], condition, tag_set_dims: list[str] | None = None
-                     ) -> Iterator[tuple[str, dict, np.ndarray, list[Column]]]:
-    """Every output series of a SELECT with calls as ``(name, tags, times, columns)``.
+                     ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
+    """Every output series of a SELECT with calls as ``(name, tags, times, columns, last)``; a series may
+    come in consecutive pieces (``last`` False but on its last one).
 
     ``tag_set_dims``: a subquery's enclosing GROUP BY tags (see ``select._Plan``).
     """
@@ -259,16 +260,32 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
     if _group_at_a_time(live, interval, sources, tag_set_dims):
-        for name, tags, chunks in _groups_one_by_one(plan, sources, ascending):
-            per_call = {}
-            for c in live:
-                out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt)
-                if out is not None:
-                    out = _finish(c, out, stmt, windows, interval, ascending, plan)
-                    if len(out.times):
-                        per_call[c.symbol] = out
-            if per_call:
-                yield from _series([(name, tags, per_call)], exprs, calls, aux_refs, stmt, ascending)
+        sliceable = not stmt.limit and not stmt.offset and all(c.name in _LAST_POINT_STATE for c in live)
+        for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
+            held: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per call: the stream's last points
+            pending = None
+            for chunks, sliced in pieces:
+                per_call = {}
+                delivered = {}
+                if not sliced and _may_tie(chunks):
+                    delivered = _mode_inputs(live, {0: (name, tags, chunks)}, positions, 0, False, aux_refs,
+                                             ascending)
+                for c in live:
+                    if sliced:
+                        out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
+                    else:
+                        out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt,
+                                        delivered.get(c.symbol, {}).get(0))
+                    if out is not None:
+                        out = _finish(c, out, stmt, windows, interval, ascending, plan)
+                        if len(out.times):
+                            per_call[c.symbol] = out
+                if per_call:
+                    if pending is not None:
+                        yield from _series([pending], exprs, calls, aux_refs, stmt, ascending, False)
+                    pending = (name, tags, per_call)
+            if pending is not None:
+                yield from _series([pending], exprs, calls, aux_refs, stmt, ascending)
         return
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
     slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims, aux_refs)
@@ -461,8 +478,9 @@ def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | No
 
 def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, nested: bool, aux_refs: list,
                  ascending: bool) -> dict:
-    """Per ``mode()`` or ``integral()`` call (or transform over one): group key -> its points in influxd's
-    delivery order (ties between series at one time decide mode's sort and which point integral keeps)."""
+    """Per ``mode()`` or ``integral()`` call (or transform over one), or transform of a raw field: group key
+    -> its points in influxd's delivery order (ties between series at one time decide mode's sort, which
+    point integral keeps, and which point a derivative or difference takes at a time)."""
     out: dict = {}
     for c in live:
         over = c.inner is not None and interval
@@ -475,13 +493,16 @@ def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, neste
             if found is not None:
                 out[c.symbol] = {key: _DeliveredRows(*rows) for key, rows in found.items()}
             continue
-        if target.name not in ("mode", "integral") or target.kind in (None, BOOLEAN) or aux_refs:
+        raw_transform = c.inner is None and c.name in tf.TRANSFORMS and c.kind is not None
+        if not raw_transform and (target.name not in ("mode", "integral") or target.kind in (None, BOOLEAN)):
+            continue
+        if aux_refs:
             continue
         extended = over and c.name in tf.EXTENDED
         if nested and not extended:
             continue  # its points are cut to the query's own range; keep the time order
         column = positions[(target.arg.val, target.arg.type)]
-        found = modeorder.delivered(groups, column, ascending)
+        found = modeorder.delivered(groups, column, ascending, transform=raw_transform)
         if found is not None:
             out[c.symbol] = found
     return out
@@ -767,9 +788,14 @@ def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_di
             and all(c.inner is None and c.name in tf.TRANSFORMS for c in live))
 
 
-def _groups_one_by_one(plan, sources: list, ascending: bool) -> Iterator[tuple[str, dict, list[_Points]]]:
+def _groups_one_by_one(plan, sources: list, ascending: bool, sliceable: bool = False
+                       ) -> Iterator[tuple[str, dict, Iterator[tuple[list[_Points], bool]]]]:
     """``_read_groups``'s groups one at a time, in output order, each read when its turn comes: the same
-    points in the same order (every shard's tag sets are listed first, as ``_read_groups`` meets them)."""
+    points in the same order (every shard's tag sets are listed first, as ``_read_groups`` meets them),
+    as ``(points, sliced)`` pieces. A group's points come as consecutive time slices in stream order
+    (``sliced``) when ``sliceable``, it has more than ``select._SLICE_POINTS`` points in a shard and no two
+    of its points can tie (one series per shard, shards apart in time: the stream is then in time order);
+    else in one piece. A slice holds every point of its times."""
     from chronus.query.select import readers
 
     dims = sorted(plan.dimensions)
@@ -784,18 +810,110 @@ def _groups_one_by_one(plan, sources: list, ascending: bool) -> Iterator[tuple[s
             entry = (reader, key, series_list, parts, reader_no, source_no)
             groups.setdefault((name, _tags_id(dims, key)), []).append(entry)
             parts += 1
-    for name, tags_id in sorted(groups, reverse=not ascending):
+
+    spans: dict[int, tuple[int, int]] = {}  # per reader, its shard's time span when first needed
+
+    def read(name: str, entries: list[tuple], within: tuple[int, int] | None) -> list[_Points]:
         chunks: list[_Points] = []
-        tags: dict = {}
-        for reader, key, series_list, part, reader_no, source_no in groups[(name, tags_id)]:
-            tags = dict(zip(dims, key, strict=True))
+        for reader, _, series_list, part, reader_no, source_no in entries:
+            if within is not None:
+                lo, hi = spans.setdefault(id(reader), reader.shard.time_span())
+                if lo > within[1] or hi < within[0]:
+                    continue  # no point of the shard in this slice
             for slot, series in enumerate(series_list):
-                chunk = reader.read_series(series)
+                chunk = reader.read_series(series, within=within)
                 if chunk is not None:
                     chunks.append(_Points(chunk.times, chunk.columns, part, slot, len(series_list),
                                           2 if name in regex_names else 1, reader_no, source_no))
-        if chunks:
-            yield name, tags, chunks
+        return chunks
+
+    for name, tags_id in sorted(groups, reverse=not ascending):
+        entries = groups[(name, tags_id)]
+        tags = dict(zip(dims, entries[0][1], strict=True))
+        cuts = _time_slices(plan, entries, ascending) if sliceable else None
+        if cuts is None:
+            chunks = read(name, entries, None)
+            if chunks:
+                yield name, tags, iter([(chunks, False)])
+            continue
+        yield name, tags, ((read(name, entries, cut), True) for cut in cuts)
+
+
+def _may_tie(chunks: list[_Points]) -> bool:
+    """Whether two of a group's series may hold points at one time, where influxd's merges (not the time
+    order) decide which comes first: several series in a shard's tag set, several sources, or shards
+    whose points overlap in time."""
+    if any(pts.slots > 1 for pts in chunks) or len({pts.source for pts in chunks}) > 1:
+        return True
+    spans = sorted((int(pts.times[0]), int(pts.times[-1])) for pts in chunks if len(pts.times))
+    return any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False))
+
+
+def _time_slices(plan, entries: list[tuple], ascending: bool) -> list[tuple[int, int]] | None:
+    """A group's time range cut so that no slice holds much more than ``select._SLICE_POINTS`` points of a
+    shard (counted from one field's TSM blocks), in stream order; None when one piece will do."""
+    from chronus.query import select
+
+    name = next((ref.val for ref in plan.aux if ref.type != DT.Tag), None)
+    if any(len(series_list) > 1 for _, _, series_list, _, _, _ in entries):
+        return None  # its series could tie: only the whole merge knows their order
+    if len({source_no for _, _, _, _, _, source_no in entries}) > 1:
+        return None  # influxd hands over one source's points after another's, not in time order
+    edges: set[int] = set()
+    sliced = False
+    taken: list[tuple[int, int]] = []
+    for reader, _, series_list, _, _, _ in entries:
+        lo, hi = reader.shard.time_span()
+        lo, hi = max(lo, plan.tmin), min(hi, plan.tmax)
+        if lo > hi or name is None or name not in reader.fields:
+            continue
+        taken.append((lo, hi))
+        total = int(reader.shard.count([s.key for s in series_list], name, lo, hi).sum())
+        count = min(-(-total // select._SLICE_POINTS), hi - lo + 1)
+        sliced = sliced or count > 1
+        edges.update(lo + (hi + 1 - lo) * i // max(count, 1) for i in range(max(count, 1) + 1))
+    taken.sort()
+    if not sliced or any(b[0] <= a[1] for a, b in zip(taken, taken[1:], strict=False)):
+        return None  # two shards' points could tie
+    bounds = sorted(edges)
+    cuts = [(plan.tmin, bounds[0] - 1), *((a, b - 1) for a, b in zip(bounds, bounds[1:], strict=False)),
+            (bounds[-1], plan.tmax)]
+    cuts = [(a, b) for a, b in cuts if a <= b]
+    return cuts if ascending else cuts[::-1]
+
+
+# Transforms whose state between points is the last point(s) of the stream (at its last time): a stream
+# cut in time slices continues from them (``_transform_piece``).
+_LAST_POINT_STATE = ("derivative", "non_negative_derivative", "difference", "non_negative_difference",
+                     "elapsed")
+
+
+def _transform_piece(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, ascending: bool,
+                     held: dict[str, tuple[np.ndarray, np.ndarray]]) -> _Out | None:
+    """A ``_LAST_POINT_STATE`` transform over the next time slice of a group: run over the points the
+    stream ended the last slice with (``held``, all at one time) and this slice's, minus what those held
+    points gave on their own (already answered with the last slice)."""
+    gathered = _gather(c, chunks, positions, aux_refs, False) if chunks else None
+    before = held.get(c.symbol)
+    if gathered is None:
+        return None
+    times, values, _ = gathered
+    if not ascending:
+        times, values = times[::-1], values[::-1]
+    drop = 0
+    if before is not None:
+        if before[1].dtype != values.dtype:
+            values = np.concatenate([before[1].astype(object), values.astype(object)])
+        else:
+            values = np.concatenate([before[1], values])
+        times = np.concatenate([before[0], times])
+        drop = len(_transform(c, before[0], before[1], c.kind, ascending, 0).times)
+    last = len(times) - int(np.count_nonzero(times == times[-1]))
+    held[c.symbol] = (times[last:], values[last:])
+    out = _transform(c, times, values, c.kind, ascending, 0)
+    if not drop:
+        return out
+    return _Out(out.times[drop:], out.values.take(slice(drop, None)))
 
 
 def _tags_id(dims: list[str], key: tuple) -> str:
@@ -902,12 +1020,17 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
     interval = bool(windows.interval)
     with_aux = bool(aux_refs)
     if name in tf.TRANSFORMS:
-        gathered = _gather(c, chunks, positions, aux_refs, False)
-        if gathered is None:
-            return None
-        times, values, _ = gathered
-        if not ascending:
-            times, values = times[::-1], values[::-1]
+        if delivered is not None:  # series tie at a time: influxd's merges decide their order (stream order)
+            times, values = delivered
+            if not len(times):
+                return None
+        else:
+            gathered = _gather(c, chunks, positions, aux_refs, False)
+            if gathered is None:
+                return None
+            times, values, _ = gathered
+            if not ascending:
+                times, values = times[::-1], values[::-1]
         return _transform(c, times, values, kind, ascending, windows.interval)
     if name in ("count", "sum", "mean") and not c.distinct:
         out = _additive(c, chunks, positions, aux_refs, windows, ascending)
@@ -1382,11 +1505,13 @@ def _point_priorities(c: _Call, chunks: list[_Points], positions: dict, aux_refs
 # -- rows ------------------------------------------------------------------------------------------------
 
 
-def _series(outputs, exprs, calls, aux_refs, stmt, ascending):
+def _series(outputs, exprs, calls, aux_refs, stmt, ascending, last: bool = True):
+    """The output series' rows, ``(name, tags, times, columns, last)``: ``last`` False for a piece of a
+    series whose next piece follows."""
     for name, tags, per_call in outputs:
         times, env = _join(per_call, calls, aux_refs, stmt, ascending)
         n = len(times)
-        yield name, tags, times, [evaluate(e, env, n) for e in exprs]
+        yield name, tags, times, [evaluate(e, env, n) for e in exprs], last
 
 
 def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: bool):

@@ -24,19 +24,26 @@ from chronus.query.mergeorder import merge_order, offsets_of
 from chronus.query.vector import BOOLEAN, STRING, Column
 
 
-def delivered(groups: dict, column: int, ascending: bool) -> dict | None:
+def delivered(groups: dict, column: int, ascending: bool, transform: bool = False) -> dict | None:
     """Per output group key: (times, values) of the argument's non-null points in delivery order, or
-    None where the replay does not apply. ``groups`` is ``aggregate._read_groups``' result."""
-    found = delivered_rows(groups, column, ascending)
+    None where the replay does not apply. ``groups`` is ``aggregate._read_groups``' result.
+    ``transform``: the input of a transform (derivative...) of a raw field, also replayed under ORDER BY
+    time DESC (times then come newest first), whose sources meet in a merge by series only."""
+    found = delivered_rows(groups, column, ascending, transform=transform)
     if found is None:
         return None
     out: dict = {}
     for key, (which, rows) in found.items():
         chunks = groups[key][2]
-        runs = chunk_runs(which, rows)
-        times = np.concatenate([chunks[c].times[r] for c, r in runs])
-        values = np.concatenate([chunks[c].columns[column].values[r] for c, r in runs])
-        out[key] = (times, values)
+        # every chunk's points one after the other, then picked in delivery order (ties interleave the
+        # chunks point by point, so no run-by-run copying)
+        starts = offsets_of([len(pts.times) for pts in chunks])
+        at = starts[which] + rows
+        times = np.concatenate([pts.times for pts in chunks])[at]
+        columns = [pts.columns[column].values for pts in chunks]
+        if len({v.dtype for v in columns}) > 1:
+            columns = [v.astype(object) for v in columns]
+        out[key] = (times, np.concatenate(columns)[at])
     return out
 
 
@@ -50,12 +57,17 @@ def chunk_runs(which: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarra
     return [(int(which[a]), rows[a:b]) for a, b in zip(starts, ends, strict=True)]
 
 
-def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | None = None) -> dict | None:
+def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | None = None,
+                   transform: bool = False) -> dict | None:
     """Per output group key: where each of the argument's non-null points sits, in delivery order: its
     chunk (position in the group's list of points) and row. ``aux``: the columns of the points'
     auxiliary values, which the sorted merges compare after the time while they are strings. None where
-    the replay does not apply."""
-    if not ascending:
+    the replay does not apply. ``transform`` (see ``delivered``): under ORDER BY time DESC every input
+    runs newest first, a tag set's series and a shard's tag sets in reverse key order, and the heaps order
+    names, tags and times backwards, as in the raw path (``select._read_sets``); the sources' streams are
+    merged as influxd's (unordered) merge iterator does, by name and tags alone, so that each hands over all
+    of a series' points at once."""
+    if not ascending and not transform:
         return None
     keys = sorted(groups)
     entries = []  # (shard, part, slot, group rank, times, chunk, rows)
@@ -67,11 +79,16 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
             if col.kind is None:
                 continue
             rows = np.flatnonzero(col.valid)
+            if not ascending:
+                rows = rows[::-1]
             if len(rows):
-                entries.append((pts.shard, pts.part, pts.slot, g, pts.times[rows], c, rows))
+                entries.append((pts.shard, pts.part, pts.slot, g, pts.times[rows], c, rows, pts.source))
     if not entries:
         return {}
-    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    if ascending:
+        entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    else:
+        entries.sort(key=lambda e: (e[0], -e[1], -e[2]))
     lengths = [len(e[4]) for e in entries]
     times = np.concatenate([e[4] for e in entries]).astype(np.int64)
     group = np.repeat(np.asarray([e[3] for e in entries], np.int64), lengths)
@@ -90,13 +107,23 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     change[1:] = (group[order][1:] != group[order][:-1]) | (times[order][1:] != times[order][:-1])
     rank = np.empty(len(order), np.int64)
     rank[order] = np.cumsum(change) - 1
+    if not ascending:
+        rank = rank.max() - rank
     starts = offsets_of(lengths).tolist()
-    # a tag set's series in each shard, then the tag sets of a shard, then the shards
-    streams = [((e[0], e[1]), np.arange(starts[k], starts[k + 1], dtype=np.int64))
+    # a tag set's series in each shard, then the tag sets of a shard, then each source's shards, then the
+    # sources
+    streams = [((e[7], e[0], e[1]), np.arange(starts[k], starts[k + 1], dtype=np.int64))
                for k, e in enumerate(entries)]
-    streams = _merge_by(streams, rank, lambda key: key, aux_keys)
-    streams = _merge_by([((key[0],), idx) for key, idx in streams], rank, lambda key: key, aux_keys)
-    stream = _merge_by([((), idx) for _, idx in streams], rank, lambda key: key, aux_keys)[0][1]
+    back = not ascending
+    streams = _merge_by(streams, rank, lambda key: key, aux_keys, back)
+    streams = _merge_by([(key[:2], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
+    streams = _merge_by([(key[:1], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
+    if transform:
+        series_rank = group if ascending else group.max() - group
+        stream = _merge_by([((), idx) for _, idx in streams], series_rank, lambda key: key, None, back,
+                           window=True)[0][1]
+    else:
+        stream = _merge_by([((), idx) for _, idx in streams], rank, lambda key: key, aux_keys, back)[0][1]
     out: dict = {}
     g_of = group[stream]
     for g in np.unique(g_of).tolist():
@@ -105,10 +132,11 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     return out
 
 
-def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.ndarray | None = None
-              ) -> list[tuple]:
+def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.ndarray | None = None,
+              descending: bool = False, window: bool = False) -> list[tuple]:
     """Consecutive streams with the same key merged as influxd's sorted merge iterator merges its inputs
-    (a single input passes through); ``aux``: per point the auxiliary values' ranks (``aux_keys``)."""
+    (a single input passes through); ``aux``: per point the auxiliary values' ranks (``aux_keys``);
+    ``window``: as its merge iterator does instead (an input keeps the turn while its rank stays)."""
     out: list[tuple] = []
     i = 0
     while i < len(streams):
@@ -121,8 +149,8 @@ def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.nda
         else:
             joined = np.concatenate(members)
             offsets = offsets_of([len(m) for m in members])
-            order = merge_order(np.ascontiguousarray(rank[joined]), offsets, False,
-                                None if aux is None else np.ascontiguousarray(aux[joined]))
+            order = merge_order(np.ascontiguousarray(rank[joined]), offsets, window,
+                                None if aux is None else np.ascontiguousarray(aux[joined]), descending)
             out.append((streams[i][0], joined[order]))
         i = j
     return out

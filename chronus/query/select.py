@@ -781,9 +781,8 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
     tag_set_dims = None if outer_dimensions is None else list(outer_dimensions)
     if compiled.calls:
         from chronus.query.aggregate import aggregate_series
-        for series in aggregate_series(stmt, compiled, ctx, p.sources, p.fields, dims, p.condition,
-                                       tag_set_dims=tag_set_dims):
-            yield *series, True
+        yield from aggregate_series(stmt, compiled, ctx, p.sources, p.fields, dims, p.condition,
+                                    tag_set_dims=tag_set_dims)
         return
     aux = sorted(_var_refs_of_fields(p.fields), key=lambda r: (r.val, int(r.type)))
     if not any(ref.type != DT.Unknown for ref in aux):
