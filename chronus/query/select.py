@@ -457,6 +457,7 @@ class _Reader:
         self.span: tuple[int, int] | tuple[None, None] = (None, None)  # streamed: only points in this range
         self._listed: list = []  # the series tag_sets() found
         self._counts: tuple[str, dict[str, int]] | None = None
+        self._outside: bool | None = None  # whether the shard's points all lie outside the query's range
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
         tags = dict(series.tags)
@@ -547,6 +548,11 @@ class _Reader:
         those up to its time and the next one past it; ``within``: only those in that time range."""
         plan = self.plan
         plan.task.check()
+        if self._outside is None:  # a shard holding nothing in the query's range is not read series by series
+            lo, hi = self.shard.time_span()
+            self._outside = hi < plan.tmin or lo > plan.tmax
+        if self._outside:
+            return None
         tmin, tmax = (bound[0], bound[1]) if bound else (plan.tmin, plan.tmax)
         for lo, hi in (self.span, within or (None, None)):
             if lo is not None:
