@@ -5,7 +5,11 @@ compare two ways of answering the same query."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from chronus.influxql import parse_query
 from chronus.meta import statements as meta_statements
@@ -48,3 +52,45 @@ def random_node(root: Path, seed: int, floats: bool = False, hours: int = 3):
     cached = "\n".join(random_lines(rng, 60, floats, hours)).encode()
     writer.write_lines("db", "autogen", "one", cached, "s")  # stays in the cache
     return meta, meta_store, store
+
+
+def spy(monkeypatch: pytest.MonkeyPatch, module: object, name: str, note: Callable[[Any], Any]) -> list:
+    """Wrap ``module.name`` so that ``note(result)`` of each call is appended to the returned list."""
+    seen: list = []
+    original = getattr(module, name)
+
+    def wrapped(*args: Any) -> Any:
+        found = original(*args)
+        seen.append(note(found))
+        return found
+
+    monkeypatch.setattr(module, name, wrapped)
+    return seen
+
+
+def same_answers(node: tuple, queries: list[str], monkeypatch: pytest.MonkeyPatch, module: object, name: str,
+                 replacement: Callable[..., Any], chunk_sizes: tuple[int, ...] = (0,),
+                 with_rows: bool = True) -> None:
+    """Each query answers the same (every chunking) as with ``module.name`` replaced by ``replacement``
+    (the plain path), and without an error (and, ``with_rows``, with rows)."""
+    from tests.unit.query.test_select_golden import run
+
+    for q in queries:
+        for chunk_size in chunk_sizes:
+            helped = run(node, q, chunk_size)
+            with monkeypatch.context() as patched:
+                patched.setattr(module, name, replacement)
+                plain = run(node, q, chunk_size)
+            assert helped == plain, (q, chunk_size)
+            assert b'"error"' not in helped, helped[:300]
+            assert not with_rows or b'"values"' in helped, helped[:300]
+
+
+def within_random_ranges(templates: list[str], rng: random.Random) -> list[str]:
+    """Each template with ``{lo}`` and ``{hi}`` filled: a range starting up to 10 minutes before the data
+    and ending half an hour to four hours later (past the data at times)."""
+    queries = []
+    for template in templates:
+        lo = BASE + rng.randrange(-600, 3600, 10) * SECOND
+        queries.append(template.format(lo=lo, hi=lo + rng.randrange(1800, 4 * 3600) * SECOND))
+    return queries

@@ -17,7 +17,7 @@ from chronus.query.emitter import emit_series
 from chronus.query.result import Frame
 from chronus.query.vector import FLOAT, INTEGER, Column
 from tests.unit.query.golden_node import open_node
-from tests.unit.query.random_node import BASE, SECOND, random_node
+from tests.unit.query.random_node import BASE, SECOND, random_node, same_answers, spy, within_random_ranges
 from tests.unit.query.test_select_golden import run
 
 QUERIES = [
@@ -38,37 +38,13 @@ def test_streamed_answers_as_one_read(tmp_path: Path, seed: int, slice_points: i
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """Shard by shard, and (few points per slice) each shard's tag sets merged slice by slice."""
     monkeypatch.setattr(select, "_SLICE_POINTS", slice_points)
-    sliced = []
-    original_slices = select._merged_slices
-
-    def counted_slices(*args):
-        sliced.append(1)
-        return original_slices(*args)
-
-    monkeypatch.setattr(select, "_merged_slices", counted_slices)
+    sliced = spy(monkeypatch, select, "_merged_slices", lambda found: True)
+    given = spy(monkeypatch, select, "_streamed", lambda found: type(found).__name__)
     meta, meta_store, store = random_node(tmp_path, seed)
-    rng = random.Random(seed * 7 + 1)
-    given: list[str] = []
-    original = select._streamed
-
-    def counted(*args):
-        found = original(*args)
-        given.append(type(found).__name__)
-        return found
-
-    monkeypatch.setattr(select, "_streamed", counted)
+    queries = within_random_ranges(QUERIES, random.Random(seed * 7 + 1))
     try:
-        node = (meta, store, "db")
-        for template in QUERIES:
-            lo = BASE + rng.randrange(-600, 3600, 10) * SECOND
-            q = template.format(lo=lo, hi=lo + rng.randrange(1800, 4 * 3600) * SECOND)
-            for chunk_size in (0, 1, 7, 100):
-                streamed = run(node, q, chunk_size)
-                with monkeypatch.context() as patched:
-                    patched.setattr(select, "_streamed", lambda *args: None)
-                    whole = run(node, q, chunk_size)
-                assert streamed == whole, (q, chunk_size)
-                assert b'"error"' not in streamed and b'"values"' in streamed, streamed[:300]
+        same_answers((meta, store, "db"), queries, monkeypatch, select, "_streamed", lambda *args: None,
+                     (0, 1, 7, 100))
     finally:
         store.close()
         meta_store.close()

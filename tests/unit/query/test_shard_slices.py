@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from chronus.query import aggregate
-from tests.unit.query.random_node import BASE, SECOND, random_node
-from tests.unit.query.test_select_golden import run
+from tests.unit.query.random_node import BASE, SECOND, random_node, same_answers, spy
 
 QUERIES = [
     "SELECT mean(f), count(g), sum(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time({w})",
@@ -34,33 +33,25 @@ def _compare_with_and_without(tmp_path: Path, seed: int, monkeypatch: pytest.Mon
                               widths: tuple[str, ...] = ("1m", "5m", "20m", "1h", "2h", "90m")) -> list[str]:
     """Every query of ``templates`` (random ranges and intervals) answered with ``aggregate.<helper>`` and
     with it answering None (the plain path): the bodies must be equal and error-free. Returns the type of
-    what the helper gave each time."""
+    what the helper gave each time ("several shards" for slices of more than one shard)."""
     meta, meta_store, store = random_node(tmp_path, seed, floats, 6 if floats else 3)
     rng = random.Random(seed * 11 + 3)
-    given: list[str] = []
-    original = getattr(aggregate, helper)
+    hours = 6 if floats else 3
 
-    def counted(*args):
-        found = original(*args)
-        given.append(type(found).__name__)
-        if isinstance(found, list) and any(len(part[0].shards) > 1 for part in found):
-            given.append("several shards")
-        return found
+    def note(found: object) -> str:
+        several = isinstance(found, list) and any(len(part[0].shards) > 1 for part in found)
+        return "several shards" if several else type(found).__name__
 
-    monkeypatch.setattr(aggregate, helper, counted)
+    given = spy(monkeypatch, aggregate, helper, note)
+    queries = []
+    for template in templates:
+        for _ in range(3):
+            lo = BASE + rng.randrange(0, 3600, 10) * SECOND
+            hi = lo + rng.randrange(3600, hours * 3600) * SECOND
+            queries.append(template.format(lo=lo, hi=hi, w=rng.choice(widths)))
     try:
-        node = (meta, store, "db")
-        for template in templates:
-            for _ in range(3):
-                lo = BASE + rng.randrange(0, 3600, 10) * SECOND
-                q = template.format(lo=lo, hi=lo + rng.randrange(3600, (6 if floats else 3) * 3600) * SECOND,
-                                    w=rng.choice(widths))
-                helped = run(node, q, 0)
-                with monkeypatch.context() as patched:
-                    patched.setattr(aggregate, helper, lambda *args: None)
-                    plain = run(node, q, 0)
-                assert helped == plain, q
-                assert b'"error"' not in helped, helped[:300]
+        same_answers((meta, store, "db"), queries, monkeypatch, aggregate, helper, lambda *args: None,
+                     with_rows=False)
     finally:
         store.close()
         meta_store.close()

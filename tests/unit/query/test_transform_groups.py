@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from chronus.query import aggregate, select
-from tests.unit.query.random_node import BASE, SECOND, random_node
-from tests.unit.query.test_select_golden import run
+from tests.unit.query.random_node import random_node, same_answers, spy, within_random_ranges
 
 QUERIES = [
     "SELECT derivative(f, 1m) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host",
@@ -40,38 +39,13 @@ def test_group_at_a_time_answers_as_one_read(tmp_path: Path, seed: int, slice_po
     """One output series at a time, and (few points per slice) a derivative, difference or elapsed over
     a series in time slices."""
     monkeypatch.setattr(select, "_SLICE_POINTS", slice_points)
-    sliced: list[bool] = []
-    original_slices = aggregate._time_slices
-
-    def counted_slices(*args):
-        found = original_slices(*args)
-        sliced.append(found is not None)
-        return found
-
-    monkeypatch.setattr(aggregate, "_time_slices", counted_slices)
+    sliced = spy(monkeypatch, aggregate, "_time_slices", lambda found: found is not None)
+    taken = spy(monkeypatch, aggregate, "_group_at_a_time", lambda found: found)
     meta, meta_store, store = random_node(tmp_path, seed)
-    rng = random.Random(seed * 13 + 5)
-    taken: list[bool] = []
-    original = aggregate._group_at_a_time
-
-    def counted(*args):
-        found = original(*args)
-        taken.append(found)
-        return found
-
-    monkeypatch.setattr(aggregate, "_group_at_a_time", counted)
+    queries = within_random_ranges(QUERIES, random.Random(seed * 13 + 5))
     try:
-        node = (meta, store, "db")
-        for template in QUERIES:
-            lo = BASE + rng.randrange(-600, 3600, 10) * SECOND
-            q = template.format(lo=lo, hi=lo + rng.randrange(1800, 4 * 3600) * SECOND)
-            for chunk_size in (0, 3):
-                by_group = run(node, q, chunk_size)
-                with monkeypatch.context() as patched:
-                    patched.setattr(aggregate, "_group_at_a_time", lambda *args: False)
-                    whole = run(node, q, chunk_size)
-                assert by_group == whole, (q, chunk_size)
-                assert b'"error"' not in by_group and b'"values"' in by_group, by_group[:300]
+        same_answers((meta, store, "db"), queries, monkeypatch, aggregate, "_group_at_a_time",
+                     lambda *args: False, (0, 3))
     finally:
         store.close()
         meta_store.close()
