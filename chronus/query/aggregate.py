@@ -868,7 +868,7 @@ def _time_slices(plan, entries: list[tuple], ascending: bool) -> list[tuple[int,
         if lo > hi or name is None or name not in reader.fields:
             continue
         taken.append((lo, hi))
-        total = int(reader.shard.count([s.key for s in series_list], name, lo, hi).sum())
+        total = reader.point_count(series_list, name, lo, hi)  # one count per shard, not per group
         count = min(-(-total // select._SLICE_POINTS), hi - lo + 1)
         sliced = sliced or count > 1
         edges.update(lo + (hi + 1 - lo) * i // max(count, 1) for i in range(max(count, 1) + 1))
