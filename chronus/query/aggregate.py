@@ -811,13 +811,11 @@ def _groups_one_by_one(plan, sources: list, ascending: bool, sliceable: bool = F
             groups.setdefault((name, _tags_id(dims, key)), []).append(entry)
             parts += 1
 
-    spans: dict[int, tuple[int, int]] = {}  # per reader, its shard's time span when first needed
-
     def read(name: str, entries: list[tuple], within: tuple[int, int] | None) -> list[_Points]:
         chunks: list[_Points] = []
         for reader, _, series_list, part, reader_no, source_no in entries:
             if within is not None:
-                lo, hi = spans.setdefault(id(reader), reader.shard.time_span())
+                lo, hi = reader.shard_span()
                 if lo > within[1] or hi < within[0]:
                     continue  # no point of the shard in this slice
             for slot, series in enumerate(series_list):
@@ -863,15 +861,15 @@ def _time_slices(plan, entries: list[tuple], ascending: bool) -> list[tuple[int,
     sliced = False
     taken: list[tuple[int, int]] = []
     for reader, _, series_list, _, _, _ in entries:
-        lo, hi = reader.shard.time_span()
+        lo, hi = reader.shard_span()
         lo, hi = max(lo, plan.tmin), min(hi, plan.tmax)
         if lo > hi or name is None or name not in reader.fields:
             continue
         taken.append((lo, hi))
-        total = reader.point_count(series_list, name, lo, hi)  # one count per shard, not per group
-        count = min(-(-total // select._SLICE_POINTS), hi - lo + 1)
-        sliced = sliced or count > 1
-        edges.update(lo + (hi + 1 - lo) * i // max(count, 1) for i in range(max(count, 1) + 1))
+        # one count per shard, not per group
+        cut = select.slice_edges(lo, hi, reader.point_count(series_list, name, lo, hi))
+        sliced = sliced or len(cut) > 2
+        edges.update(cut)
     taken.sort()
     if not sliced or any(b[0] <= a[1] for a, b in zip(taken, taken[1:], strict=False)):
         return None  # two shards' points could tie
@@ -893,11 +891,11 @@ def _transform_piece(c: _Call, chunks: list[_Points], positions: dict, aux_refs:
     """A ``_LAST_POINT_STATE`` transform over the next time slice of a group: run over the points the
     stream ended the last slice with (``held``, all at one time) and this slice's, minus what those held
     points gave on their own (already answered with the last slice)."""
-    gathered = _gather(c, chunks, positions, aux_refs, False) if chunks else None
-    before = held.get(c.symbol)
+    gathered = _gather(c, chunks, positions, aux_refs, False)
     if gathered is None:
         return None
     times, values, _ = gathered
+    before = held.get(c.symbol)
     if not ascending:
         times, values = times[::-1], values[::-1]
     drop = 0

@@ -457,7 +457,7 @@ class _Reader:
         self.span: tuple[int, int] | tuple[None, None] = (None, None)  # streamed: only points in this range
         self._listed: list = []  # the series tag_sets() found
         self._counts: tuple[str, dict[str, int]] | None = None
-        self._outside: bool | None = None  # whether the shard's points all lie outside the query's range
+        self._shard_span: tuple[int, int] | None = None
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
         tags = dict(series.tags)
@@ -531,6 +531,13 @@ class _Reader:
         reach = self.shard.reach
         return [(*reach(s.key, name, t, plan.tmin, plan.tmax, plan.ascending), t) for s in series_list]
 
+    def shard_span(self) -> tuple[int, int]:
+        """The shard's ``time_span()`` when first asked for in this statement: a shard's points are
+        placed (slices, whether it is read at all) by the span they had when the statement started."""
+        if self._shard_span is None:
+            self._shard_span = self.shard.time_span()
+        return self._shard_span
+
     def point_count(self, series_list: list, name: str, lo: int, hi: int) -> int:
         """How many points of field ``name`` the series hold in [lo, hi]: all the series ``tag_sets`` found
         are counted at once (from the TSM blocks' headers where that is exact), so many small tag sets cost
@@ -548,10 +555,8 @@ class _Reader:
         those up to its time and the next one past it; ``within``: only those in that time range."""
         plan = self.plan
         plan.task.check()
-        if self._outside is None:  # a shard holding nothing in the query's range is not read series by series
-            lo, hi = self.shard.time_span()
-            self._outside = hi < plan.tmin or lo > plan.tmax
-        if self._outside:
+        lo, hi = self.shard_span()
+        if hi < plan.tmin or lo > plan.tmax:  # the shard holds nothing in the query's range
             return None
         tmin, tmax = (bound[0], bound[1]) if bound else (plan.tmin, plan.tmax)
         for lo, hi in (self.span, within or (None, None)):
@@ -903,7 +908,7 @@ def _streamed(plan: _Plan, sources: list) -> Iterator[tuple[tuple, dict, _Chunk,
     listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
     spans: dict[str, list[tuple[int, int]]] = {}
     for reader in listed:
-        lo, hi = reader.shard.time_span()
+        lo, hi = reader.shard_span()
         reader.span = (max(lo, plan.tmin), min(hi, plan.tmax))
         if reader.span[0] <= reader.span[1]:
             spans.setdefault(reader.name, []).append(reader.span)
@@ -961,10 +966,14 @@ def _slice_edges(plan: _Plan, reader: _Reader, series_list: list) -> list[int] |
     lo, hi = reader.span
     if name is None or lo is None:
         return None
-    total = reader.point_count(series_list, name, lo, hi)
-    slices = min(-(-total // _SLICE_POINTS), hi - lo + 1)
-    if slices <= 1:
-        return None
+    edges = slice_edges(lo, hi, reader.point_count(series_list, name, lo, hi))
+    return edges if len(edges) > 2 else None
+
+
+def slice_edges(lo: int, hi: int, points: int) -> list[int]:
+    """Edges cutting [lo, hi] into equal time slices of about ``_SLICE_POINTS`` of ``points`` each: the
+    first slice starts at the first edge, the last ends before the last (two edges: one slice)."""
+    slices = max(1, min(-(-points // _SLICE_POINTS), hi - lo + 1))
     return sorted({lo + (hi + 1 - lo) * i // slices for i in range(slices + 1)})
 
 
@@ -1049,7 +1058,7 @@ def _read_limited(plan: _Plan, sources: list[_Source], dims: list[str]
     shard is skipped when every output series it would add to already holds OFFSET + LIMIT points before
     (in that order) any point the shard holds, since the merge by time cannot reach its points then."""
     listed = list(_read_all_readers(plan, sources))
-    spans = [reader.shard.time_span() for _, _, reader in listed]
+    spans = [reader.shard_span() for _, _, reader in listed]
     if plan.ascending:
         order = sorted(range(len(listed)), key=lambda i: spans[i][0])
     else:
