@@ -264,14 +264,17 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
         for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
             held: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per call: the stream's last points
             pending = None
-            for chunks, sliced in pieces:
+            for piece in pieces:
+                chunks = piece.chunks
                 per_call = {}
                 delivered = {}
-                if not sliced and _may_tie(chunks):
+                if piece.whole and _may_tie(chunks):
                     delivered = _mode_inputs(live, {0: (name, tags, chunks)}, positions, 0, False, aux_refs,
                                              ascending)
                 for c in live:
-                    if sliced:
+                    if piece.stream is not None:
+                        out = _continue_transform(c, *piece.stream, ascending, held)
+                    elif piece.sliced:
                         out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
                     else:
                         out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt,
@@ -788,14 +791,29 @@ def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_di
             and all(c.inner is None and c.name in tf.TRANSFORMS for c in live))
 
 
+@dataclass
+class _Piece:
+    """A group's points, whole or a consecutive part of its stream: a time slice (``sliced``) read as
+    points, or ``stream``, the one column's points of a slice already in influxd's delivery order."""
+
+    chunks: list[_Points]
+    sliced: bool = False
+    stream: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def whole(self) -> bool:
+        return not self.sliced and self.stream is None
+
+
 def _groups_one_by_one(plan, sources: list, ascending: bool, sliceable: bool = False
-                       ) -> Iterator[tuple[str, dict, Iterator[tuple[list[_Points], bool]]]]:
+                       ) -> Iterator[tuple[str, dict, Iterator[_Piece]]]:
     """``_read_groups``'s groups one at a time, in output order, each read when its turn comes: the same
     points in the same order (every shard's tag sets are listed first, as ``_read_groups`` meets them),
-    as ``(points, sliced)`` pieces. A group's points come as consecutive time slices in stream order
-    (``sliced``) when ``sliceable``, it has more than ``select._SLICE_POINTS`` points in a shard and no two
-    of its points can tie (one series per shard, shards apart in time: the stream is then in time order);
-    else in one piece. A slice holds every point of its times."""
+    in ``_Piece``s. When ``sliceable`` and the group's shards are apart in time, a group comes in
+    consecutive slices of its stream: as points in time order (``_time_slices``: one series per shard and
+    more than ``select._SLICE_POINTS`` points in one) or, several series to a shard, shard after shard
+    merged as influxd merges them (``_merged_streams``); else in one piece. A slice holds every point of
+    its times."""
     from chronus.query.select import readers
 
     dims = sorted(plan.dimensions)
@@ -829,12 +847,60 @@ def _groups_one_by_one(plan, sources: list, ascending: bool, sliceable: bool = F
         entries = groups[(name, tags_id)]
         tags = dict(zip(dims, entries[0][1], strict=True))
         cuts = _time_slices(plan, entries, ascending) if sliceable else None
-        if cuts is None:
+        streams = _merged_streams(plan, entries, ascending) if sliceable and cuts is None else None
+        if streams is not None:
+            yield name, tags, (_Piece([], stream=stream) for stream in streams)
+        elif cuts is not None:
+            yield name, tags, (_Piece(read(name, entries, cut), sliced=True) for cut in cuts)
+        else:
             chunks = read(name, entries, None)
             if chunks:
-                yield name, tags, iter([(chunks, False)])
-            continue
-        yield name, tags, ((read(name, entries, cut), True) for cut in cuts)
+                yield name, tags, iter([_Piece(chunks)])
+
+
+def _disjoint_spans(plan, entries: list[tuple]) -> list[tuple[int, int, tuple]] | None:
+    """The group's shards (entries) that hold points in the query's range, with those spans, in time
+    order; None when two overlap (their points could tie) or the entries come from several sources
+    (influxd hands over one source's points after another's, not in time order)."""
+    if len({source_no for _, _, _, _, _, source_no in entries}) > 1:
+        return None
+    taken = []
+    for entry in entries:
+        lo, hi = entry[0].shard_span()
+        lo, hi = max(lo, plan.tmin), min(hi, plan.tmax)
+        if lo <= hi:
+            taken.append((lo, hi, entry))
+    taken.sort(key=lambda found: found[:2])
+    if any(b[0] <= a[1] for a, b in zip(taken, taken[1:], strict=False)):
+        return None
+    return taken
+
+
+def _merged_streams(plan, entries: list[tuple], ascending: bool
+                    ) -> Iterator[tuple[np.ndarray, np.ndarray]] | None:
+    """A group of several series per shard as the stream influxd's merges deliver, in consecutive
+    pieces ``(times, values)`` of its one column: each shard's tag set merged (``select._merged_slices``,
+    in time slices when big; the points carry no auxiliary values to compare), shard after shard. None
+    when the shards overlap in time, there are several sources or columns (each call merges its own)."""
+    from chronus.query import select
+
+    if len(plan.aux) != 1 or all(len(series_list) == 1 for _, _, series_list, _, _, _ in entries):
+        return None
+    taken = _disjoint_spans(plan, entries)
+    if taken is None:
+        return None
+    name = plan.aux[0].val
+
+    def pieces() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        for lo, hi, (reader, _, series_list, _, _, _) in (taken if ascending else taken[::-1]):
+            points = reader.point_count(series_list, name, lo, hi) if name in reader.fields else 0
+            edges = select.slice_edges(lo, hi, points)
+            for chunk in select._merged_slices(plan, reader, series_list, edges, ascending, by_aux=False):
+                col = chunk.columns[0]
+                if col.kind is not None and col.valid.any():
+                    yield chunk.times[col.valid], col.values[col.valid]
+
+    return pieces()
 
 
 def _may_tie(chunks: list[_Points]) -> bool:
@@ -855,24 +921,20 @@ def _time_slices(plan, entries: list[tuple], ascending: bool) -> list[tuple[int,
     name = next((ref.val for ref in plan.aux if ref.type != DT.Tag), None)
     if any(len(series_list) > 1 for _, _, series_list, _, _, _ in entries):
         return None  # its series could tie: only the whole merge knows their order
-    if len({source_no for _, _, _, _, _, source_no in entries}) > 1:
-        return None  # influxd hands over one source's points after another's, not in time order
+    taken = _disjoint_spans(plan, entries)
+    if taken is None or name is None:
+        return None
     edges: set[int] = set()
     sliced = False
-    taken: list[tuple[int, int]] = []
-    for reader, _, series_list, _, _, _ in entries:
-        lo, hi = reader.shard_span()
-        lo, hi = max(lo, plan.tmin), min(hi, plan.tmax)
-        if lo > hi or name is None or name not in reader.fields:
+    for lo, hi, (reader, _, series_list, _, _, _) in taken:
+        if name not in reader.fields:
             continue
-        taken.append((lo, hi))
         # one count per shard, not per group
         cut = select.slice_edges(lo, hi, reader.point_count(series_list, name, lo, hi))
         sliced = sliced or len(cut) > 2
         edges.update(cut)
-    taken.sort()
-    if not sliced or any(b[0] <= a[1] for a, b in zip(taken, taken[1:], strict=False)):
-        return None  # two shards' points could tie
+    if not sliced:
+        return None
     bounds = sorted(edges)
     cuts = [(plan.tmin, bounds[0] - 1), *((a, b - 1) for a, b in zip(bounds, bounds[1:], strict=False)),
             (bounds[-1], plan.tmax)]
@@ -895,9 +957,15 @@ def _transform_piece(c: _Call, chunks: list[_Points], positions: dict, aux_refs:
     if gathered is None:
         return None
     times, values, _ = gathered
-    before = held.get(c.symbol)
     if not ascending:
         times, values = times[::-1], values[::-1]
+    return _continue_transform(c, times, values, ascending, held)
+
+
+def _continue_transform(c: _Call, times: np.ndarray, values: np.ndarray, ascending: bool,
+                        held: dict[str, tuple[np.ndarray, np.ndarray]]) -> _Out | None:
+    """``_transform_piece`` over the slice's points in stream order."""
+    before = held.get(c.symbol)
     drop = 0
     if before is not None:
         if before[1].dtype != values.dtype:

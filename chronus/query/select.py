@@ -977,12 +977,15 @@ def slice_edges(lo: int, hi: int, points: int) -> list[int]:
     return sorted({lo + (hi + 1 - lo) * i // slices for i in range(slices + 1)})
 
 
-def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[int]) -> Iterator[_Chunk]:
-    """The tag set's sorted merge slice by slice, in the query's time order, with the ties of one merge:
-    each series holds its points up to the slice's end and its next point past it, and Go's heap carries
-    from one slice to the next (``mergeorder.merge_order_until``). The next point is looked for in a
-    stretch a sixteenth of a slice long, doubled until found, so a series holds little past its slice."""
-    ascending = plan.ascending
+def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[int],
+                   ascending: bool | None = None, by_aux: bool = True) -> Iterator[_Chunk]:
+    """The tag set's sorted merge slice by slice, in the query's time order (``ascending``: the plan's
+    unless given), with the ties of one merge: each series holds its points up to the slice's end and its
+    next point past it, and Go's heap carries from one slice to the next (``mergeorder.merge_order_until``).
+    The next point is looked for in a stretch a sixteenth of a slice long, doubled until found, so a series
+    holds little past its slice. ``by_aux``: the heap compares the columns' strings after the time (a raw
+    query's auxiliary values; a call's input points carry none)."""
+    ascending = plan.ascending if ascending is None else ascending
     if not ascending:
         series_list = list(reversed(series_list))
     slices = [(edges[i], edges[i + 1] - 1) for i in range(len(edges) - 1)]
@@ -1024,8 +1027,8 @@ def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[
         offsets = mergeorder.offsets_of([0 if chunk is None else len(chunk.times) for chunk in pending])
         ranks = np.ascontiguousarray(stacked.times if ascending else -stacked.times)
         stop = hi + 1 if ascending else 1 - lo  # ranks below it: times in this slice
-        order, heap, consumed = mergeorder.merge_order_until(
-            ranks, offsets, mergeorder.aux_keys(stacked.columns), not ascending, heap, stop)
+        aux = mergeorder.aux_keys(stacked.columns) if by_aux else np.zeros((len(ranks), 0), np.int64)
+        order, heap, consumed = mergeorder.merge_order_until(ranks, offsets, aux, not ascending, heap, stop)
         del held
         if len(order):
             yield _take(stacked, order)

@@ -29,6 +29,13 @@ QUERIES = [
     "SELECT difference(f) / 2, elapsed(f) FROM /m/ WHERE host = 'h1' AND time >= {lo} AND time < {hi}",
     # ties between series: influxd's merge order decides which point a derivative takes at a time
     "SELECT derivative(f), difference(g) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region",
+    # several series per shard, one column: each shard's merge replayed slice by slice
+    "SELECT derivative(f, 1m) FROM m WHERE time >= {lo} AND time < {hi}",
+    "SELECT difference(g), non_negative_difference(g) * 3 FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY region ORDER BY time DESC",
+    "SELECT elapsed(s, 1s) FROM m WHERE f > 1 AND time >= {lo} AND time < {hi}",
+    "SELECT non_negative_derivative(f, 10s) FROM /m/ WHERE host =~ /h[1-4]/ AND time >= {lo} "
+    "AND time < {hi} ORDER BY time DESC",
 ]
 
 
@@ -40,6 +47,7 @@ def test_group_at_a_time_answers_as_one_read(tmp_path: Path, seed: int, slice_po
     a series in time slices."""
     monkeypatch.setattr(select, "_SLICE_POINTS", slice_points)
     sliced = spy(monkeypatch, aggregate, "_time_slices", lambda found: found is not None)
+    merged = spy(monkeypatch, aggregate, "_merged_streams", lambda found: found is not None)
     taken = spy(monkeypatch, aggregate, "_group_at_a_time", lambda found: found)
     meta, meta_store, store = random_node(tmp_path, seed)
     queries = within_random_ranges(QUERIES, random.Random(seed * 13 + 5))
@@ -51,3 +59,4 @@ def test_group_at_a_time_answers_as_one_read(tmp_path: Path, seed: int, slice_po
         meta_store.close()
     assert taken == [True] * len(QUERIES) * 2
     assert any(sliced) == (slice_points < 1000)
+    assert merged.count(True) >= 4
