@@ -88,6 +88,7 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
             f"SELECT derivative(usage, 1m) FROM cpu WHERE {all_data} GROUP BY host", chunked),
         "mean_1m_host_all": (f"SELECT mean(usage) FROM cpu WHERE {all_data} GROUP BY time(1m), host", {}),
         "derivative_all_chunked": (f"SELECT derivative(usage, 1m) FROM cpu WHERE {all_data}", chunked),
+        "moving_average_1h_chunked": (f"SELECT moving_average(usage, 10) FROM cpu WHERE {hour}", chunked),
         "derivative_mean_1m_host_all": (f"SELECT non_negative_derivative(mean(usage), 1s) FROM cpu "
                                         f"WHERE {all_data} GROUP BY time(1m), host", {}),
         "median_2h_all": (f"SELECT median(usage) FROM cpu WHERE {all_data} GROUP BY time(2h)", {}),

@@ -227,148 +227,196 @@ def warm_count(int kind, int64_t n, int warm) -> int:
     return n - 1  # CMO's ring of n - 1 points
 
 
-def indicator(cnp.float64_t[::1] values, int kind, int64_t n, int64_t hold, int warm):
-    """The indicator ``kind`` over values in stream order; returns (value after each point, emitted mask).
+cdef class Indicator:
+    """One indicator over one stream fed in consecutive pieces: its whole state (EMAs, rings, sums, the
+    points seen) carries from piece to piece, so the pieces answer as the whole stream.
 
     A point is emitted once more than ``hold`` points went in (TRIX, KER and KAMA also drop infinities).
-    Raises IndexError for CMO with a period of 1 (influxd's reducer panics there: its ring is empty).
     """
-    cdef Py_ssize_t count = values.shape[0]
-    out = np.empty(count, np.float64)
-    keep = np.zeros(count, np.bool_)
-    cdef cnp.float64_t[::1] res = out
-    cdef cnp.npy_bool[::1] emit = keep
+
+    cdef int kind
+    cdef int64_t hold
+    cdef Py_ssize_t count_in  # points fed so far
     cdef Ema e1, e2, e3
-    cdef double v, a1, a2, a3, cur, last = 0.0, last_v = 0.0, up, down, diff, signal, noise = 0.0, sc, er
-    cdef double sum_up = 0.0, sum_down = 0.0, out_v, kama_last = 0.0
-    cdef Py_ssize_t i, ring = 0, idx = 0, oldest
-    cdef int64_t seen = 0, trix_count = 0
-    cdef double *prices = NULL
-    cdef double *diffs = NULL
-    cdef bint drop_inf = kind == K_TRIX or kind == K_KER or kind == K_KAMA
-    if kind == K_CMO and n - 1 == 0 and count > 0:
-        raise IndexError("index out of range [1] with length 0")
-    if kind == K_RSI or kind == K_CMOS:
-        ema_init(&e1, n + 1, warm)
-        e1.alpha = 1 / <double>n
-        e2 = e1
-    else:
-        ema_init(&e1, n, warm)
-        ema_init(&e2, n, warm)
-        ema_init(&e3, n, warm)
-    if kind == K_KER or kind == K_KAMA:
-        ring = n
-    elif kind == K_CMO:
-        ring = n - 1
-    if ring > 0:
-        prices = <double *>malloc(ring * sizeof(double))
-        diffs = <double *>malloc(ring * sizeof(double))
-        if prices == NULL or diffs == NULL:
-            free(prices)
-            free(diffs)
-            raise MemoryError()
-        for i in range(ring):
-            prices[i] = 0.0
-            diffs[i] = 0.0
-    with nogil:
-        for i in range(count):
-            v = values[i]
-            if kind == K_EMA:
-                cur = ema_add(&e1, v)
-            elif kind == K_DEMA:
-                a1 = ema_add(&e1, v)
-                if ema_warmed(&e1) or e1.warm == WARM_EMA:
-                    a2 = ema_add(&e2, a1)
-                else:
-                    a2 = a1
-                cur = 2 * a1 - a2
-            elif kind == K_TEMA:
-                a1 = ema_add(&e1, v)
-                if ema_warmed(&e1) or e1.warm == WARM_EMA:
-                    a2 = ema_add(&e2, a1)
-                else:
-                    a2 = a1
-                if ema_warmed(&e2) or e2.warm == WARM_EMA:
-                    a3 = ema_add(&e3, a2)
-                else:
-                    a3 = a2
-                cur = 3 * a1 - 3 * a2 + a3
-            elif kind == K_TRIX:
-                a1 = ema_add(&e1, v)
-                if ema_warmed(&e1) or e1.warm == WARM_EMA:
-                    a1 = ema_add(&e2, a1)
+    cdef double last, last_v, noise, sum_up, sum_down, kama_last
+    cdef Py_ssize_t ring, idx
+    cdef int64_t seen
+    cdef double *prices
+    cdef double *diffs
+    cdef bint cmo_empty
+
+    def __cinit__(self, int kind, int64_t n, int64_t hold, int warm):
+        cdef Py_ssize_t i
+        self.prices = NULL
+        self.diffs = NULL
+        self.kind = kind
+        self.hold = hold
+        self.count_in = 0
+        self.last = 0.0
+        self.last_v = 0.0
+        self.noise = 0.0
+        self.sum_up = 0.0
+        self.sum_down = 0.0
+        self.kama_last = 0.0
+        self.idx = 0
+        self.seen = 0
+        self.ring = 0
+        self.cmo_empty = kind == K_CMO and n - 1 == 0
+        if kind == K_RSI or kind == K_CMOS:
+            ema_init(&self.e1, n + 1, warm)
+            self.e1.alpha = 1 / <double>n
+            self.e2 = self.e1
+        else:
+            ema_init(&self.e1, n, warm)
+            ema_init(&self.e2, n, warm)
+            ema_init(&self.e3, n, warm)
+        if kind == K_KER or kind == K_KAMA:
+            self.ring = n
+        elif kind == K_CMO:
+            self.ring = n - 1
+        if self.ring > 0:
+            self.prices = <double *>malloc(self.ring * sizeof(double))
+            self.diffs = <double *>malloc(self.ring * sizeof(double))
+            if self.prices == NULL or self.diffs == NULL:
+                raise MemoryError()
+            for i in range(self.ring):
+                self.prices[i] = 0.0
+                self.diffs[i] = 0.0
+
+    def __dealloc__(self):
+        free(self.prices)
+        free(self.diffs)
+
+    def feed(self, cnp.float64_t[::1] values):
+        """The indicator after each of these values and whether it is emitted: (values, mask).
+
+        Raises IndexError for CMO with a period of 1 (influxd's reducer panics there: its ring is empty).
+        """
+        cdef Py_ssize_t count = values.shape[0]
+        out = np.empty(count, np.float64)
+        keep = np.zeros(count, np.bool_)
+        cdef cnp.float64_t[::1] res = out
+        cdef cnp.npy_bool[::1] emit = keep
+        cdef int kind = self.kind
+        cdef double v, a1, a2, a3, cur, up, down, diff, signal, sc, er, out_v
+        cdef double last = self.last, last_v = self.last_v, noise = self.noise
+        cdef double sum_up = self.sum_up, sum_down = self.sum_down, kama_last = self.kama_last
+        cdef Py_ssize_t i, ring = self.ring, idx = self.idx, oldest, before = self.count_in
+        cdef int64_t seen = self.seen, hold = self.hold
+        cdef double *prices = self.prices
+        cdef double *diffs = self.diffs
+        cdef Ema e1 = self.e1, e2 = self.e2, e3 = self.e3
+        cdef bint drop_inf = kind == K_TRIX or kind == K_KER or kind == K_KAMA
+        if self.cmo_empty and count > 0:
+            raise IndexError("index out of range [1] with length 0")
+        with nogil:
+            for i in range(count):
+                v = values[i]
+                if kind == K_EMA:
+                    cur = ema_add(&e1, v)
+                elif kind == K_DEMA:
+                    a1 = ema_add(&e1, v)
+                    if ema_warmed(&e1) or e1.warm == WARM_EMA:
+                        a2 = ema_add(&e2, a1)
+                    else:
+                        a2 = a1
+                    cur = 2 * a1 - a2
+                elif kind == K_TEMA:
+                    a1 = ema_add(&e1, v)
+                    if ema_warmed(&e1) or e1.warm == WARM_EMA:
+                        a2 = ema_add(&e2, a1)
+                    else:
+                        a2 = a1
                     if ema_warmed(&e2) or e2.warm == WARM_EMA:
-                        a1 = ema_add(&e3, a1)
-                cur = ((a1 / last) - 1) * 100
-                last = a1
-            elif kind == K_RSI or kind == K_CMOS:
-                up = 0.0
-                down = 0.0
-                if v > last_v:
-                    up = v - last_v
-                elif v < last_v:
-                    down = last_v - v
-                ema_add(&e1, up)
-                ema_add(&e2, down)
-                last_v = v
-                if kind == K_RSI:
-                    cur = 100 - (100 / (1 + e1.last / e2.last))
-                else:
-                    cur = 100.0 * ((e1.last - e2.last) / (e1.last + e2.last))
-            elif kind == K_KER or kind == K_KAMA:
-                if kind == K_KAMA and seen != ring + 1:
-                    kama_last = prices[idx]
-                oldest = idx + 1
-                if oldest >= ring:
-                    oldest = 0
-                signal = fabs(v - prices[oldest])
-                diff = fabs(v - prices[idx])
-                noise -= diffs[oldest]
-                noise += diff
-                idx = oldest
-                prices[idx] = v
-                diffs[idx] = diff
-                if seen != ring + 1:
-                    seen += 1
-                if signal == 0 or noise == 0:
-                    er = 0.0
-                else:
-                    er = signal / noise
-                if kind == K_KER:
-                    cur = er
-                else:
-                    sc = go_pow(er * KAMA_SPAN + KAMA_SLOW, 2)
-                    kama_last = kama_last + sc * (v - kama_last)
-                    cur = kama_last
-            else:  # K_CMO
-                oldest = idx + 1
-                if oldest == ring:
-                    oldest = 0
-                diff = 0.0
-                if seen != 0:
-                    diff = v - prices[idx]
-                    if diff > 0:
-                        sum_up += diff
-                    elif diff < 0:
-                        sum_down -= diff
-                out_v = 0.0
-                if sum_up != 0 or sum_down != 0:
-                    out_v = 100.0 * ((sum_up - sum_down) / (sum_up + sum_down))
-                if diffs[oldest] > 0:
-                    sum_up -= diffs[oldest]
-                elif diffs[oldest] < 0:
-                    sum_down += diffs[oldest]
-                prices[oldest] = v
-                diffs[oldest] = diff
-                idx = oldest
-                if seen != ring + 2:
-                    seen += 1
-                cur = out_v
-            res[i] = cur
-            emit[i] = i + 1 > hold and not (drop_inf and isinf(cur))
-    free(prices)
-    free(diffs)
-    return out, keep
+                        a3 = ema_add(&e3, a2)
+                    else:
+                        a3 = a2
+                    cur = 3 * a1 - 3 * a2 + a3
+                elif kind == K_TRIX:
+                    a1 = ema_add(&e1, v)
+                    if ema_warmed(&e1) or e1.warm == WARM_EMA:
+                        a1 = ema_add(&e2, a1)
+                        if ema_warmed(&e2) or e2.warm == WARM_EMA:
+                            a1 = ema_add(&e3, a1)
+                    cur = ((a1 / last) - 1) * 100
+                    last = a1
+                elif kind == K_RSI or kind == K_CMOS:
+                    up = 0.0
+                    down = 0.0
+                    if v > last_v:
+                        up = v - last_v
+                    elif v < last_v:
+                        down = last_v - v
+                    ema_add(&e1, up)
+                    ema_add(&e2, down)
+                    last_v = v
+                    if kind == K_RSI:
+                        cur = 100 - (100 / (1 + e1.last / e2.last))
+                    else:
+                        cur = 100.0 * ((e1.last - e2.last) / (e1.last + e2.last))
+                elif kind == K_KER or kind == K_KAMA:
+                    if kind == K_KAMA and seen != ring + 1:
+                        kama_last = prices[idx]
+                    oldest = idx + 1
+                    if oldest >= ring:
+                        oldest = 0
+                    signal = fabs(v - prices[oldest])
+                    diff = fabs(v - prices[idx])
+                    noise -= diffs[oldest]
+                    noise += diff
+                    idx = oldest
+                    prices[idx] = v
+                    diffs[idx] = diff
+                    if seen != ring + 1:
+                        seen += 1
+                    if signal == 0 or noise == 0:
+                        er = 0.0
+                    else:
+                        er = signal / noise
+                    if kind == K_KER:
+                        cur = er
+                    else:
+                        sc = go_pow(er * KAMA_SPAN + KAMA_SLOW, 2)
+                        kama_last = kama_last + sc * (v - kama_last)
+                        cur = kama_last
+                else:  # K_CMO
+                    oldest = idx + 1
+                    if oldest == ring:
+                        oldest = 0
+                    diff = 0.0
+                    if seen != 0:
+                        diff = v - prices[idx]
+                        if diff > 0:
+                            sum_up += diff
+                        elif diff < 0:
+                            sum_down -= diff
+                    out_v = 0.0
+                    if sum_up != 0 or sum_down != 0:
+                        out_v = 100.0 * ((sum_up - sum_down) / (sum_up + sum_down))
+                    if diffs[oldest] > 0:
+                        sum_up -= diffs[oldest]
+                    elif diffs[oldest] < 0:
+                        sum_down += diffs[oldest]
+                    prices[oldest] = v
+                    diffs[oldest] = diff
+                    idx = oldest
+                    if seen != ring + 2:
+                        seen += 1
+                    cur = out_v
+                res[i] = cur
+                emit[i] = before + i + 1 > hold and not (drop_inf and isinf(cur))
+        self.e1, self.e2, self.e3 = e1, e2, e3
+        self.last, self.last_v, self.noise = last, last_v, noise
+        self.sum_up, self.sum_down, self.kama_last = sum_up, sum_down, kama_last
+        self.idx, self.seen = idx, seen
+        self.count_in = before + count
+        return out, keep
+
+
+def indicator(cnp.float64_t[::1] values, int kind, int64_t n, int64_t hold, int warm):
+    """The indicator ``kind`` over values in stream order; returns (value after each point, emitted mask)
+    (``Indicator`` fed the whole stream at once)."""
+    return Indicator(kind, n, hold, warm).feed(values)
 
 
 # -- Holt-Winters ---------------------------------------------------------------------------------------------

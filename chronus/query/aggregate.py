@@ -260,9 +260,9 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
     if _group_at_a_time(live, interval, sources, tag_set_dims):
-        sliceable = not stmt.limit and not stmt.offset and all(c.name in _LAST_POINT_STATE for c in live)
+        sliceable = not stmt.limit and not stmt.offset and all(c.name in tf.CONTINUABLE for c in live)
         for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
-            held: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # per call: the stream's last points
+            held: dict[str, tf.Continued] = {}  # per call: its transform over the stream so far
             pending = None
             for piece in pieces:
                 chunks = piece.chunks
@@ -605,11 +605,15 @@ def _run_nested(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list
 
 def _transform(c: _Call, times: np.ndarray, values: np.ndarray, kind: str, ascending: bool,
                interval: int) -> _Out:
-    unit = c.unit
-    if not unit:
-        unit = 1 if c.name == "elapsed" else (interval or 1_000_000_000)
-    t, col = tf.apply(c.name, times, values, kind, ascending, unit, c.limit, c.params)
+    t, col = tf.apply(c.name, times, values, kind, ascending, _unit(c, interval), c.limit, c.params)
     return _Out(t, col)
+
+
+def _unit(c: _Call, interval: int) -> int:
+    """A transform's time unit: its argument, else 1 ns for elapsed, the GROUP BY interval or 1 s."""
+    if c.unit:
+        return c.unit
+    return 1 if c.name == "elapsed" else (interval or 1_000_000_000)
 
 
 def _result_kind(c: _Call) -> str:
@@ -942,17 +946,9 @@ def _time_slices(plan, entries: list[tuple], ascending: bool) -> list[tuple[int,
     return cuts if ascending else cuts[::-1]
 
 
-# Transforms whose state between points is the last point(s) of the stream (at its last time): a stream
-# cut in time slices continues from them (``_transform_piece``).
-_LAST_POINT_STATE = ("derivative", "non_negative_derivative", "difference", "non_negative_difference",
-                     "elapsed")
-
-
 def _transform_piece(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, ascending: bool,
-                     held: dict[str, tuple[np.ndarray, np.ndarray]]) -> _Out | None:
-    """A ``_LAST_POINT_STATE`` transform over the next time slice of a group: run over the points the
-    stream ended the last slice with (``held``, all at one time) and this slice's, minus what those held
-    points gave on their own (already answered with the last slice)."""
+                     held: dict[str, tf.Continued]) -> _Out | None:
+    """A transform (``tf.CONTINUABLE``) over the next time slice of a group, in time order."""
     gathered = _gather(c, chunks, positions, aux_refs, False)
     if gathered is None:
         return None
@@ -963,23 +959,13 @@ def _transform_piece(c: _Call, chunks: list[_Points], positions: dict, aux_refs:
 
 
 def _continue_transform(c: _Call, times: np.ndarray, values: np.ndarray, ascending: bool,
-                        held: dict[str, tuple[np.ndarray, np.ndarray]]) -> _Out | None:
-    """``_transform_piece`` over the slice's points in stream order."""
-    before = held.get(c.symbol)
-    drop = 0
-    if before is not None:
-        if before[1].dtype != values.dtype:
-            values = np.concatenate([before[1].astype(object), values.astype(object)])
-        else:
-            values = np.concatenate([before[1], values])
-        times = np.concatenate([before[0], times])
-        drop = len(_transform(c, before[0], before[1], c.kind, ascending, 0).times)
-    last = len(times) - int(np.count_nonzero(times == times[-1]))
-    held[c.symbol] = (times[last:], values[last:])
-    out = _transform(c, times, values, c.kind, ascending, 0)
-    if not drop:
-        return out
-    return _Out(out.times[drop:], out.values.take(slice(drop, None)))
+                        held: dict[str, tf.Continued]) -> _Out:
+    """The transform over the next piece of the group's stream (points in stream order), from where the
+    last piece left it (``held``: per call)."""
+    state = held.get(c.symbol)
+    if state is None:
+        state = held[c.symbol] = tf.Continued(c.name, c.kind, ascending, _unit(c, 0), c.limit, c.params)
+    return _Out(*state.feed(times, values))
 
 
 def _tags_id(dims: list[str], key: tuple) -> str:

@@ -46,16 +46,27 @@ def parameters(name: str, args: list) -> tuple[int, int, str]:
 def apply(name: str, times: np.ndarray, values: np.ndarray, params: tuple[int, int, str]
           ) -> tuple[np.ndarray, np.ndarray]:
     """The indicator over points in stream order: the times and values it emits."""
-    period, hold, warmup = params
-    kind = _KINDS[name]
-    if kind == kernel.CMO and warmup != "none":
-        kind = kernel.CMOS
-    warm = _WARMUP.get(warmup, 0)
-    if hold == -1:
-        hold = kernel.warm_count(kind, period, warm)
-    try:
-        out, keep = kernel.indicator(np.ascontiguousarray(values, np.float64), kind, period, hold, warm)
-    except IndexError as err:
-        # influxd's reducer panics here (an empty ring); the executor reports the panic
-        raise QueryPanic(f"runtime error: {err}") from None
-    return times[keep], out[keep]
+    return Running(name, params).feed(times, values)
+
+
+class Running:
+    """One indicator over a stream fed in consecutive pieces (stream order), answering as the whole."""
+
+    def __init__(self, name: str, params: tuple[int, int, str]) -> None:
+        period, hold, warmup = params
+        kind = _KINDS[name]
+        if kind == kernel.CMO and warmup != "none":
+            kind = kernel.CMOS
+        warm = _WARMUP.get(warmup, 0)
+        if hold == -1:
+            hold = kernel.warm_count(kind, period, warm)
+        self._kernel = kernel.Indicator(kind, period, hold, warm)
+
+    def feed(self, times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The times and values the indicator emits at these points."""
+        try:
+            out, keep = self._kernel.feed(np.ascontiguousarray(values, np.float64))
+        except IndexError as err:
+            # influxd's reducer panics here (an empty ring); the executor reports the panic
+            raise QueryPanic(f"runtime error: {err}") from None
+        return times[keep], out[keep]

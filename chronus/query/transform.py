@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from chronus._ext.transform import moving_average_float
+from chronus._ext.transform import MovingAverage, moving_average_float
 from chronus.query import predict, technical
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column
 
@@ -24,6 +24,8 @@ CORE = ("derivative", "non_negative_derivative", "difference", "non_negative_dif
 TRANSFORMS = (*CORE, *technical.TECHNICAL, *predict.HOLT_WINTERS)
 # over an aggregate these read one window more than the query's range (cumulative_sum and the forecasts,
 # which read their inner aggregate over the query's own windows, do not)
+# the transforms ``Continued`` runs over a stream in pieces (a forecast needs its whole series)
+CONTINUABLE = (*CORE, *technical.TECHNICAL)
 EXTENDED = tuple(name for name in TRANSFORMS if name != "cumulative_sum" and name not in predict.HOLT_WINTERS)
 _NUMERIC = (FLOAT, INTEGER, UNSIGNED)
 _ANY = (FLOAT, INTEGER, UNSIGNED, STRING, BOOLEAN)
@@ -136,3 +138,73 @@ def apply(name: str, times: np.ndarray, values: np.ndarray, kind: str, ascending
 
 def _column(kind: str, values: np.ndarray) -> Column:
     return Column(kind, values, np.ones(len(values), bool))
+
+
+def _joined(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Two runs of values one after the other (objects when their types differ, as a series' are)."""
+    if a.dtype != b.dtype:
+        return np.concatenate([a.astype(object), b.astype(object)])
+    return np.concatenate([a, b])
+
+
+class Continued:
+    """One transform (``CONTINUABLE``) over a stream fed in consecutive pieces in stream order, each
+    holding every point of its times: ``feed`` gives what ``apply`` over the whole stream gives at the
+    piece's points, so a long stream is never held at once.
+
+    What carries from piece to piece is the reducer's state: moving_average's running float sum and
+    window, cumulative_sum's sum, an indicator's whole state. The others run again over the points the
+    next answers depend on (those at the stream's last time; moving_average's last n - 1 values when they
+    are integers, whose window sums are exact) and drop what those gave on their own."""
+
+    def __init__(self, name: str, kind: str, ascending: bool, unit: int = 0, window: int = 0,
+                 params: tuple = ()) -> None:
+        if name not in CONTINUABLE:
+            raise ValueError(f"not a transform over pieces: {name}")
+        self.name, self.kind, self.ascending = name, kind, ascending
+        self.unit, self.window, self.params = unit, window, params
+        self._held: tuple[np.ndarray, np.ndarray] | None = None
+        self._sum: np.ndarray | None = None
+        self._seen = 0
+        self._running: MovingAverage | technical.Running | None = None
+        if name in technical.TECHNICAL:
+            self._running = technical.Running(name, params)
+        elif name == "moving_average" and kind == FLOAT:
+            self._running = MovingAverage(window)
+
+    def feed(self, times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, Column]:
+        """The transform's output at this piece's points: times and values."""
+        if isinstance(self._running, technical.Running):
+            t, v = self._running.feed(times, values)
+            return t, _column(FLOAT, v)
+        if isinstance(self._running, MovingAverage):
+            first = max(0, self.window - 1 - self._seen)
+            self._seen += len(times)
+            out = self._running.feed(np.ascontiguousarray(values, np.float64))
+            return times[first:][:len(out)], _column(FLOAT, out)
+        if self.name == "cumulative_sum":
+            with np.errstate(over="ignore"):
+                out = np.cumsum(values if self._sum is None else _joined(self._sum, values))
+            if self._sum is not None:
+                out = out[1:]
+            if len(out):
+                self._sum = out[-1:]
+            return times, _column(self.kind, out)
+        return self._again(times, values)
+
+    def _again(self, times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, Column]:
+        drop = 0
+        if self._held is not None:
+            held_times, held_values = self._held
+            drop = len(self._apply(held_times, held_values)[0])
+            times, values = np.concatenate([held_times, times]), _joined(held_values, values)
+        if self.name == "moving_average":
+            keep = max(0, len(times) - (self.window - 1))
+        else:
+            keep = len(times) - int(np.count_nonzero(times == times[-1])) if len(times) else 0
+        self._held = (times[keep:], values[keep:])
+        t, col = self._apply(times, values)
+        return (t[drop:], col.take(slice(drop, None))) if drop else (t, col)
+
+    def _apply(self, times: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, Column]:
+        return apply(self.name, times, values, self.kind, self.ascending, self.unit, self.window, self.params)

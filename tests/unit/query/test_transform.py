@@ -105,6 +105,43 @@ def test_moving_average_keeps_the_running_sum_rounding() -> None:
     assert moving_average_float(values, 2).tolist() == out
 
 
+
+def _cuts(rng: random.Random, times: np.ndarray) -> list[int]:
+    """Random piece boundaries that never split the points of one time."""
+    starts = [i for i in range(1, len(times)) if times[i] != times[i - 1]]
+    return sorted(rng.sample(starts, rng.randint(0, len(starts)))) if starts else []
+
+
+@pytest.mark.parametrize("name", tf.CONTINUABLE)
+@pytest.mark.parametrize("kind", [FLOAT, INTEGER])
+@pytest.mark.parametrize("ascending", [True, False])
+def test_continued_pieces_answer_as_the_whole_stream(name: str, kind: str, ascending: bool) -> None:
+    """``Continued`` fed a stream in random pieces gives exactly ``apply`` over the whole stream (values
+    whose float sums depend on the order; ties in time; windows and periods longer than a piece)."""
+    rng = random.Random(f"{name}{kind}{ascending}")
+    params = (3, -1, "exponential") if name in tf.technical.TECHNICAL else ()
+    for n in (0, 1, 2, 5, 60, 400):
+        times, values = _series(rng, kind, n)
+        if kind == FLOAT:
+            values = values * np.array([10.0 ** rng.randint(-8, 12) for _ in range(n)])
+        if not ascending:
+            times, values = times[::-1], values[::-1]
+        unit = SECOND if name != "elapsed" else 7 * SECOND
+        window = rng.choice((1, 3, 20))
+        whole_t, whole = tf.apply(name, times, values, kind, ascending, unit, window, params)
+        state = tf.Continued(name, kind, ascending, unit, window, params)
+        got_t, got_v = [], []
+        edges = [0, *_cuts(rng, times), n]
+        for a, b in zip(edges, edges[1:], strict=False):
+            t, col = state.feed(times[a:b], values[a:b])
+            assert col.kind == whole.kind
+            got_t += t.tolist()
+            got_v += col.values.tolist()
+        assert got_t == whole_t.tolist()
+        floats = whole.values.dtype.kind == "f"
+        assert np.array_equal(np.array(got_v, whole.values.dtype), whole.values, equal_nan=floats)
+
+
 # -- Go's math, in plain Python --------------------------------------------------------------------------
 
 _PI4 = (7.85398125648498535156e-1, 3.77489470793079817668e-8, 2.69515142907905952645e-15)
