@@ -94,6 +94,14 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
         "median_2h_all": (f"SELECT median(usage) FROM cpu WHERE {all_data} GROUP BY time(2h)", {}),
         "mean_count_all": (f"SELECT mean(usage), count(procs) FROM cpu WHERE {all_data}", {}),
         "max_min_all": (f"SELECT max(usage), min(usage) FROM cpu WHERE {all_data}", {}),
+        "stddev_all": (f"SELECT stddev(usage) FROM cpu WHERE {all_data}", {}),
+        "mode_10m_all": (f"SELECT mode(procs) FROM cpu WHERE {all_data} GROUP BY time(10m)", {}),
+        "top_all": (f"SELECT top(usage, host, 5) FROM cpu WHERE {all_data}", {}),
+        "integral_host_all": (f"SELECT integral(usage) FROM cpu WHERE {all_data} GROUP BY host", {}),
+        "percentile_region_all": (f"SELECT percentile(usage, 95) FROM cpu WHERE {all_data} GROUP BY region", {}),
+        "subquery_max_of_mean": (f"SELECT max(m) FROM (SELECT mean(usage) AS m FROM cpu WHERE {all_data} "
+                                 f"GROUP BY time(1m), host)", {}),
+        "subquery_raw_1h": (f"SELECT mean(usage) FROM (SELECT usage FROM cpu WHERE {hour})", {}),
     }
 
 

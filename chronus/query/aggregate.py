@@ -260,35 +260,8 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
     if _group_at_a_time(live, interval, sources, tag_set_dims):
-        sliceable = not stmt.limit and not stmt.offset and all(c.name in tf.CONTINUABLE for c in live)
-        for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
-            held: dict[str, tf.Continued] = {}  # per call: its transform over the stream so far
-            pending = None
-            for piece in pieces:
-                chunks = piece.chunks
-                per_call = {}
-                delivered = {}
-                if piece.whole and _may_tie(chunks):
-                    delivered = _mode_inputs(live, {0: (name, tags, chunks)}, positions, 0, False, aux_refs,
-                                             ascending)
-                for c in live:
-                    if piece.stream is not None:
-                        out = _continue_transform(c, *piece.stream, ascending, held)
-                    elif piece.sliced:
-                        out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
-                    else:
-                        out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt,
-                                        delivered.get(c.symbol, {}).get(0))
-                    if out is not None:
-                        out = _finish(c, out, stmt, windows, interval, ascending, plan)
-                        if len(out.times):
-                            per_call[c.symbol] = out
-                if per_call:
-                    if pending is not None:
-                        yield from _series([pending], exprs, calls, aux_refs, stmt, ascending, False)
-                    pending = (name, tags, per_call)
-            if pending is not None:
-                yield from _series([pending], exprs, calls, aux_refs, stmt, ascending)
+        yield from _transform_groups(plan, sources, live, positions, aux_refs, exprs, calls, stmt, windows,
+                                     ascending)
         return
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
     slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims, aux_refs)
@@ -318,7 +291,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     order = sorted(groups, reverse=not ascending)
     outputs = []
     ended: set[str] = set()  # forecasts whose reduce iterator stopped (see below)
-    mode_inputs = _mode_inputs(live, groups, positions, interval, nested, aux_refs, ascending)
+    mode_inputs = _mode_inputs(live, groups, positions, inner_windows, nested, aux_refs, ascending)
     if counts is None:
         _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
                        inner_windows, ascending)
@@ -359,6 +332,61 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
 
 
+def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list, exprs: list,
+                      calls: list[_Call], stmt: ast.SelectStatement, windows: Windows, ascending: bool
+                      ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
+    """``aggregate_series`` for transforms of raw fields (``_group_at_a_time``): one output series at a
+    time, in pieces of its stream where each call can continue from the last (``tf.CONTINUABLE``). OFFSET
+    and LIMIT count each call's points across the pieces; once every call has its LIMIT, the rest of the
+    series is not read."""
+    sliceable = all(c.name in tf.CONTINUABLE for c in live)
+    end = stmt.offset + stmt.limit if stmt.limit else None
+    for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
+        held: dict[str, tf.Continued] = {}  # per call: its transform over the stream so far
+        seen = dict.fromkeys((c.symbol for c in live), 0)  # per call: its points so far
+        pending = None
+        for piece in pieces:
+            chunks = piece.chunks
+            per_call = {}
+            delivered = {}
+            if piece.whole and _may_tie(chunks):
+                delivered = _mode_inputs(live, {0: (name, tags, chunks)}, positions, windows, False, aux_refs,
+                                         ascending)
+            for c in live:
+                if end is not None and seen[c.symbol] >= end:
+                    continue
+                if piece.stream is not None:
+                    out = _continue_transform(c, *piece.stream, ascending, held)
+                elif piece.sliced:
+                    out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
+                else:
+                    out = _run_call(c, chunks, positions, aux_refs, windows, False, ascending, stmt,
+                                    delivered.get(c.symbol, {}).get(0))  # (a transform is no selector)
+                if out is None:
+                    continue
+                before = seen[c.symbol]
+                seen[c.symbol] += len(out.times)
+                out = _cut(out, max(0, stmt.offset - before), None if end is None else max(0, end - before))
+                if len(out.times):
+                    per_call[c.symbol] = out
+            if per_call:
+                if pending is not None:
+                    yield from _series([pending], exprs, calls, aux_refs, stmt, ascending, False)
+                pending = (name, tags, per_call)
+            if end is not None and all(count >= end for count in seen.values()):
+                break  # every call has its LIMIT: the rest of the stream is not read
+        if pending is not None:
+            yield from _series([pending], exprs, calls, aux_refs, stmt, ascending)
+
+
+def _cut(out: _Out, start: int, end: int | None) -> _Out:
+    """A call's points from ``start`` up to ``end`` (OFFSET and LIMIT)."""
+    if not start and end is None:
+        return out
+    return _Out(out.times[start:end], out.values.take(slice(start, end)),
+                None if out.aux is None else [a.take(slice(start, end)) for a in out.aux])
+
+
 def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, interval: int, ascending: bool,
             plan) -> _Out:
     """A call's points of one output series filled (GROUP BY time) and cut by OFFSET and LIMIT."""
@@ -370,9 +398,7 @@ def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, in
             aux = [_spread_aux(a, out.times, times, ascending) for a in out.aux]
         out = _Out(times, col, aux)
     if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
-        end = stmt.offset + stmt.limit if stmt.limit else None
-        out = _Out(out.times[stmt.offset:end], out.values.take(slice(stmt.offset, end)),
-                   None if out.aux is None else [a.take(slice(stmt.offset, end)) for a in out.aux])
+        out = _cut(out, stmt.offset, stmt.offset + stmt.limit if stmt.limit else None)
     return out
 
 
@@ -438,7 +464,7 @@ def _sliced_outputs(slices: list[list], plan, live: list[_Call], positions: dict
     parts: dict[tuple, tuple[str, dict, dict[str, list[_Out]]]] = {}
     for sources in (slices if ascending else slices[::-1]):
         groups = _read_groups(plan, sources)
-        mode_inputs = _mode_inputs(live, groups, positions, windows.interval, False, aux_refs, ascending)
+        mode_inputs = _mode_inputs(live, groups, positions, windows, False, aux_refs, ascending)
         for c in live:
             c.combined = c.priority = None
         _combine_trees(live, groups, windows.interval, False, False, compiled, positions, aux_refs, windows,
@@ -479,25 +505,28 @@ def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | No
     return _Out(np.concatenate([o.times for o in outs]), Column.concat([o.values for o in outs]), aux)
 
 
-def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, nested: bool, aux_refs: list,
+def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, nested: bool, aux_refs: list,
                  ascending: bool) -> dict:
     """Per ``mode()`` or ``integral()`` call (or transform over one), or transform of a raw field: group key
     -> its points in influxd's delivery order (ties between series at one time decide mode's sort, which
     point integral keeps, and which point a derivative or difference takes at a time)."""
     out: dict = {}
+    interval = windows.interval
     for c in live:
         over = c.inner is not None and interval
         target = c.inner if over else c
-        if (target is c and not nested and c.name in _HEAP_REDUCERS and not c.tag_args
+        picked = c.name == "percentile" and (aux_refs or not interval)  # the point it picks shows
+        if (target is c and not nested and (c.name in _HEAP_REDUCERS or picked) and not c.tag_args
                 and c.kind is not None):
-            # top/bottom/sample: the points' rows in delivery order (auxiliary values come along)
+            # top/bottom/sample, percentile: the points' rows in delivery order (auxiliary values come
+            # along)
             found = modeorder.delivered_rows(groups, positions[(c.arg.val, c.arg.type)], ascending,
-                                             [positions[(ref.val, ref.type)] for ref in aux_refs])
+                                             [positions[(ref.val, ref.type)] for ref in aux_refs], windows)
             if found is not None:
                 out[c.symbol] = {key: _DeliveredRows(*rows) for key, rows in found.items()}
             continue
         raw_transform = c.inner is None and c.name in tf.TRANSFORMS and c.kind is not None
-        if not raw_transform and (target.name not in ("mode", "integral") or target.kind in (None, BOOLEAN)):
+        if not raw_transform and (target.name not in _DELIVERED or target.kind in (None, BOOLEAN)):
             continue
         if aux_refs:
             continue
@@ -505,13 +534,15 @@ def _mode_inputs(live: list, groups: dict, positions: dict, interval: int, neste
         if nested and not extended:
             continue  # its points are cut to the query's own range; keep the time order
         column = positions[(target.arg.val, target.arg.type)]
-        found = modeorder.delivered(groups, column, ascending, transform=raw_transform)
+        found = modeorder.delivered(groups, column, ascending, None if raw_transform else windows)
         if found is not None:
             out[c.symbol] = found
     return out
 
 
 _HEAP_REDUCERS = ("top", "bottom", "sample")
+# reducers over a window's points in delivery order: mode's sort, integral's ties, stddev's float sums
+_DELIVERED = ("mode", "integral", "stddev")
 
 
 @dataclass
@@ -1119,11 +1150,12 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
                         times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
                         aux = None if aux is None else [a.take(keep) for a in aux]
                 rows = red.select_rows(name, win, values, times, kind, priority)
+        elif name == "percentile" and isinstance(delivered, _DeliveredRows) and values.dtype != object:
+            rows = modeorder.percentile_rows(win, values, c.number)  # Go's sort.Sort over them
         elif name == "percentile":
             rows = red.percentile_rows(win, values, c.number)
         elif delivered is not None and kind != BOOLEAN:
-            times, values = delivered
-            win = windows.starts(times)
+            times, values, win = _by_window(delivered, windows)
             rows = modeorder.mode_rows(win, values, times, kind)
         else:
             rows = red.mode_rows(win, values, times, kind)
@@ -1151,13 +1183,15 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         w, v = red.spread(win, values)
         return _ordered(_Out(windows.output_time(w), _column(kind, v)), ascending)
     if name == "stddev":
+        if delivered is not None:
+            times, values, win = _by_window(delivered, windows)
         w, v = red.stddev(win, values.astype(np.float64))
         return _ordered(_Out(windows.output_time(w), _column(FLOAT, v)), ascending)
     if name == "integral":
-        if delivered is not None:
+        if delivered is not None:  # in stream order already
             times, values = delivered
             win = windows.starts(times)
-        if not ascending:
+        elif not ascending:
             times, values, win = times[::-1], values[::-1], win[::-1]
         integer = kind in (INTEGER, UNSIGNED)
         if interval:
@@ -1173,6 +1207,18 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         crossings = len(np.unique(starts)) - 1 if interval and len(times) else 0
         return _Out(t, _column(FLOAT, v), closed=len(t) > crossings)
     raise QueryError(f"unsupported call: {name}")
+
+
+def _by_window(delivered: tuple[np.ndarray, np.ndarray], windows: Windows
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Points in delivery order (newest first under ORDER BY time DESC) as times, values and windows, the
+    windows ascending like the rest of ``_run_call``'s, each window's points still in delivery order."""
+    times, values = delivered
+    win = windows.starts(times)
+    if len(win) > 1 and win[0] > win[-1]:
+        order = np.argsort(win, kind="stable")
+        times, values, win = times[order], values[order], win[order]
+    return times, values, win
 
 
 def _ordered(out: _Out, ascending: bool, by_window: bool = False, wins: np.ndarray | None = None) -> _Out:

@@ -1,4 +1,4 @@
-"""The order in which influxd's ``mode()`` reducer receives its points, and the mode it then picks.
+"""The order in which influxd's reducers (``mode()`` first) receive their points, and the mode it then picks.
 
 ``mode()`` is not pushed down to the shards: influxd reads the raw points of its argument through its
 sorted merge iterators (the top-level iterator options always ask for ordered output: a tag set's series
@@ -9,7 +9,10 @@ every window's points to ``*ModeReduceSlice`` in delivery order. That sorts them
 order and Go's exact sort (``chronus._ext.gosort``) both decide the answer. The heap replay is
 ``_ext.mergeorder``'s.
 
-Only ascending statements over shards are replayed (``None`` otherwise: the caller keeps its time order).
+The same replay gives the other reducers that see a window's points in delivery order their input:
+``stddev`` (its running mean and sum of squares round by that order), ``integral``, ``percentile`` (Go's
+sort again, which decides the point it picks among equal values) and top/bottom/sample. Statements over
+shards are replayed in both directions (``None`` otherwise: the caller keeps its time order).
 """
 
 from __future__ import annotations
@@ -22,14 +25,14 @@ from chronus._ext import gosort
 from chronus.query.mergeorder import aux_keys as mergeorder_aux_keys
 from chronus.query.mergeorder import merge_order, offsets_of
 from chronus.query.vector import BOOLEAN, STRING, Column
+from chronus.query.window import Windows
 
 
-def delivered(groups: dict, column: int, ascending: bool, transform: bool = False) -> dict | None:
-    """Per output group key: (times, values) of the argument's non-null points in delivery order, or
-    None where the replay does not apply. ``groups`` is ``aggregate._read_groups``' result.
-    ``transform``: the input of a transform (derivative...) of a raw field, also replayed under ORDER BY
-    time DESC (times then come newest first), whose sources meet in a merge by series only."""
-    found = delivered_rows(groups, column, ascending, transform=transform)
+def delivered(groups: dict, column: int, ascending: bool, windows: Windows | None = None) -> dict | None:
+    """Per output group key: (times, values) of the argument's non-null points in delivery order (newest
+    first under ORDER BY time DESC), or None where the replay does not apply. ``groups`` is
+    ``aggregate._read_groups``' result; ``windows``: see ``delivered_rows``."""
+    found = delivered_rows(groups, column, ascending, windows=windows)
     if found is None:
         return None
     out: dict = {}
@@ -58,17 +61,16 @@ def chunk_runs(which: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarra
 
 
 def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | None = None,
-                   transform: bool = False) -> dict | None:
+                   windows: Windows | None = None) -> dict | None:
     """Per output group key: where each of the argument's non-null points sits, in delivery order: its
     chunk (position in the group's list of points) and row. ``aux``: the columns of the points'
     auxiliary values, which the sorted merges compare after the time while they are strings. None where
-    the replay does not apply. ``transform`` (see ``delivered``): under ORDER BY time DESC every input
-    runs newest first, a tag set's series and a shard's tag sets in reverse key order, and the heaps order
-    names, tags and times backwards, as in the raw path (``select._read_sets``); the sources' streams are
-    merged as influxd's (unordered) merge iterator does, by name and tags alone, so that each hands over all
-    of a series' points at once."""
-    if not ascending and not transform:
-        return None
+    the replay does not apply. Under ORDER BY time DESC every input runs newest first, a tag set's series
+    and a shard's tag sets in reverse key order, and the heaps order names, tags and times backwards, as in
+    the raw path (``select._read_sets``). The sources' streams meet in influxd's (unordered) merge
+    iterator, which orders by name and tags, then window (``windows``: the reducer's GROUP BY time
+    windows; none for a transform of raw fields), and lets one input hand over all its points of a window
+    before another's."""
     keys = sorted(groups)
     entries = []  # (shard, part, slot, group rank, times, chunk, rows)
     for g, key in enumerate(keys):
@@ -118,12 +120,18 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     streams = _merge_by(streams, rank, lambda key: key, aux_keys, back)
     streams = _merge_by([(key[:2], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
     streams = _merge_by([(key[:1], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
-    if transform:
-        series_rank = group if ascending else group.max() - group
-        stream = _merge_by([((), idx) for _, idx in streams], series_rank, lambda key: key, None, back,
-                           window=True)[0][1]
-    else:
-        stream = _merge_by([((), idx) for _, idx in streams], rank, lambda key: key, aux_keys, back)[0][1]
+    window_rank = group
+    if windows is not None and windows.interval:
+        starts_of = windows.starts(times)
+        order = np.lexsort((starts_of, group))
+        change = np.ones(len(order), bool)
+        change[1:] = (group[order][1:] != group[order][:-1]) | (starts_of[order][1:] != starts_of[order][:-1])
+        window_rank = np.empty(len(order), np.int64)
+        window_rank[order] = np.cumsum(change) - 1
+    if not ascending:
+        window_rank = window_rank.max() - window_rank
+    stream = _merge_by([((), idx) for _, idx in streams], window_rank, lambda key: key, None, back,
+                       window=True)[0][1]
     out: dict = {}
     g_of = group[stream]
     for g in np.unique(g_of).tolist():
@@ -154,6 +162,23 @@ def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.nda
             out.append((streams[i][0], joined[order]))
         i = j
     return out
+
+
+def percentile_rows(win: np.ndarray, values: np.ndarray, pct: float) -> np.ndarray:
+    """Row ``percentile`` picks in every window (windows contiguous, points in delivery order): influxd
+    sorts a window's points by value with Go's ``sort.Sort`` and takes the one at the percentile's index,
+    so among equal values the sort's own moves decide which point (its time, its auxiliary values)."""
+    n = len(win)
+    if n == 0:
+        return np.zeros(0, np.int64)
+    starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
+    ends = np.append(starts[1:], n)
+    picks = np.floor((ends - starts) * pct / 100.0 + 0.5).astype(np.int64) - 1
+    rows = []
+    for start, end, pick in zip(starts.tolist(), ends.tolist(), picks.tolist(), strict=True):
+        if 0 <= pick < end - start:
+            rows.append(start + int(gosort.sort_order(np.ascontiguousarray(values[start:end]))[pick]))
+    return np.asarray(rows, np.int64)
 
 
 def mode_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str) -> np.ndarray:

@@ -43,6 +43,11 @@ QUERIES = [
     "WHERE time >= {lo} AND time < {hi} GROUP BY * ORDER BY time DESC",
     "SELECT relative_strength_index(g, 2), moving_average(g, 3) FROM m WHERE time >= {lo} AND time < {hi} "
     "GROUP BY region ORDER BY time DESC",
+    # OFFSET and LIMIT counted across the pieces
+    "SELECT derivative(f) FROM m WHERE time >= {lo} AND time < {hi} LIMIT 7 OFFSET 3",
+    "SELECT cumulative_sum(g), difference(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY * "
+    "ORDER BY time DESC LIMIT 4 OFFSET 30",
+    "SELECT moving_average(f, 2) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region OFFSET 5",
 ]
 
 
@@ -67,4 +72,4 @@ def test_group_at_a_time_answers_as_one_read(tmp_path: Path, seed: int, slice_po
         meta_store.close()
     assert taken == [True] * len(QUERIES) * 2
     assert any(sliced) == (slice_points < 1000)
-    assert merged.count(True) >= 6
+    assert merged.count(True) >= 8
