@@ -804,7 +804,7 @@ def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested
     targets = [c.inner if o else c for c, o in zip(live, over, strict=True)]
     if any(t is None or t.distinct or t.inner is not None or t.kind is None for t in targets):
         return None
-    if any(t.name not in _ADDITIVE + _CANDIDATE_SELECTORS for t in targets):
+    if any(t.name not in _ADDITIVE and _candidate_of(t) is None for t in targets):
         return None
     additive = [t for t in targets if t.name in _ADDITIVE]
     partials = None
@@ -812,9 +812,20 @@ def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested
         summed = {positions[(t.arg.val, t.arg.type)] for t in additive if t.name != "count"}
         columns = sorted({positions[(t.arg.val, t.arg.type)] for t in additive})
         partials = _Partials(columns, summed, windows, ascending)
-    selectors = [(t.name, positions[(t.arg.val, t.arg.type)], t.kind) for t in targets
-                 if t.name in _CANDIDATE_SELECTORS]
+    selectors = [(_candidate_of(t), positions[(t.arg.val, t.arg.type)], t.kind) for t in targets
+                 if t.name not in _ADDITIVE]
     return _Reduced(partials, _Candidates(selectors, windows))
+
+
+def _candidate_of(t: _Call) -> str | None:
+    """The selector whose candidate rows (``_Candidates``) hold every row the call can pick: its own for
+    max/min/first/last; max (min) for top (bottom) over tag arguments, which picks the best point of each
+    combination of the tags' values per window, and a series has one value of each tag."""
+    if t.name in _CANDIDATE_SELECTORS:
+        return t.name
+    if t.name in ("top", "bottom") and t.tag_args and all(ref.type == DT.Tag for ref in t.tag_args):
+        return "max" if t.name == "top" else "min"
+    return None
 
 
 def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_dims) -> bool:

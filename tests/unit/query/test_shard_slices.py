@@ -82,6 +82,10 @@ ADDITIVE = [
     "SELECT max(f), mean(f), count(s), last(s) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host",
     "SELECT sum(g), min(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(1h, 7m) "
     "ORDER BY time DESC",
+    # top/bottom over tags: the best point of each tag combination per window, from each series' best
+    "SELECT top(f, host, 3), s FROM m WHERE time >= {lo} AND time < {hi}",
+    "SELECT bottom(g, region, host, 4) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(25m)",
+    "SELECT top(f, region, 2) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host ORDER BY time DESC",
 ]
 
 
