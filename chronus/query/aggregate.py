@@ -335,11 +335,33 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
 def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list, exprs: list,
                       calls: list[_Call], stmt: ast.SelectStatement, windows: Windows, ascending: bool
                       ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
-    """``aggregate_series`` for transforms of raw fields (``_group_at_a_time``): one output series at a
-    time, in pieces of its stream where each call can continue from the last (``tf.CONTINUABLE``). OFFSET
-    and LIMIT count each call's points across the pieces; once every call has its LIMIT, the rest of the
-    series is not read."""
+    """``aggregate_series`` for transforms of raw fields and integrals (``_group_at_a_time``): one output
+    series at a time, in pieces of its stream where each call can continue from the last
+    (``tf.CONTINUABLE``). OFFSET and LIMIT count each call's points across the pieces; once every call has
+    its LIMIT, the rest of the series is not read. A lone integral's series are reordered as influxd's
+    closing aggregators give them (``_closed_last``): its few rows are gathered first."""
     sliceable = all(c.name in tf.CONTINUABLE for c in live)
+    closing = ascending and len(live) == 1 and live[0].name == "integral"
+    if closing:
+        outputs = [(name, tags, per_call) for name, tags, _, per_call in _group_outputs(
+            plan, sources, live, positions, aux_refs, stmt, windows, ascending, False)]
+        yield from _series(_closed_last(outputs, live[0].symbol), exprs, calls, aux_refs, stmt, ascending)
+        return
+    pending = None
+    for name, tags, last, per_call in _group_outputs(plan, sources, live, positions, aux_refs, stmt, windows,
+                                                     ascending, sliceable):
+        if pending is not None:
+            yield from _series([pending[1:]], exprs, calls, aux_refs, stmt, ascending, pending[0])
+        pending = (last, name, tags, per_call)
+    if pending is not None:
+        yield from _series([pending[1:]], exprs, calls, aux_refs, stmt, ascending, pending[0])
+
+
+def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list,
+                   stmt: ast.SelectStatement, windows: Windows, ascending: bool, sliceable: bool
+                   ) -> Iterator[tuple[str, dict, bool, dict[str, _Out]]]:
+    """``_transform_groups``' output series as ``(name, tags, last, per call)`` pieces (``last``: the
+    series' final piece)."""
     end = stmt.offset + stmt.limit if stmt.limit else None
     for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
         held: dict[str, tf.Continued] = {}  # per call: its transform over the stream so far
@@ -361,7 +383,7 @@ def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, a
                     out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
                 else:
                     out = _run_call(c, chunks, positions, aux_refs, windows, False, ascending, stmt,
-                                    delivered.get(c.symbol, {}).get(0))  # (a transform is no selector)
+                                    delivered.get(c.symbol, {}).get(0))  # (none of these is a selector)
                 if out is None:
                     continue
                 before = seen[c.symbol]
@@ -371,12 +393,12 @@ def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, a
                     per_call[c.symbol] = out
             if per_call:
                 if pending is not None:
-                    yield from _series([pending], exprs, calls, aux_refs, stmt, ascending, False)
-                pending = (name, tags, per_call)
+                    yield name, tags, False, pending
+                pending = per_call
             if end is not None and all(count >= end for count in seen.values()):
                 break  # every call has its LIMIT: the rest of the stream is not read
         if pending is not None:
-            yield from _series([pending], exprs, calls, aux_refs, stmt, ascending)
+            yield name, tags, True, pending
 
 
 def _cut(out: _Out, start: int, end: int | None) -> _Out:
@@ -830,11 +852,15 @@ def _candidate_of(t: _Call) -> str | None:
 
 def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_dims) -> bool:
     """Whether each output series can be read and answered on its own: transforms of raw fields (no GROUP
-    BY time) over measurements, whose answer for a series depends on that series' points alone."""
+    BY time) or integrals over measurements, whose answer for a series depends on that series' points
+    alone."""
     from chronus.query.select import _Source
 
-    return (not interval and tag_set_dims is None and all(isinstance(s, _Source) for s in sources)
-            and all(c.inner is None and c.name in tf.TRANSFORMS for c in live))
+    if tag_set_dims is not None or not all(isinstance(s, _Source) for s in sources):
+        return False
+    if all(c.inner is None and c.name == "integral" for c in live):
+        return True
+    return not interval and all(c.inner is None and c.name in tf.TRANSFORMS for c in live)
 
 
 @dataclass

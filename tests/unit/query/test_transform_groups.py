@@ -48,6 +48,11 @@ QUERIES = [
     "SELECT cumulative_sum(g), difference(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY * "
     "ORDER BY time DESC LIMIT 4 OFFSET 30",
     "SELECT moving_average(f, 2) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region OFFSET 5",
+    # integrals: a series' windows from its own points (a lone one's series reordered as influxd closes them)
+    "SELECT integral(f, 1m) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host",
+    "SELECT integral(g) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(20m), region "
+    "ORDER BY time DESC LIMIT 3",
+    "SELECT integral(f), integral(g, 1h) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(45m)",
 ]
 
 
