@@ -578,15 +578,14 @@ class _DeliveredRows:
 def _gather_delivered(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, with_aux: bool,
                       delivered: _DeliveredRows):
     """``_gather`` in delivery order rather than time order."""
-    runs = modeorder.chunk_runs(delivered.chunks, delivered.rows)
     if not len(delivered.rows):
         return None
-    arg = positions[(c.arg.val, c.arg.type)]
-    times = np.concatenate([chunks[k].times[r] for k, r in runs])
-    values = np.concatenate([chunks[k].columns[arg].values[r] for k, r in runs])
+    at = modeorder.positions_in(chunks, delivered.chunks, delivered.rows)
+    times = np.concatenate([pts.times for pts in chunks])[at]
+    values = modeorder.picked_values(chunks, positions[(c.arg.val, c.arg.type)], at)
     aux = None
     if with_aux:
-        aux = [Column.concat([chunks[k].columns[positions[(ref.val, ref.type)]].take(r) for k, r in runs])
+        aux = [Column.concat([pts.columns[positions[(ref.val, ref.type)]] for pts in chunks]).take(at)
                for ref in aux_refs]
     return times, values, aux
 

@@ -38,26 +38,24 @@ def delivered(groups: dict, column: int, ascending: bool, windows: Windows | Non
     out: dict = {}
     for key, (which, rows) in found.items():
         chunks = groups[key][2]
-        # every chunk's points one after the other, then picked in delivery order (ties interleave the
-        # chunks point by point, so no run-by-run copying)
-        starts = offsets_of([len(pts.times) for pts in chunks])
-        at = starts[which] + rows
-        times = np.concatenate([pts.times for pts in chunks])[at]
-        columns = [pts.columns[column].values for pts in chunks]
-        if len({v.dtype for v in columns}) > 1:
-            columns = [v.astype(object) for v in columns]
-        out[key] = (times, np.concatenate(columns)[at])
+        at = positions_in(chunks, which, rows)
+        out[key] = (np.concatenate([pts.times for pts in chunks])[at], picked_values(chunks, column, at))
     return out
 
 
-def chunk_runs(which: np.ndarray, rows: np.ndarray) -> list[tuple[int, np.ndarray]]:
-    """(chunk, its rows) for every run of consecutive points from one chunk."""
-    if not len(which):
-        return [(0, rows[:0])]
-    cuts = np.flatnonzero(which[1:] != which[:-1]) + 1
-    starts = np.concatenate(([0], cuts)).tolist()
-    ends = np.concatenate((cuts, [len(which)])).tolist()
-    return [(int(which[a]), rows[a:b]) for a, b in zip(starts, ends, strict=True)]
+def positions_in(chunks: list, which: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Where each (chunk, row) sits in the chunks' points one after the other: the points are then
+    picked in delivery order at once (ties interleave the chunks point by point, so no run-by-run
+    copying)."""
+    return offsets_of([len(pts.times) for pts in chunks])[which] + rows
+
+
+def picked_values(chunks: list, column: int, at: np.ndarray) -> np.ndarray:
+    """The column's values at ``positions_in`` positions (objects when the chunks' types differ)."""
+    columns = [pts.columns[column].values for pts in chunks]
+    if len({v.dtype for v in columns}) > 1:
+        columns = [v.astype(object) for v in columns]
+    return np.concatenate(columns)[at]
 
 
 def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | None = None,
