@@ -285,7 +285,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     if counts is None:
         reduce = _partials_reducer(live, positions, aux_refs, nested, sources, inner_windows, ascending,
                                    interval)
-        groups = _read_groups(plan, sources, reduce)
+        groups = _read_groups(plan, sources, reduce, _edge_read(live, interval, reduce))
     else:
         groups = counts
     order = sorted(groups, reverse=not ascending)
@@ -1040,11 +1040,25 @@ def _tags_id(dims: list[str], key: tuple) -> str:
     return "\x00".join(dims) + "\x00" + "\x00".join(key) if dims else ""
 
 
-def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | None = None
-                 ) -> dict[tuple, tuple[str, dict, list[_Points]]]:
+def _edge_read(live: list[_Call], interval: int, reduce: _Reduced | None) -> tuple[str, bool] | None:
+    """``(field, first)`` when every call is first() (or every call last()) of one field without GROUP BY
+    time and each series' candidates are kept (``_Candidates``: its first or last two points): a shard
+    need then only read each series up to its second point (from its second to last)."""
+    if interval or reduce is None or reduce.partials is not None or not live:
+        return None
+    names = {c.name for c in live}
+    fields = {(c.arg.val, c.arg.type) for c in live}
+    if len(names) != 1 or names.pop() not in ("first", "last") or len(fields) != 1:
+        return None
+    return live[0].arg.val, live[0].name == "first"
+
+
+def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | None = None,
+                 edge: tuple[str, bool] | None = None) -> dict[tuple, tuple[str, dict, list[_Points]]]:
     """Every output series: (name, tags id) -> (name, tags, points of each series in shard, key order).
 
-    ``reduce`` is given each reader's series once it is read (``_Partials``)."""
+    ``reduce`` is given each reader's series once it is read (``_Partials``); ``edge``: see
+    ``_edge_read``."""
     from chronus.query.select import _Reader, _Source, readers
 
     dims = sorted(plan.dimensions)
@@ -1063,7 +1077,11 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
             part = parts if shard else -1
             parts += 1
             for slot, series in enumerate(series_list):
-                chunk = reader.read_series(series)
+                within = reader.edge_range(series, *edge) if edge is not None and shard else None
+                if within is None:
+                    chunk = reader.read_series(series)
+                else:  # (only a shard's reader bounds its reads)
+                    chunk = reader.read_series(series, within=within)
                 if chunk is None:
                     continue
                 entry = groups.setdefault((name, tags_id), (name, tags, []))

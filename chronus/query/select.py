@@ -549,6 +549,28 @@ class _Reader:
         found = self._counts[1]
         return sum(found.get(s.key, 0) for s in series_list)
 
+    def _point_filter(self, series) -> ast.Expr | bool | None:
+        """The condition left to test on each of the series' points once its tags decided theirs: None
+        when nothing is left, False when the series has no point to give."""
+        if self.plan.condition is None:
+            return None
+        filt = reduce(_substitute(self.plan.condition, self._decide(series)), None)
+        if isinstance(filt, ast.BooleanLiteral):
+            return None if filt.val else False
+        return filt
+
+    def edge_range(self, series, name: str, first: bool, count: int = 2) -> tuple[int, int] | None:
+        """A time range holding the series' first (last unless ``first``) ``count`` points of field
+        ``name`` in the query's range, found from its TSM files' edge blocks; None when unknown (too few
+        points there, or a condition on the points' values could drop them)."""
+        plan = self.plan
+        if name not in self.fields or self._point_filter(series) is not None:
+            return None
+        known = self.shard.edge_times(series.key, name, plan.tmin, plan.tmax, first)
+        if len(known) < count:
+            return None
+        return (plan.tmin, int(known[count - 1])) if first else (int(known[-count]), plan.tmax)
+
     def read_series(self, series, bound: tuple[int, int, int] | None = None,
                     within: tuple[int, int] | None = None) -> _Chunk | None:
         """The series' rows (its auxiliary columns) that pass the condition; with a ``limit_bound``, only
@@ -563,13 +585,9 @@ class _Reader:
             if lo is not None:
                 tmin, tmax = max(tmin, lo), min(tmax, hi)
         tags = dict(series.tags)
-        filt = None
-        if plan.condition is not None:
-            filt = reduce(_substitute(plan.condition, self._decide(series)), None)
-            if isinstance(filt, ast.BooleanLiteral):
-                if not filt.val:
-                    return None
-                filt = None
+        filt = self._point_filter(series)
+        if filt is False:
+            return None
         sources: list = []
         for ref in plan.aux:
             if ref.type == DT.Tag:

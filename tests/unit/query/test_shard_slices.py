@@ -86,6 +86,10 @@ ADDITIVE = [
     "SELECT top(f, host, 3), s FROM m WHERE time >= {lo} AND time < {hi}",
     "SELECT bottom(g, region, host, 4) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(25m)",
     "SELECT top(f, region, 2) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host ORDER BY time DESC",
+    # first()/last() alone: each series read only up to its second point (from its second to last)
+    "SELECT first(f), host FROM m WHERE host =~ /h[1-4]/ AND time >= {lo} AND time < {hi}",
+    "SELECT last(g) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region ORDER BY time DESC",
+    "SELECT last(f), s FROM m WHERE f > 1 AND time >= {lo} AND time < {hi} GROUP BY host",
 ]
 
 
