@@ -101,12 +101,7 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
         aux_keys = mergeorder_aux_keys(columns)
         if aux_keys.shape[1] == 0:
             aux_keys = None
-    # one integer per (name and tags, time): the sorted merge heaps' Less
-    order = np.lexsort((times, group))
-    change = np.ones(len(order), bool)
-    change[1:] = (group[order][1:] != group[order][:-1]) | (times[order][1:] != times[order][:-1])
-    rank = np.empty(len(order), np.int64)
-    rank[order] = np.cumsum(change) - 1
+    rank = _pair_rank(group, times)  # the sorted merge heaps' Less: name and tags, then time
     if not ascending:
         rank = rank.max() - rank
     starts = offsets_of(lengths).tolist()
@@ -118,14 +113,9 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     streams = _merge_by(streams, rank, lambda key: key, aux_keys, back)
     streams = _merge_by([(key[:2], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
     streams = _merge_by([(key[:1], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
-    window_rank = group
+    window_rank = group  # the merge iterator's heap: name and tags, then window
     if windows is not None and windows.interval:
-        starts_of = windows.starts(times)
-        order = np.lexsort((starts_of, group))
-        change = np.ones(len(order), bool)
-        change[1:] = (group[order][1:] != group[order][:-1]) | (starts_of[order][1:] != starts_of[order][:-1])
-        window_rank = np.empty(len(order), np.int64)
-        window_rank[order] = np.cumsum(change) - 1
+        window_rank = _pair_rank(group, windows.starts(times))
     if not ascending:
         window_rank = window_rank.max() - window_rank
     stream = _merge_by([((), idx) for _, idx in streams], window_rank, lambda key: key, None, back,
@@ -136,6 +126,16 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
         idx = stream[g_of == g]
         out[keys[g]] = (chunk[idx], row[idx])
     return out
+
+
+def _pair_rank(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
+    """One integer per point ordering the points by (major, minor), equal pairs equal."""
+    order = np.lexsort((minor, major))
+    change = np.ones(len(order), bool)
+    change[1:] = (major[order][1:] != major[order][:-1]) | (minor[order][1:] != minor[order][:-1])
+    rank = np.empty(len(order), np.int64)
+    rank[order] = np.cumsum(change) - 1
+    return rank
 
 
 def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.ndarray | None = None,
