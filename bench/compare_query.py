@@ -26,10 +26,12 @@ servers on them without loading again (for repeated runs while developing; the d
 the first run, so ``now() - 1h`` may find nothing later).
 
 ``--memory`` measures instead the peak resident memory of each server for the queries of
-``memory_queries`` (raw queries over an hour and over all data, chunked or not; a transform by host;
-aggregates without GROUP BY time): per query both servers are restarted on the loaded data, the query runs
+``memory_queries`` (raw queries over an hour and over all data, chunked or not; transforms by host and
+over every series; aggregates and selectors without GROUP BY time; stddev, mode, top, integral, percentile;
+subqueries): per query both servers are restarted on the loaded data, the query runs
 once and the body is read in 1 MiB pieces; the table shows each server's peak RSS (VmHWM) and time, and
-whether the bodies are equal.
+whether the bodies are equal (influxd gives a lone integral's series in Go map order, which varies from run
+to run: that body differs in its series order only).
 
 ``--profile DIR`` records each query on Chronus with py-spy (``DIR/<query>.txt``, collapsed stacks,
 sampled without stopping the server) when py-spy is installed; run it with few ``--runs``. Nothing is
@@ -98,7 +100,8 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
         "mode_10m_all": (f"SELECT mode(procs) FROM cpu WHERE {all_data} GROUP BY time(10m)", {}),
         "top_all": (f"SELECT top(usage, host, 5) FROM cpu WHERE {all_data}", {}),
         "integral_host_all": (f"SELECT integral(usage) FROM cpu WHERE {all_data} GROUP BY host", {}),
-        "percentile_region_all": (f"SELECT percentile(usage, 95) FROM cpu WHERE {all_data} GROUP BY region", {}),
+        "percentile_region_all": (
+            f"SELECT percentile(usage, 95) FROM cpu WHERE {all_data} GROUP BY region", {}),
         "subquery_max_of_mean": (f"SELECT max(m) FROM (SELECT mean(usage) AS m FROM cpu WHERE {all_data} "
                                  f"GROUP BY time(1m), host)", {}),
         "subquery_raw_1h": (f"SELECT mean(usage) FROM (SELECT usage FROM cpu WHERE {hour})", {}),
