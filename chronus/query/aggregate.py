@@ -260,11 +260,15 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
     if _group_at_a_time(live, interval, sources, tag_set_dims):
-        yield from _transform_groups(plan, sources, live, positions, aux_refs, exprs, calls, stmt, windows,
-                                     ascending)
+        yield from _group_series(plan, sources, live, positions, aux_refs, exprs, calls, stmt, windows,
+                                 ascending, selector)
         return
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
     slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims, aux_refs)
+    if counts is None and slices is None and dims and _group_local(live, sources, tag_set_dims, nested):
+        yield from _group_series(plan, sources, live, positions, aux_refs, exprs, calls, stmt, windows,
+                                 ascending, selector)
+        return
     if slices is not None:  # memory bounded by one shard's points rather than the whole range's
         raw = _sliced_outputs(slices, plan, live, positions, aux_refs, windows, selector, ascending, stmt,
                               compiled)
@@ -332,11 +336,11 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
 
 
-def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list, exprs: list,
-                      calls: list[_Call], stmt: ast.SelectStatement, windows: Windows, ascending: bool
-                      ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
-    """``aggregate_series`` for transforms of raw fields and integrals (``_group_at_a_time``): one output
-    series at a time, in pieces of its stream where each call can continue from the last
+def _group_series(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list, exprs: list,
+                  calls: list[_Call], stmt: ast.SelectStatement, windows: Windows, ascending: bool,
+                  selector: bool) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
+    """``aggregate_series`` one output series at a time (``_group_at_a_time``, ``_group_local``), a
+    transform's series in pieces of its stream where each call can continue from the last
     (``tf.CONTINUABLE``). OFFSET and LIMIT count each call's points across the pieces; once every call has
     its LIMIT, the rest of the series is not read. A lone integral's series are reordered as influxd's
     closing aggregators give them (``_closed_last``): its few rows are gathered first."""
@@ -344,12 +348,12 @@ def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, a
     closing = ascending and len(live) == 1 and live[0].name == "integral"
     if closing:
         outputs = [(name, tags, per_call) for name, tags, _, per_call in _group_outputs(
-            plan, sources, live, positions, aux_refs, stmt, windows, ascending, False)]
+            plan, sources, live, positions, aux_refs, stmt, windows, ascending, False, selector)]
         yield from _series(_closed_last(outputs, live[0].symbol), exprs, calls, aux_refs, stmt, ascending)
         return
     pending = None
     for name, tags, last, per_call in _group_outputs(plan, sources, live, positions, aux_refs, stmt, windows,
-                                                     ascending, sliceable):
+                                                     ascending, sliceable, selector):
         if pending is not None:
             yield from _series([pending[1:]], exprs, calls, aux_refs, stmt, ascending, pending[0])
         pending = (last, name, tags, per_call)
@@ -358,10 +362,12 @@ def _transform_groups(plan, sources: list, live: list[_Call], positions: dict, a
 
 
 def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list,
-                   stmt: ast.SelectStatement, windows: Windows, ascending: bool, sliceable: bool
-                   ) -> Iterator[tuple[str, dict, bool, dict[str, _Out]]]:
-    """``_transform_groups``' output series as ``(name, tags, last, per call)`` pieces (``last``: the
-    series' final piece)."""
+                   stmt: ast.SelectStatement, windows: Windows, ascending: bool, sliceable: bool,
+                   selector: bool) -> Iterator[tuple[str, dict, bool, dict[str, _Out]]]:
+    """``_group_series``' output series as ``(name, tags, last, per call)`` pieces (``last``: the
+    series' final piece). Reducers other than transforms always take the delivery order (Go's unstable
+    sorts and heaps reorder equal values even when no two points tie in time)."""
+    replayed = any(c.name not in tf.TRANSFORMS and c.name != "integral" for c in live)
     end = stmt.offset + stmt.limit if stmt.limit else None
     for name, tags, pieces in _groups_one_by_one(plan, sources, ascending, sliceable):
         held: dict[str, tf.Continued] = {}  # per call: its transform over the stream so far
@@ -371,7 +377,7 @@ def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_
             chunks = piece.chunks
             per_call = {}
             delivered = {}
-            if piece.whole and _may_tie(chunks):
+            if piece.whole and (replayed or _may_tie(chunks)):
                 delivered = _mode_inputs(live, {0: (name, tags, chunks)}, positions, windows, False, aux_refs,
                                          ascending)
             for c in live:
@@ -382,13 +388,17 @@ def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_
                 elif piece.sliced:
                     out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
                 else:
-                    out = _run_call(c, chunks, positions, aux_refs, windows, False, ascending, stmt,
-                                    delivered.get(c.symbol, {}).get(0))  # (none of these is a selector)
+                    out = _run_call(c, chunks, positions, aux_refs, windows, selector, ascending, stmt,
+                                    delivered.get(c.symbol, {}).get(0))
                 if out is None:
                     continue
-                before = seen[c.symbol]
-                seen[c.symbol] += len(out.times)
-                out = _cut(out, max(0, stmt.offset - before), None if end is None else max(0, end - before))
+                if piece.whole:  # fill, OFFSET and LIMIT
+                    out = _finish(c, out, stmt, windows, windows.interval, ascending, plan)
+                else:
+                    before = seen[c.symbol]
+                    seen[c.symbol] += len(out.times)
+                    out = _cut(out, max(0, stmt.offset - before),
+                               None if end is None else max(0, end - before))
                 if len(out.times):
                     per_call[c.symbol] = out
             if per_call:
@@ -860,6 +870,22 @@ def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_di
     if all(c.inner is None and c.name == "integral" for c in live):
         return True
     return not interval and all(c.inner is None and c.name in tf.TRANSFORMS for c in live)
+
+
+# Calls whose answer for an output series comes from that series' points alone, read as points (no shard
+# partials): with GROUP BY tags, each series can be read and answered in turn (``_group_local``).
+_GROUP_LOCAL = ("mode", "stddev", "percentile", "median", "spread", "distinct", "integral", "top", "bottom",
+                "sample")
+
+
+def _group_local(live: list[_Call], sources: list, tag_set_dims, nested: bool) -> bool:
+    """Whether every call is a ``_GROUP_LOCAL`` one of a raw field over measurements (top/bottom over tags
+    keep their per-shard candidates instead: ``_candidate_of``)."""
+    from chronus.query.select import _Source
+
+    if nested or tag_set_dims is not None or not all(isinstance(s, _Source) for s in sources):
+        return False
+    return all(c.inner is None and c.name in _GROUP_LOCAL and not c.tag_args for c in live)
 
 
 @dataclass

@@ -78,3 +78,34 @@ def test_group_at_a_time_answers_as_one_read(tmp_path: Path, seed: int, slice_po
     assert taken == [True] * len(QUERIES) * 2
     assert any(sliced) == (slice_points < 1000)
     assert merged.count(True) >= 8
+
+
+LOCAL = [
+    "SELECT mode(g), stddev(f), median(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host",
+    "SELECT percentile(f, 70), s FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region "
+    "ORDER BY time DESC",
+    "SELECT top(g, 3), s FROM m WHERE time >= {lo} AND time < {hi} GROUP BY region LIMIT 4 OFFSET 1",
+    "SELECT bottom(f, 2) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(40m), host",
+    "SELECT distinct(g) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(20m), region fill(none)",
+    "SELECT stddev(g), mode(s), spread(f) FROM m WHERE time >= {lo} AND time < {hi} GROUP BY time(30m), host "
+    "fill(0) LIMIT 3 OFFSET 1",
+    "SELECT percentile(g, 50) FROM m WHERE f > 1 AND time >= {lo} AND time < {hi} GROUP BY host SLIMIT 2 "
+    "SOFFSET 1",
+]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_group_local_reducers_answer_as_one_read(tmp_path: Path, seed: int,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """mode, stddev, percentile, median, spread, distinct, top and bottom GROUP BY tags, one output series
+    read and answered at a time (``aggregate._group_local``), in influxd's delivery order as before."""
+    taken = spy(monkeypatch, aggregate, "_group_local", lambda found: found)
+    meta, meta_store, store = random_node(tmp_path, seed, floats=seed % 2 == 1)
+    queries = within_random_ranges(LOCAL, random.Random(seed * 17 + 1))
+    try:
+        same_answers((meta, store, "db"), queries, monkeypatch, aggregate, "_group_local",
+                     lambda *args: False, (0, 3))
+    finally:
+        store.close()
+        meta_store.close()
+    assert taken.count(True) >= len(LOCAL)
