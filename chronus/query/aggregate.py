@@ -384,7 +384,8 @@ def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_
                 if end is not None and seen[c.symbol] >= end:
                     continue
                 if piece.stream is not None:
-                    out = _continue_transform(c, *piece.stream, ascending, held)
+                    found = piece.stream.get(positions[(c.arg.val, c.arg.type)])
+                    out = None if found is None else _continue_transform(c, *found, ascending, held)
                 elif piece.sliced:
                     out = _transform_piece(c, chunks, positions, aux_refs, ascending, held)
                 else:
@@ -891,11 +892,11 @@ def _group_local(live: list[_Call], sources: list, tag_set_dims, nested: bool) -
 @dataclass
 class _Piece:
     """A group's points, whole or a consecutive part of its stream: a time slice (``sliced``) read as
-    points, or ``stream``, the one column's points of a slice already in influxd's delivery order."""
+    points, or ``stream``, per column the slice's points already in influxd's delivery order."""
 
     chunks: list[_Points]
     sliced: bool = False
-    stream: tuple[np.ndarray, np.ndarray] | None = None
+    stream: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
 
     @property
     def whole(self) -> bool:
@@ -974,28 +975,37 @@ def _disjoint_spans(plan, entries: list[tuple]) -> list[tuple[int, int, tuple]] 
 
 
 def _merged_streams(plan, entries: list[tuple], ascending: bool
-                    ) -> Iterator[tuple[np.ndarray, np.ndarray]] | None:
-    """A group of several series per shard as the stream influxd's merges deliver, in consecutive
-    pieces ``(times, values)`` of its one column: each shard's tag set merged (``select._merged_slices``,
-    in time slices when big; the points carry no auxiliary values to compare), shard after shard. None
-    when the shards overlap in time, there are several sources or columns (each call merges its own)."""
+                    ) -> Iterator[dict[int, tuple[np.ndarray, np.ndarray]]] | None:
+    """A group of several series per shard as the streams influxd's merges deliver, in consecutive time
+    slices: per column (position in ``plan.aux``; each call merges its own field's points) the slice's
+    ``(times, values)``. Each shard's tag set is merged (``select._merged_slices``, in time slices when
+    big; the points carry no auxiliary values to compare), shard after shard. None when the shards overlap
+    in time or there are several sources."""
     from chronus.query import select
 
-    if len(plan.aux) != 1 or all(len(series_list) == 1 for _, _, series_list, _, _, _ in entries):
+    if any(ref.type == DT.Tag for ref in plan.aux) or all(
+            len(series_list) == 1 for _, _, series_list, _, _, _ in entries):
         return None
     taken = _disjoint_spans(plan, entries)
     if taken is None:
         return None
-    name = plan.aux[0].val
 
-    def pieces() -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    def pieces() -> Iterator[dict[int, tuple[np.ndarray, np.ndarray]]]:
         for lo, hi, (reader, _, series_list, _, _, _) in (taken if ascending else taken[::-1]):
-            points = reader.point_count(series_list, name, lo, hi) if name in reader.fields else 0
+            name = next((ref.val for ref in plan.aux if ref.val in reader.fields), None)
+            points = reader.point_count(series_list, name, lo, hi) if name is not None else 0
             edges = select.slice_edges(lo, hi, points)
-            for chunk in select._merged_slices(plan, reader, series_list, edges, ascending, by_aux=False):
-                col = chunk.columns[0]
-                if col.kind is not None and col.valid.any():
-                    yield chunk.times[col.valid], col.values[col.valid]
+            columns = [reader] if len(plan.aux) == 1 else [reader.for_column(ref) for ref in plan.aux]
+            merges = [select._merged_slices(column.plan, column, series_list, edges, ascending, by_aux=False,
+                                            every_slice=True) for column in columns]
+            for chunks in zip(*merges, strict=True):
+                stream = {}
+                for position, chunk in enumerate(chunks):
+                    col = None if chunk is None else chunk.columns[0]
+                    if col is not None and col.kind is not None and col.valid.any():
+                        stream[position] = (chunk.times[col.valid], col.values[col.valid])
+                if stream:
+                    yield stream
 
     return pieces()
 

@@ -22,7 +22,7 @@ Per point work is numpy over each series' arrays; Python runs per statement, sha
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -531,6 +531,12 @@ class _Reader:
         reach = self.shard.reach
         return [(*reach(s.key, name, t, plan.tmin, plan.tmax, plan.ascending), t) for s in series_list]
 
+    def for_column(self, ref: ast.VarRef) -> _Reader:
+        """This shard's reader of the one column ``ref`` (its span as this reader took it)."""
+        reader = _Reader(replace(self.plan, aux=[ref]), self.shard, self.name)
+        reader._shard_span = self.shard_span()
+        return reader
+
     def shard_span(self) -> tuple[int, int]:
         """The shard's ``time_span()`` when first asked for in this statement: a shard's points are
         placed (slices, whether it is read at all) by the span they had when the statement started."""
@@ -996,13 +1002,15 @@ def slice_edges(lo: int, hi: int, points: int) -> list[int]:
 
 
 def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[int],
-                   ascending: bool | None = None, by_aux: bool = True) -> Iterator[_Chunk]:
+                   ascending: bool | None = None, by_aux: bool = True, every_slice: bool = False
+                   ) -> Iterator[_Chunk | None]:
     """The tag set's sorted merge slice by slice, in the query's time order (``ascending``: the plan's
     unless given), with the ties of one merge: each series holds its points up to the slice's end and its
     next point past it, and Go's heap carries from one slice to the next (``mergeorder.merge_order_until``).
     The next point is looked for in a stretch a sixteenth of a slice long, doubled until found, so a series
     holds little past its slice. ``by_aux``: the heap compares the columns' strings after the time (a raw
-    query's auxiliary values; a call's input points carry none)."""
+    query's auxiliary values; a call's input points carry none). ``every_slice``: one item per slice, None
+    for a slice without points (merges of other columns over the same edges then stay in step)."""
     ascending = plan.ascending if ascending is None else ascending
     if not ascending:
         series_list = list(reversed(series_list))
@@ -1040,6 +1048,8 @@ def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[
                 step *= 2
         held = [chunk for chunk in pending if chunk is not None]
         if not held:
+            if every_slice:
+                yield None
             continue
         stacked = _stack(held)
         offsets = mergeorder.offsets_of([0 if chunk is None else len(chunk.times) for chunk in pending])
@@ -1050,6 +1060,8 @@ def _merged_slices(plan: _Plan, reader: _Reader, series_list: list, edges: list[
         del held
         if len(order):
             yield _take(stacked, order)
+        elif every_slice:
+            yield None
         # what is left of each series: views of the stacked rows (the pieces they came from can go)
         starts, ends = (offsets[:-1] + consumed).tolist(), offsets[1:].tolist()
         pending = [None if start == end else _Chunk(stacked.times[start:end],
