@@ -70,15 +70,7 @@ def test_group_at_a_time_answers_as_one_read(tmp_path: Path, seed: int, slice_po
     sliced = spy(monkeypatch, aggregate, "_time_slices", lambda found: found is not None)
     merged = spy(monkeypatch, aggregate, "_merged_streams", lambda found: found is not None)
     taken = spy(monkeypatch, aggregate, "_group_at_a_time", lambda found: found)
-    # odd seeds: float values whose running sums depend on the order of operations
-    meta, meta_store, store = random_node(tmp_path, seed, floats=seed % 2 == 1)
-    queries = within_random_ranges(QUERIES, random.Random(seed * 13 + 5))
-    try:
-        same_answers((meta, store, "db"), queries, monkeypatch, aggregate, "_group_at_a_time",
-                     lambda *args: False, (0, 3))
-    finally:
-        store.close()
-        meta_store.close()
+    _same_as_one_read(tmp_path, seed, monkeypatch, QUERIES, "_group_at_a_time", seed * 13 + 5)
     assert taken == [True] * len(QUERIES) * 2
     assert any(sliced) == (slice_points < 1000)
     assert merged.count(True) >= 10
@@ -104,12 +96,20 @@ def test_group_local_reducers_answer_as_one_read(tmp_path: Path, seed: int,
     """mode, stddev, percentile, median, spread, distinct, top and bottom GROUP BY tags, one output series
     read and answered at a time (``aggregate._group_local``), in influxd's delivery order as before."""
     taken = spy(monkeypatch, aggregate, "_group_local", lambda found: found)
+    _same_as_one_read(tmp_path, seed, monkeypatch, LOCAL, "_group_local", seed * 17 + 1)
+    assert taken.count(True) >= len(LOCAL)
+
+
+def _same_as_one_read(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch, templates: list[str],
+                      helper: str, ranges_seed: int) -> None:
+    """The templates over random ranges answer the same (unchunked and in chunks of 3) with
+    ``aggregate.<helper>`` as with it answering False (every series read at once). Odd seeds: float values
+    whose running sums depend on the order of operations."""
     meta, meta_store, store = random_node(tmp_path, seed, floats=seed % 2 == 1)
-    queries = within_random_ranges(LOCAL, random.Random(seed * 17 + 1))
+    queries = within_random_ranges(templates, random.Random(ranges_seed))
     try:
-        same_answers((meta, store, "db"), queries, monkeypatch, aggregate, "_group_local",
-                     lambda *args: False, (0, 3))
+        same_answers((meta, store, "db"), queries, monkeypatch, aggregate, helper, lambda *args: False,
+                     (0, 3))
     finally:
         store.close()
         meta_store.close()
-    assert taken.count(True) >= len(LOCAL)
