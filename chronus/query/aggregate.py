@@ -540,9 +540,11 @@ def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | No
 
 def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, nested: bool, aux_refs: list,
                  ascending: bool) -> dict:
-    """Per ``mode()`` or ``integral()`` call (or transform over one), or transform of a raw field: group key
-    -> its points in influxd's delivery order (ties between series at one time decide mode's sort, which
-    point integral keeps, and which point a derivative or difference takes at a time)."""
+    """Per call that takes its points in influxd's delivery order: group key -> its points so ordered.
+    mode(), integral() and stddev() (or a transform over one), a transform of a raw field: (times,
+    values); top/bottom/sample and a percentile whose picked point shows: their rows (``_DeliveredRows``).
+    The order decides mode's and percentile's Go sorts, which point integral keeps and a derivative or
+    difference takes at a time, and stddev's float rounding."""
     out: dict = {}
     interval = windows.interval
     for c in live:
@@ -1052,13 +1054,19 @@ def _time_slices(plan, entries: list[tuple], ascending: bool) -> list[tuple[int,
 def _transform_piece(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, ascending: bool,
                      held: dict[str, tf.Continued]) -> _Out | None:
     """A transform (``tf.CONTINUABLE``) over the next time slice of a group, in time order."""
+    found = _stream_points(c, chunks, positions, aux_refs, ascending)
+    return None if found is None else _continue_transform(c, *found, ascending, held)
+
+
+def _stream_points(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, ascending: bool
+                   ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The call's points in time order (newest first under ORDER BY time DESC): a transform's stream when
+    no two of them tie in time."""
     gathered = _gather(c, chunks, positions, aux_refs, False)
     if gathered is None:
         return None
     times, values, _ = gathered
-    if not ascending:
-        times, values = times[::-1], values[::-1]
-    return _continue_transform(c, times, values, ascending, held)
+    return (times, values) if ascending else (times[::-1], values[::-1])
 
 
 def _continue_transform(c: _Call, times: np.ndarray, values: np.ndarray, ascending: bool,
@@ -1187,8 +1195,7 @@ def _column(kind: str, values: np.ndarray) -> Column:
 def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows,
               selector: bool, ascending: bool, stmt: ast.SelectStatement, delivered: tuple | None = None
               ) -> _Out | None:
-    """One call over one group; ``delivered``: ``mode()``'s points in influxd's delivery order
-    (``modeorder``)."""
+    """One call over one group; ``delivered``: its points in influxd's delivery order (``_mode_inputs``)."""
     name, kind = c.name, c.kind
     interval = bool(windows.interval)
     with_aux = bool(aux_refs)
@@ -1198,12 +1205,10 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
             if not len(times):
                 return None
         else:
-            gathered = _gather(c, chunks, positions, aux_refs, False)
-            if gathered is None:
+            found = _stream_points(c, chunks, positions, aux_refs, ascending)
+            if found is None:
                 return None
-            times, values, _ = gathered
-            if not ascending:
-                times, values = times[::-1], values[::-1]
+            times, values = found
         return _transform(c, times, values, kind, ascending, windows.interval)
     if name in ("count", "sum", "mean") and not c.distinct:
         out = _additive(c, chunks, positions, aux_refs, windows, ascending)

@@ -17,13 +17,12 @@ shards are replayed in both directions (``None`` otherwise: the caller keeps its
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 
 from chronus._ext import gosort
 from chronus.query.mergeorder import aux_keys as mergeorder_aux_keys
 from chronus.query.mergeorder import merge_order, offsets_of
+from chronus.query.reduce import segments
 from chronus.query.vector import BOOLEAN, STRING, Column
 from chronus.query.window import Windows
 
@@ -110,15 +109,15 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     streams = [((e[7], e[0], e[1]), np.arange(starts[k], starts[k + 1], dtype=np.int64))
                for k, e in enumerate(entries)]
     back = not ascending
-    streams = _merge_by(streams, rank, lambda key: key, aux_keys, back)
-    streams = _merge_by([(key[:2], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
-    streams = _merge_by([(key[:1], idx) for key, idx in streams], rank, lambda key: key, aux_keys, back)
+    streams = _merge_by(streams, rank, aux_keys, back)
+    streams = _merge_by([(key[:2], idx) for key, idx in streams], rank, aux_keys, back)
+    streams = _merge_by([(key[:1], idx) for key, idx in streams], rank, aux_keys, back)
     window_rank = group  # the merge iterator's heap: name and tags, then window
     if windows is not None and windows.interval:
         window_rank = _pair_rank(group, windows.starts(times))
     if not ascending:
         window_rank = window_rank.max() - window_rank
-    stream = _merge_by([((), idx) for _, idx in streams], window_rank, lambda key: key, None, back,
+    stream = _merge_by([((), idx) for _, idx in streams], window_rank, None, back,
                        window=True)[0][1]
     out: dict = {}
     g_of = group[stream]
@@ -138,7 +137,7 @@ def _pair_rank(major: np.ndarray, minor: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.ndarray | None = None,
+def _merge_by(streams: list[tuple], rank: np.ndarray, aux: np.ndarray | None = None,
               descending: bool = False, window: bool = False) -> list[tuple]:
     """Consecutive streams with the same key merged as influxd's sorted merge iterator merges its inputs
     (a single input passes through); ``aux``: per point the auxiliary values' ranks (``aux_keys``);
@@ -147,7 +146,7 @@ def _merge_by(streams: list[tuple], rank: np.ndarray, key: Callable, aux: np.nda
     i = 0
     while i < len(streams):
         j = i
-        while j < len(streams) and key(streams[j][0]) == key(streams[i][0]):
+        while j < len(streams) and streams[j][0] == streams[i][0]:
             j += 1
         members = [idx for _, idx in streams[i:j]]
         if len(members) == 1:
@@ -166,16 +165,13 @@ def percentile_rows(win: np.ndarray, values: np.ndarray, pct: float) -> np.ndarr
     """Row ``percentile`` picks in every window (windows contiguous, points in delivery order): influxd
     sorts a window's points by value with Go's ``sort.Sort`` and takes the one at the percentile's index,
     so among equal values the sort's own moves decide which point (its time, its auxiliary values)."""
-    n = len(win)
-    if n == 0:
-        return np.zeros(0, np.int64)
-    starts = np.flatnonzero(np.concatenate(([True], win[1:] != win[:-1])))
-    ends = np.append(starts[1:], n)
-    picks = np.floor((ends - starts) * pct / 100.0 + 0.5).astype(np.int64) - 1
+    starts, lengths = segments(win)
+    picks = np.floor(lengths * pct / 100.0 + 0.5).astype(np.int64) - 1
     rows = []
-    for start, end, pick in zip(starts.tolist(), ends.tolist(), picks.tolist(), strict=True):
-        if 0 <= pick < end - start:
-            rows.append(start + int(gosort.sort_order(np.ascontiguousarray(values[start:end]))[pick]))
+    for start, length, pick in zip(starts.tolist(), lengths.tolist(), picks.tolist(), strict=True):
+        if 0 <= pick < length:
+            window = np.ascontiguousarray(values[start:start + length])
+            rows.append(start + int(gosort.sort_order(window)[pick]))
     return np.asarray(rows, np.int64)
 
 

@@ -165,7 +165,6 @@ class Continued:
         self.unit, self.window, self.params = unit, window, params
         self._held: tuple[np.ndarray, np.ndarray] | None = None
         self._sum: np.ndarray | None = None
-        self._seen = 0
         self._running: MovingAverage | technical.Running | None = None
         if name in technical.TECHNICAL:
             self._running = technical.Running(name, params)
@@ -177,11 +176,9 @@ class Continued:
         if isinstance(self._running, technical.Running):
             t, v = self._running.feed(times, values)
             return t, _column(FLOAT, v)
-        if isinstance(self._running, MovingAverage):
-            first = max(0, self.window - 1 - self._seen)
-            self._seen += len(times)
+        if isinstance(self._running, MovingAverage):  # a mean at each of the piece's last points
             out = self._running.feed(np.ascontiguousarray(values, np.float64))
-            return times[first:][:len(out)], _column(FLOAT, out)
+            return times[len(times) - len(out):], _column(FLOAT, out)
         if self.name == "cumulative_sum":
             with np.errstate(over="ignore"):
                 out = np.cumsum(values if self._sum is None else _joined(self._sum, values))
