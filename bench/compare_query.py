@@ -105,6 +105,10 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
         "subquery_max_of_mean": (f"SELECT max(m) FROM (SELECT mean(usage) AS m FROM cpu WHERE {all_data} "
                                  f"GROUP BY time(1m), host)", {}),
         "subquery_raw_1h": (f"SELECT mean(usage) FROM (SELECT usage FROM cpu WHERE {hour})", {}),
+        "subquery_raw_all_host": (f"SELECT mean(usage) FROM (SELECT usage FROM cpu WHERE {all_data}) "
+                                  "GROUP BY host", {}),
+        "subquery_derivative_all": (f"SELECT max(d) FROM (SELECT derivative(usage, 1m) AS d FROM cpu "
+                                    f"WHERE {all_data} GROUP BY host)", {}),
     }
 
 

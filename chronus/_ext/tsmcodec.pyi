@@ -35,3 +35,14 @@ def encode_block(
 def decode_block(
     data: Buffer,
 ) -> tuple[int, npt.NDArray[np.int64], npt.NDArray[np.generic] | list[bytes]]: ...
+def decode_blocks(
+    buf: Buffer,
+    offsets: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    mins: npt.NDArray[np.int64],
+    maxs: npt.NDArray[np.int64],
+    first: int,
+    end: int,
+    tmin: int,
+    tmax: int,
+) -> tuple[int, npt.NDArray[np.int64] | None, npt.NDArray[np.generic] | None, bool] | int | None: ...

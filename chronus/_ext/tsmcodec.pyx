@@ -11,13 +11,15 @@ Snapshots, compactions and every query go through here block by block, so each l
 over numpy arrays; strings are the one type that costs a Python object per value (``bytes``).
 """
 
+from zlib import crc32 as _crc32
+
 import numpy as np
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_Check, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
 from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 
 cnp.import_array()
 
@@ -1423,3 +1425,114 @@ def decode_block(const uint8_t[::1] data not None):
         times = times[:nv].copy()
         vals = vals[:nv] if btype == 3 else vals[:nv].copy()
     return btype + 1, times, vals
+
+
+
+def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64_t[::1] sizes not None,
+                  const int64_t[::1] mins not None, const int64_t[::1] maxs not None, Py_ssize_t first,
+                  Py_ssize_t end, int64_t tmin, int64_t tmax):
+    """One key's points in ``[tmin, tmax]`` from a TSM file ``buf``: of its blocks ``first``..``end - 1``
+    (index entries ``offsets``, ``sizes`` counting the 4-byte CRC, ``mins``, ``maxs``) those overlapping
+    the range, CRC checked, decoded one after the other into one pair of arrays and each cut to the range.
+
+    Returns ``(value type code, times, values, increasing)`` (``increasing``: the times also strictly
+    increase from block to block, else the caller deduplicates; code 0 when no block overlaps), an
+    ``int`` (the offset of a block whose CRC does not match), or None when the blocks hold strings (one
+    Python object per value: ``decode_block`` reads those) or differ in type.
+
+    One call per key and file instead of a Python round per block: a query over many small series reads
+    each one's few blocks here."""
+    cdef const uint8_t[::1] data = buf
+    cdef Py_ssize_t b, start, tlen, vstart, vlen, count, total = 0, pos = 0, nt, nv, lo, hi, size
+    cdef const uint8_t* p
+    cdef int btype = -1
+    cdef bint increasing = True
+    cdef int64_t last = 0
+    cdef uint32_t stored
+    picked = []
+    view = memoryview(buf)
+    try:
+        for b in range(first, end):
+            if maxs[b] < tmin or mins[b] > tmax:
+                continue
+            size = sizes[b] - 4
+            if offsets[b] < 0 or size < 0 or offsets[b] + sizes[b] > data.shape[0]:
+                raise CorruptBlockError("block outside the file")
+            p = &data[offsets[b]]
+            stored = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
+            if _crc32(view[offsets[b] + 4:offsets[b] + sizes[b]]) != stored:
+                return int(offsets[b])
+            p += 4
+            _block_parts(p, size, &start, &tlen)
+            if btype == -1:
+                btype = p[0]
+            if p[0] != btype or btype == 3:
+                return None
+            count = ts_count(p + start, tlen)
+            _check(count, "TimeDecoder")
+            total += count
+            picked.append(b)
+    finally:
+        view.release()
+    if btype == -1:
+        return 0, None, None, True
+    times = np.empty(total, dtype=np.int64)
+    cdef int64_t[::1] t = times
+    cdef int64_t[::1] iv
+    cdef double[::1] fv
+    cdef uint8_t[::1] bv
+    if btype == 0:
+        vals = np.empty(total, dtype=np.float64)
+        fv = vals
+    elif btype == 2:
+        vals = np.empty(total, dtype=np.bool_)
+        bv = vals.view(np.uint8)
+    else:
+        vals = np.empty(total, dtype=np.int64)
+        iv = vals
+    for b in picked:
+        size = sizes[b] - 4
+        p = &data[offsets[b] + 4]
+        _block_parts(p, size, &start, &tlen)
+        vstart = start + tlen
+        vlen = size - vstart
+        with nogil:
+            count = ts_count(p + start, tlen)
+            nt = ts_decode(p + start, tlen, &t[pos] if count else NULL, count)
+            nv = 0
+            if nt >= 0:
+                if btype == 0:
+                    nv = float_decode(p + vstart, vlen, <uint64_t*>&fv[pos] if count else NULL, nt)
+                elif btype == 2:
+                    nv = bool_decode(p + vstart, vlen, &bv[pos] if count else NULL, nt)
+                else:
+                    nv = int_decode(p + vstart, vlen, &iv[pos] if count else NULL, nt)
+        _check(nt, "TimeDecoder")
+        _check(nv, "FloatDecoder" if btype == 0 else "BooleanDecoder" if btype == 2 else "IntegerDecoder")
+        with nogil:
+            # the block's times ascend: keep its run inside [tmin, tmax], moved down to ``pos``
+            lo = 0
+            while lo < nv and t[pos + lo] < tmin:
+                lo += 1
+            hi = nv
+            while hi > lo and t[pos + hi - 1] > tmax:
+                hi -= 1
+            if lo and hi > lo:
+                memmove(&t[pos], &t[pos + lo], (hi - lo) * 8)
+                if btype == 0:
+                    memmove(&fv[pos], &fv[pos + lo], (hi - lo) * 8)
+                elif btype == 2:
+                    memmove(&bv[pos], &bv[pos + lo], hi - lo)
+                else:
+                    memmove(&iv[pos], &iv[pos + lo], (hi - lo) * 8)
+            if hi > lo:
+                if pos and t[pos] <= last:
+                    increasing = False
+                pos += hi - lo
+                last = t[pos - 1]
+    if btype == 4:
+        vals = vals.view(np.uint64)
+    if pos < total:
+        times = times[:pos].copy()
+        vals = vals[:pos].copy()
+    return btype + 1, times, vals, increasing

@@ -175,30 +175,56 @@ def _rows(value: Any, indent: int) -> bytes | None:
     return None
 
 
+# Object keys already written (a body repeats the same few keys: "name", "tags", "columns", tag keys).
+_KEY_TEXTS: dict[str, str] = {}
+
+
+def _key_text(key: Any) -> str:
+    text = _KEY_TEXTS.get(key) if type(key) is str else None
+    if text is None:
+        text = format_string(str(key)) + ":"
+        if type(key) is str:
+            if len(_KEY_TEXTS) > 4096:
+                _KEY_TEXTS.clear()
+            _KEY_TEXTS[key] = text
+    return text
+
+
 def _encode(value: Any, out: list) -> None:
-    text = _scalar(value)
-    if text is not None:
-        out.append(text)
-    elif isinstance(value, Mapping):
+    kind = type(value)
+    if kind is str:  # the common cases first: ``_scalar``'s checks (an ABC's among them) cost per value
+        out.append(format_string(value))
+        return
+    if kind is not dict and kind is not list:
+        text = _scalar(value)
+        if text is not None:
+            out.append(text)
+            return
+    if kind is dict or isinstance(value, Mapping):
         out.append("{")
         for index, (key, item) in enumerate(value.items()):
             if index:
                 out.append(",")
-            out.append(format_string(str(key)))
-            out.append(":")
-            _encode(item, out)
+            out.append(_key_text(key))
+            if type(item) is str:
+                out.append(format_string(item))
+            else:
+                _encode(item, out)
         out.append("}")
-    else:
-        fast = _rows(value, -1)
-        if fast is not None:
-            out.append(fast)
-            return
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
+        return
+    fast = _rows(value, -1)
+    if fast is not None:
+        out.append(fast)
+        return
+    out.append("[")
+    for index, item in enumerate(value):
+        if index:
+            out.append(",")
+        if type(item) is str:
+            out.append(format_string(item))
+        else:
             _encode(item, out)
-        out.append("]")
+    out.append("]")
 
 
 def _encode_pretty(value: Any, out: list, indent: str) -> None:

@@ -1536,8 +1536,12 @@ def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool,
         else:
             use = inner_windows if extended else windows
             if target.name in ("first", "last") and not interval:
-                target.priority = _first_last_priorities(target, chunk_lists, positions, aux_refs, use,
-                                                         ascending, names)
+                compute = partial(_first_last_priorities, target, chunk_lists, positions, aux_refs, use,
+                                  ascending, names)
+                # a shard's tag set of one series makes that series its candidate: then the priorities
+                # decide exact ties alone, as for the other selectors
+                lone = all(len({pts.part for pts in chunks}) == len(chunks) for chunks in chunk_lists)
+                target.priority = _LazyPriorities(compute) if lone else compute()
             elif selector:
                 # the priorities depend on the points read only: max() and min() of one field share them
                 arg = (target.arg.val, target.arg.type, extended)

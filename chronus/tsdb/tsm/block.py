@@ -7,6 +7,8 @@ bytes, which differ from the WAL's value type codes (float is 0 in a block, 1 in
 
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
 import numpy.typing as npt
 
@@ -26,6 +28,7 @@ __all__ = [
     "block_type",
     "block_value_type",
     "decode_block",
+    "decode_blocks",
     "encode_block",
 ]
 
@@ -50,6 +53,21 @@ def decode_block(data: BytesLike) -> Values:
     """The points of a block; raises ``CorruptBlockError`` (a ValueError) for bytes that do not decode."""
     code, times, vals = tsmcodec.decode_block(data)
     return Values.trusted(ValueType(code), times, vals)
+
+
+def decode_blocks(buf: BytesLike | mmap.mmap, index: tuple[npt.NDArray[np.int64], ...], first: int, end: int,
+                  tmin: int, tmax: int) -> tuple[Values | None, bool] | int | None:
+    """One key's points in ``[tmin, tmax]`` from its index entries ``first``..``end - 1`` (``index``: the
+    file's offsets, sizes, min and max times) and whether their times strictly increase throughout (None
+    when no block overlaps); the offset of a block failing its CRC; None for string blocks (``decode_block``
+    them one by one)."""
+    found = tsmcodec.decode_blocks(buf, *index, first, end, tmin, tmax)
+    if found is None or isinstance(found, int):
+        return found
+    code, times, vals, increasing = found
+    if not code:
+        return None, True
+    return Values.trusted(ValueType(code), times, vals), increasing
 
 
 def block_type(data: BytesLike) -> int:

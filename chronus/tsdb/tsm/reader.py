@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chronus._ext.tsmindex import TSMIndexError, parse_index
-from chronus.tsdb.tsm.block import VALUE_TYPES, decode_block
+from chronus.tsdb.tsm.block import VALUE_TYPES, decode_block, decode_blocks
 from chronus.tsdb.tsm.block import block_count as tsm_block_count
 from chronus.tsdb.tsm.block import block_times as tsm_block_times
 from chronus.tsdb.tsm.tombstone import TombstoneError, append_tombstones, read_tombstones, tombstone_path
@@ -125,6 +125,7 @@ class TSMReader:
         self._maxs = maxs
         self._offsets = offsets
         self._sizes = sizes
+        self._block_index = (offsets, sizes, mins, maxs)  # what ``decode_blocks`` reads
         if len(mins) and (
             int((self._offsets + self._sizes).max()) > index_start or int(self._offsets.min()) < HEADER_SIZE
             or int(self._sizes.min()) <= 4
@@ -208,10 +209,20 @@ class TSMReader:
         if pos < 0 or state.gone(pos):
             return None
         lo, hi = int(self._first[pos]), int(self._first[pos + 1])
+        ranges = state.ranges.get(pos)
+        if not ranges:  # (string blocks take the loop below)
+            found = decode_blocks(self._map, self._block_index, lo, hi, tmin, tmax)
+            if isinstance(found, int):  # a block's CRC does not match: ``block`` raises the error
+                at = lo + int(np.flatnonzero(self._offsets[lo:hi] == found)[0])
+                self.block(found, int(self._sizes[at]))
+            if isinstance(found, tuple):
+                merged, increasing = found
+                if merged is not None and not increasing:  # overlapping blocks: the later one's point wins
+                    merged = merged.deduplicated()
+                return merged if merged is not None and len(merged) else None
         # Blocks are in time order: skip those that end before tmin or start after tmax.
         maxs, mins = self._maxs[lo:hi], self._mins[lo:hi]
         overlapping = (maxs >= tmin) & (mins <= tmax)
-        ranges = state.ranges.get(pos)
         if ranges:
             for rmin, rmax in ranges:
                 overlapping &= ~((mins >= rmin) & (maxs <= rmax))

@@ -9,7 +9,7 @@ import zlib
 import numpy as np
 import pytest
 
-from chronus.tsdb.tsm import reader as reader_module
+from chronus._ext import tsmcodec
 from chronus.tsdb.tsm.reader import CorruptTSMError, TSMReader
 from chronus.tsdb.tsm.writer import encode_tsm
 from chronus.tsdb.values import Values, ValueType
@@ -48,13 +48,13 @@ def test_range_reads_decode_only_blocks_in_range(golden, monkeypatch):
     key = b"i_many#!~#v"  # 2100 points in blocks of 1000, 1000, 100
     start = int(EXPECTED[key].times[0])
     decoded = []
-    real = reader_module.decode_block
+    real = tsmcodec._crc32
 
-    def counting(data):
+    def counting(data):  # every block decoded has its CRC checked first, once
         decoded.append(len(data))
         return real(data)
 
-    monkeypatch.setattr(reader_module, "decode_block", counting)
+    monkeypatch.setattr(tsmcodec, "_crc32", counting)
     for lo, hi, blocks in [(0, 0, 1), (1000, 1000, 1), (999, 1000, 2), (1500, 2099, 2), (2050, 10**6, 1)]:
         decoded.clear()
         got = golden.read(key, start + lo * 10**9, start + hi * 10**9)
@@ -110,3 +110,67 @@ def test_block_with_bad_crc_is_refused(tmp_path):
     (stored,) = struct.unpack_from(">I", GOOD, 5)
     assert stored == zlib.crc32(GOOD[9:struct.unpack(">Q", GOOD[-8:])[0]])
     reader.close()
+
+
+def _blocks_file(blocks: list[Values]) -> tuple[bytes, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``blocks`` encoded one after the other, each behind its CRC, and their index entries."""
+    from chronus.tsdb.tsm.block import encode_block
+
+    data, offsets, sizes = bytearray(b"head"), [], []
+    for values in blocks:
+        block = encode_block(values)
+        offsets.append(len(data))
+        sizes.append(len(block) + 4)
+        data += struct.pack(">I", zlib.crc32(block)) + block
+    mins = [int(v.times[0]) for v in blocks]
+    maxs = [int(v.times[-1]) for v in blocks]
+    return bytes(data), *(np.array(x, np.int64) for x in (offsets, sizes, mins, maxs))
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("vtype", [ValueType.FLOAT, ValueType.INTEGER, ValueType.BOOLEAN, ValueType.UNSIGNED])
+def test_decode_blocks_is_the_blocks_decoded_one_by_one(seed: int, vtype: ValueType) -> None:
+    """``decode_blocks`` (one call per key) answers as decoding each overlapping block, concatenating,
+    deduplicating (later block wins) and cutting to the range: blocks that overlap in time, ranges inside a
+    block's gap, ranges past every block."""
+    from chronus.tsdb.tsm.block import decode_blocks
+
+    rng = np.random.default_rng(seed)
+    blocks, start = [], 0
+    for _ in range(int(rng.integers(1, 6))):
+        start += int(rng.integers(-30, 40))  # a negative step makes blocks overlap in time
+        times = np.unique(start + rng.integers(0, 60, int(rng.integers(1, 30)))).astype(np.int64)
+        raw = rng.integers(-5, 5, len(times))
+        values = {ValueType.FLOAT: raw * 0.5, ValueType.INTEGER: raw.astype(np.int64),
+                  ValueType.BOOLEAN: raw > 0, ValueType.UNSIGNED: np.abs(raw).astype(np.uint64)}[vtype]
+        blocks.append(Values(vtype, times, values))
+        start = int(times[-1])
+    data, offsets, sizes, mins, maxs = _blocks_file(blocks)
+    for _ in range(10):
+        tmin = int(rng.integers(-40, start + 10))
+        tmax = tmin + int(rng.integers(0, 80))
+        overlapping = [v for v in blocks if int(v.times[-1]) >= tmin and int(v.times[0]) <= tmax]
+        want = Values.concat(overlapping).deduplicated().include(tmin, tmax) if overlapping else None
+        found = decode_blocks(data, (offsets, sizes, mins, maxs), 0, len(blocks), tmin, tmax)
+        got, increasing = found
+        if got is not None and not increasing:
+            got = got.deduplicated()
+        if want is None or not len(want):
+            assert got is None or not len(got)
+        else:
+            assert got == want
+            assert got.times.dtype == np.int64 and got.values.dtype == want.values.dtype
+
+
+def test_decode_blocks_leaves_strings_and_bad_crcs_to_the_caller() -> None:
+    from chronus.tsdb.tsm.block import decode_blocks
+
+    strings = Values(ValueType.STRING, np.array([1, 2], np.int64), [b"a", b"b"])
+    data, *index = _blocks_file([strings])
+    assert decode_blocks(data, tuple(index), 0, 1, 0, 10) is None
+    floats = Values(ValueType.FLOAT, np.array([1, 2], np.int64), np.array([1.0, 2.0]))
+    data, *index = _blocks_file([floats, floats])
+    broken = bytearray(data)
+    broken[int(index[0][1]) + 6] ^= 0xFF  # inside the second block
+    assert decode_blocks(bytes(broken), tuple(index), 0, 2, 0, 10) == int(index[0][1])
+    assert decode_blocks(data, tuple(index), 0, 2, 3, 10) == (None, True)  # no block in range
