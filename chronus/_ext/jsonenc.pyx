@@ -14,6 +14,7 @@ and the CSV formatter's per-value path are the references this output must equal
 (tests/unit/test_jsonenc.py).
 """
 
+cimport numpy as cnp
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.math cimport fabs, floor, isinf, isnan, signbit
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
@@ -21,6 +22,8 @@ from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 import numpy as np
+
+cnp.import_array()
 
 
 cdef extern from "Python.h":
@@ -534,6 +537,8 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
     cdef Col* c
     cdef Buf buf
     cdef int32_t off = 0
+    cdef Py_ssize_t inf_row = -1
+    cdef double inf_value = 0
     if cols == NULL:
         raise MemoryError()
     memset(cols, 0, sizeof(Col) * (ncols if ncols else 1))
@@ -547,9 +552,7 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
             offs = np.ascontiguousarray(offsets, dtype=np.int32)
             if offs.shape[0] != n:
                 raise ValueError("offsets and times differ in length")
-        first_inf = _columns(cols, columns, n, keep, "surrogatepass")
-        if first_inf is not None:  # the first one in row order, as Go's encoder meets it
-            raise ValueError("json: unsupported value: " + ("+Inf" if first_inf[1] > 0 else "-Inf"))
+        _columns(cols, columns, n, keep, "surrogatepass")
         with nogil:
             put_char(&buf, 91)
             for i in range(n):
@@ -579,6 +582,10 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
                     elif c.kind == K_FLOAT:
                         if isnan(c.floats[i]):
                             put(&buf, b"null", 4)  # influxd serialises a NaN as null
+                        elif isinf(c.floats[i]):  # the first one in row order, as Go's encoder meets it
+                            inf_row = i
+                            inf_value = c.floats[i]
+                            break
                         elif reserve(&buf, FLOAT_SLOT) == 0:
                             buf.size += format_float(c.floats[i], buf.data + buf.size)
                     elif c.kind == K_INTEGER:
@@ -592,6 +599,8 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
                             put(&buf, b"false", 5)
                     else:
                         put_string(&buf, <const unsigned char*>c.str_ptr[i], c.str_len[i])
+                if inf_row >= 0:
+                    break
                 if indent >= 0:
                     put_char(&buf, 10)
                     put_spaces(&buf, indent + 4)
@@ -600,6 +609,8 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
                 put_char(&buf, 10)
                 put_spaces(&buf, indent)
             put_char(&buf, 93)
+        if inf_row >= 0:
+            raise ValueError("json: unsupported value: " + ("+Inf" if inf_value > 0 else "-Inf"))
         if buf.failed:
             raise MemoryError()
         return PyBytes_FromStringAndSize(buf.data, buf.size)
@@ -611,12 +622,11 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
         free(buf.data)
 
 
-cdef object _columns(Col* cols, list columns, Py_ssize_t n, list keep, str errors):
+cdef int _columns(Col* cols, list columns, Py_ssize_t n, list keep, str errors) except -1:
     """Point ``cols`` at the arrays of ``columns`` (kept alive in ``keep``); strings that are not valid
-    UTF-8 are encoded with ``errors``. Returns the (row, value) of the first infinite float, or None."""
+    UTF-8 are encoded with ``errors``."""
     cdef Py_ssize_t j
     cdef Col* c
-    first_inf = None
     for j in range(len(columns)):
         kind_name, values, valid = columns[j]
         c = &cols[j]
@@ -627,7 +637,7 @@ cdef object _columns(Col* cols, list columns, Py_ssize_t n, list keep, str error
         if len(values) != n or len(valid_arr) != n:
             raise ValueError("columns and times differ in length")
         keep.append(valid_arr)
-        c.valid = <const uint8_t*>cnp_data(valid_arr.view(np.uint8))
+        c.valid = <const uint8_t*>cnp_data(valid_arr)
         if c.kind == K_STRING:
             _strings(c, values, valid_arr, n, keep, errors)
             continue
@@ -635,16 +645,13 @@ cdef object _columns(Col* cols, list columns, Py_ssize_t n, list keep, str error
         keep.append(arr)
         if c.kind == K_FLOAT:
             c.floats = <const double*>cnp_data(arr)
-            infinite = np.flatnonzero(np.isinf(arr) & valid_arr)
-            if len(infinite) and (first_inf is None or infinite[0] < first_inf[0]):
-                first_inf = (int(infinite[0]), float(arr[infinite[0]]))
         elif c.kind == K_INTEGER:
             c.ints = <const int64_t*>cnp_data(arr)
         elif c.kind == K_UNSIGNED:
-            c.uints = <const uint64_t*>cnp_data(arr.view(np.uint64))
+            c.uints = <const uint64_t*>cnp_data(arr)
         else:
-            c.bools = <const uint8_t*>cnp_data(arr.view(np.uint8))
-    return first_inf
+            c.bools = <const uint8_t*>cnp_data(arr)
+    return 0
 
 
 cdef char EMPTY[1]
@@ -652,10 +659,12 @@ cdef char EMPTY[1]
 
 cdef const void* cnp_data(arr) except NULL:
     """The first byte of a contiguous array (a static byte for an empty one); ``keep`` holds the array."""
-    cdef const uint8_t[::1] view = arr.view(np.uint8).reshape(-1)
-    if view.shape[0] == 0:
+    cdef cnp.ndarray a = arr
+    if not cnp.PyArray_IS_C_CONTIGUOUS(a):
+        raise ValueError("a contiguous array is needed")
+    if cnp.PyArray_SIZE(a) == 0:
         return <const void*>EMPTY
-    return <const void*>&view[0]
+    return <const void*>cnp.PyArray_DATA(a)
 
 
 cdef int _strings(Col* c, values, valid_arr, Py_ssize_t n, list keep, str errors) except -1:

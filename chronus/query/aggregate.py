@@ -765,6 +765,13 @@ class _Candidates:
         offsets = mergeorder.offsets_of([len(pts.times) for pts in read])
         keep = np.zeros(int(offsets[-1]), bool)  # every series' rows one after the other
         for name, column, kind in self.calls:
+            if name in ("first", "last") and not self.windows.interval:  # one window: each series' ends
+                for i, pts in enumerate(read):
+                    col = pts.columns[column]
+                    if col.kind is not None:
+                        valid = np.flatnonzero(col.valid)
+                        keep[offsets[i] + (valid[:2] if name == "first" else valid[-2:])] = True
+                continue
             rows, owner, times, values = [], [], [], []
             for i, pts in enumerate(read):
                 col = pts.columns[column]

@@ -54,6 +54,8 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
         extra = times[ordered_seq[k] != times]
     else:
         extra = times
+    if not len(extra) and len(seq) == len(times) and col.kind is not None:  # every window has its point
+        return times, col
     if len(extra):
         seq = np.concatenate((seq, extra))
         seq = np.sort(seq) if ascending else -np.sort(-seq)

@@ -170,6 +170,15 @@ def _reduce(stream: _Stream, mean: bool) -> _Stream:
     return groups[starts], windows[starts], sums, total
 
 
+def _reduce_distinct(stream: _Stream, mean: bool) -> _Stream:
+    """``_reduce`` of a stream whose (group, window) pairs are all distinct: each sum adds one value to 0."""
+    groups, windows, values, counts = stream
+    values = np.asarray(values, np.float64)
+    if mean:
+        return groups, windows, (np.where(counts >= 2, values * counts, values) + 0.0) / counts, counts
+    return groups, windows, values + 0.0, counts
+
+
 def combine_partials(partials: list[Partial], ascending: bool, mean: bool
                      ) -> dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Float sums or means of every output series as influxd combines its series' partials.
@@ -193,15 +202,20 @@ def combine_partials(partials: list[Partial], ascending: bool, mean: bool
         def place(p: Partial, slots: int = slots) -> int:
             return p.slot if ascending else slots - 1 - p.slot
 
-        placed = sorted(entries, key=place)
-        bounds = parallel_groups(slots, procs).tolist()
-        merged = []
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            members = [(np.full(len(p.windows), p.group, np.int64), p.windows, p.values, p.counts)
-                       for p in placed if lo <= place(p) < hi]
-            if members:
-                merged.append(_window_merge(members, ascending))
-        stream = _reduce(_window_merge(merged, ascending), mean)
+        if len(entries) == 1:  # a tag set of one series: its windows are distinct
+            p = entries[0]
+            stream = _reduce_distinct((np.full(len(p.windows), p.group, np.int64), p.windows, p.values,
+                                       p.counts), mean)
+        else:
+            placed = sorted(entries, key=place)
+            bounds = parallel_groups(slots, procs).tolist()
+            merged = []
+            for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+                members = [(np.full(len(p.windows), p.group, np.int64), p.windows, p.values, p.counts)
+                           for p in placed if lo <= place(p) < hi]
+                if members:
+                    merged.append(_window_merge(members, ascending))
+            stream = _reduce(_window_merge(merged, ascending), mean)
         first = entries[0]
         by_shard.setdefault((first.source, first.name, first.shard), []).append(stream)
         outer_of[(first.source, first.name)] = first.outer

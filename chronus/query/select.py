@@ -458,6 +458,7 @@ class _Reader:
         self._listed: list = []  # the series tag_sets() found
         self._counts: tuple[str, dict[str, int]] | None = None
         self._shard_span: tuple[int, int] | None = None
+        self._edge_blocks: int | None = None  # see edge_range
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
         tags = dict(series.tags)
@@ -571,6 +572,12 @@ class _Reader:
         points there, or a condition on the points' values could drop them)."""
         plan = self.plan
         if name not in self.fields or self._point_filter(series) is not None:
+            return None
+        blocks = self._edge_blocks
+        if blocks is None:  # the shard's first series with blocks in range stands for the others
+            blocks = self.shard.blocks_in(series.key, name, plan.tmin, plan.tmax)
+            self._edge_blocks = blocks or None
+        if blocks <= _EDGE_MIN_BLOCKS:  # finding the edge would cost more than reading it all
             return None
         known = self.shard.edge_times(series.key, name, plan.tmin, plan.tmax, first)
         if len(known) < count:
@@ -967,6 +974,9 @@ def _stream_groups(plan: _Plan, listed: list[_Reader]) -> Iterator[tuple[tuple, 
         if previous is not None:
             yield *previous, True
 
+
+# edge_range reads whole ranges of series spanning this few TSM blocks in the query's range
+_EDGE_MIN_BLOCKS = 1
 
 # a shard's tag set holding more points than this is read and merged in time slices of about this many
 _SLICE_POINTS = 1_000_000

@@ -418,6 +418,12 @@ class Shard:
             return Values.concat(kept)  # each part sorted and unique, one after the other: nothing to merge
         return Values.concat(kept).deduplicated()
 
+    def blocks_in(self, series_key: str, field_name: str, tmin: int, tmax: int) -> int:
+        """How many TSM blocks of the series' field overlap ``[tmin, tmax]`` (the cache left out): what
+        reading the range decodes."""
+        key = _field_key(series_key, field_name)
+        return sum(r.blocks_in(key, tmin, tmax) for r in self.files.readers())
+
     def edge_times(self, series_key: str, field_name: str, tmin: int, tmax: int, first: bool) -> np.ndarray:
         """Distinct times of some points ``read`` would return, found cheaply: the first (last unless
         ``first``) block in range of each TSM file. Lets a LIMIT read only up to the time where enough

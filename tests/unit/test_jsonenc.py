@@ -160,6 +160,14 @@ def test_infinity_is_refused_with_go_words() -> None:
     # behind a null it is never looked at
     hidden = ("f", np.array([-math.inf]), np.zeros(1, bool))
     assert encode_values(np.array([1], np.int64), None, False, [hidden]) == b"[[1,null]]"
+    # the first in row order, then column order, as Go's encoder meets them
+    later = ("f", np.array([1.0, math.inf]), np.ones(2, bool))
+    sooner = ("f", np.array([-math.inf, 1.0]), np.ones(2, bool))
+    with pytest.raises(ValueError, match=r"^json: unsupported value: -Inf$"):
+        encode_values(np.array([1, 2], np.int64), None, True, [later, sooner])
+    with pytest.raises(ValueError, match=r"^json: unsupported value: \+Inf$"):
+        encode_values(np.array([1, 2], np.int64), None, True, [later, ("f", np.array([1.0, -math.inf]),
+                                                                          np.ones(2, bool))])
 
 
 def test_formatter_writes_the_marshal_error_for_infinity() -> None:

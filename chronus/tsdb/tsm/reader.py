@@ -240,10 +240,19 @@ class TSMReader:
             merged = _cut(merged, ranges)
         return merged if len(merged) else None
 
+    def blocks_in(self, key: bytes, tmin: int, tmax: int) -> int:
+        """How many of ``key``'s blocks overlap ``[tmin, tmax]``."""
+        pos = self._position(key)
+        if pos < 0 or self._tombstones.gone(pos):
+            return 0
+        lo, hi = int(self._first[pos]), int(self._first[pos + 1])
+        return int(np.count_nonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax)))
+
     def edge_times(self, key: bytes, tmin: int, tmax: int, first: bool) -> np.ndarray | None:
-        """Times of some of ``key``'s points in ``[tmin, tmax]`` decoded from one block only: the first
-        block overlapping the range (the last unless ``first``). Each is a point ``read`` returns, so a
-        LIMIT can bound its reads by them; None for a key with deleted ranges (not worth cutting here)."""
+        """Times of some of ``key``'s points in ``[tmin, tmax]`` from one block only: the first block
+        overlapping the range (the last unless ``first``), its first and last time from the index when it
+        lies wholly in the range, else its times decoded. Each is a point ``read`` returns, so a read can
+        be bounded by them; None for a key with deleted ranges (not worth cutting here)."""
         state = self._tombstones
         pos = self._position(key)
         if pos < 0 or state.gone(pos) or state.ranges.get(pos):
@@ -253,6 +262,9 @@ class TSMReader:
         if not len(wanted):
             return None
         i = lo + int(wanted[0] if first else wanted[-1])
+        bmin, bmax = int(self._mins[i]), int(self._maxs[i])
+        if tmin <= bmin and bmax <= tmax:
+            return np.array([bmin, bmax] if bmin < bmax else [bmin], np.int64)
         times = tsm_block_times(self.block(int(self._offsets[i]), int(self._sizes[i])))
         return times[(times >= tmin) & (times <= tmax)]
 

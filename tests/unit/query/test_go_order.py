@@ -118,3 +118,22 @@ AGG = [
 @pytest.mark.parametrize(("q", "body"), AGG)
 def test_aggregate_orders_follow_influxd(agg_node, q: str, body: str) -> None:
     assert run(agg_node, q, 0).decode() == body
+
+
+@pytest.mark.parametrize("mean", [False, True])
+def test_a_lone_series_partials_reduce_as_a_merged_stream(mean: bool) -> None:
+    """``mergeorder._reduce_distinct`` (a tag set of one series) gives ``_reduce``'s bits: -0.0 sums to
+    0.0, a mean of two points or more is multiplied out and divided back."""
+    from chronus.query import mergeorder
+
+    rng = np.random.default_rng(5)
+    n = 500
+    windows = np.sort(rng.choice(10_000, n, replace=False)).astype(np.int64)
+    values = rng.normal(0, 1e6, n) / rng.integers(1, 1000, n)
+    values[::17] = -0.0
+    counts = rng.integers(1, 5, n).astype(np.int64)
+    stream = (np.full(n, 3, np.int64), windows, values, counts)
+    want = mergeorder._reduce(stream, mean)
+    got = mergeorder._reduce_distinct(stream, mean)
+    for a, b in zip(got, want, strict=True):
+        assert a.dtype == b.dtype and a.tobytes() == b.tobytes()

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from chronus.query import aggregate
+from chronus.query import aggregate, select
+from chronus.tsdb.shard import Shard
 from tests.unit.query.random_node import BASE, SECOND, random_node, same_answers, spy
 
 QUERIES = [
@@ -97,8 +98,25 @@ ADDITIVE = [
 def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``),
     max/min/first/last only the rows they can pick (``_Candidates``)."""
+    monkeypatch.setattr(select, "_EDGE_MIN_BLOCKS", 0)  # edge reads even over the few blocks here
+    edges = spy(monkeypatch, Shard, "edge_times", len)
     given = _compare_with_and_without(tmp_path, seed, monkeypatch, ADDITIVE, "_partials_reducer")
     assert "_Reduced" in given
+    assert edges
+
+
+@pytest.mark.parametrize("threshold", [2, 3])
+def test_edge_reads_are_left_out_over_few_blocks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 threshold: int) -> None:
+    """Finding a series' edge costs more than reading it when the range spans at most
+    ``_EDGE_MIN_BLOCKS`` blocks: the shard's first series with blocks in range decides (here up to 3)."""
+    monkeypatch.setattr(select, "_EDGE_MIN_BLOCKS", threshold)
+    edges = spy(monkeypatch, Shard, "edge_times", len)
+    counted = spy(monkeypatch, Shard, "blocks_in", int)
+    given = _compare_with_and_without(tmp_path, 0, monkeypatch, ADDITIVE[-3:], "_partials_reducer")
+    assert "_Reduced" in given
+    assert 3 in counted
+    assert bool(edges) == any(blocks > threshold for blocks in counted)
 
 
 NESTED = [
