@@ -45,6 +45,12 @@ SYSTEM_SOURCE_COMMANDS = {
 }
 
 
+# More rows than this made at once for one output series are refused with an error before any is made
+# (a fill() walk from 1970, a forecast of a billion points): influxd makes them one by one and grows until
+# the machine runs out of memory; arrays of them would get the server killed by the OOM killer at once.
+MAX_SERIES_ROWS = 100_000_000
+
+
 class QueryError(Exception):
     """A statement-level error: its text becomes the statement's ``"error"`` in the response."""
 

@@ -11,17 +11,13 @@ from __future__ import annotations
 import numpy as np
 
 from chronus.influxql import ast
+from chronus.query import executor
 from chronus.query.condition import MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.vector import FLOAT, INTEGER, STRING, UNSIGNED, Column
 from chronus.query.window import Windows
 
 FO = ast.FillOption
-
-# More windows than this in one series' fill walk are refused before any is made: influxd walks them one
-# by one and grows until the machine runs out of memory (a GROUP BY time(1s) without a lower time bound
-# walks from 1970); an array of them would get the server killed at once.
-MAX_FILL_WINDOWS = 100_000_000
 
 
 def _trunc_div(a: np.ndarray, b: int) -> np.ndarray:
@@ -54,9 +50,10 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
         if last == MIN_TIME:
             last = int(times[-1])
     walked = abs(last - first) // windows.interval + 1
-    if walked > MAX_FILL_WINDOWS:
+    if walked > executor.MAX_SERIES_ROWS:  # e.g. GROUP BY time(1s) without a lower time bound: from 1970
+        most = executor.MAX_SERIES_ROWS
         raise QueryError(f"fill() would write {walked} GROUP BY time() windows in one series (at most "
-                         f"{MAX_FILL_WINDOWS}): bound the time range from below or widen the interval")
+                         f"{most}): bound the time range from below or widen the interval")
     seq = windows.fill_sequence(first, last, ascending)
     ordered_seq = seq if ascending else seq[::-1]
     if len(seq):

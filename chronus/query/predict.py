@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from chronus._ext import technical as kernel
+from chronus.query import executor
 from chronus.query.executor import QueryError
 
 HOLT_WINTERS = ("holt_winters", "holt_winters_with_fit")
@@ -30,6 +31,8 @@ def forecast(name: str, times: np.ndarray, values: np.ndarray, params: tuple[int
              ) -> tuple[np.ndarray, np.ndarray]:
     """The forecast (times, float values) of one series' points in stream order."""
     h, m = params
+    if h > executor.MAX_SERIES_ROWS:
+        raise QueryError(f"{name}() would forecast {h} points (at most {executor.MAX_SERIES_ROWS})")
     try:
         return kernel.holt_winters(np.ascontiguousarray(times, np.int64),
                                    np.ascontiguousarray(values, np.float64), h, m, interval,
