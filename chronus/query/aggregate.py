@@ -259,13 +259,15 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                  list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task,
                  tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
-    if _group_at_a_time(live, interval, sources, tag_set_dims):
+    # a subquery's LIMIT counting runs of its rows in the enclosing query's order cuts the rows there
+    runs_cut = plan.regrouped and bool(stmt.limit or stmt.offset)
+    if _group_at_a_time(live, interval, sources, runs_cut):
         yield from _group_series(plan, sources, live, positions, aux_refs, exprs, calls, stmt, windows,
                                  ascending, selector)
         return
     counts = count_groups(plan, sources, live, aux_refs, windows, ctx)  # count(...) alone: from the index
     slices = None if counts is not None else _shard_slices(sources, live, windows, tag_set_dims, aux_refs)
-    if counts is None and slices is None and dims and _group_local(live, sources, tag_set_dims, nested):
+    if counts is None and slices is None and dims and _group_local(live, sources, runs_cut, nested):
         yield from _group_series(plan, sources, live, positions, aux_refs, exprs, calls, stmt, windows,
                                  ascending, selector)
         return
@@ -869,13 +871,13 @@ def _candidate_of(t: _Call) -> str | None:
     return None
 
 
-def _group_at_a_time(live: list[_Call], interval: int, sources: list, tag_set_dims) -> bool:
+def _group_at_a_time(live: list[_Call], interval: int, sources: list, runs_cut: bool) -> bool:
     """Whether each output series can be read and answered on its own: transforms of raw fields (no GROUP
     BY time) or integrals over measurements, whose answer for a series depends on that series' points
-    alone."""
+    alone (a subquery's too, unless its LIMIT counts runs: ``runs_cut``)."""
     from chronus.query.select import _Source
 
-    if tag_set_dims is not None or not all(isinstance(s, _Source) for s in sources):
+    if runs_cut or not all(isinstance(s, _Source) for s in sources):
         return False
     if all(c.inner is None and c.name == "integral" for c in live):
         return True
@@ -888,12 +890,13 @@ _GROUP_LOCAL = ("mode", "stddev", "percentile", "median", "spread", "distinct", 
                 "sample")
 
 
-def _group_local(live: list[_Call], sources: list, tag_set_dims, nested: bool) -> bool:
+def _group_local(live: list[_Call], sources: list, runs_cut: bool, nested: bool) -> bool:
     """Whether every call is a ``_GROUP_LOCAL`` one of a raw field over measurements (top/bottom over tags
-    keep their per-shard candidates instead: ``_candidate_of``)."""
+    keep their per-shard candidates instead: ``_candidate_of``; a subquery's LIMIT counting runs:
+    ``runs_cut``)."""
     from chronus.query.select import _Source
 
-    if nested or tag_set_dims is not None or not all(isinstance(s, _Source) for s in sources):
+    if nested or runs_cut or not all(isinstance(s, _Source) for s in sources):
         return False
     return all(c.inner is None and c.name in _GROUP_LOCAL and not c.tag_args for c in live)
 

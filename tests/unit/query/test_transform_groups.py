@@ -89,6 +89,29 @@ LOCAL = [
     "SOFFSET 1",
 ]
 
+# Inner statements of subqueries, grouped by the enclosing query's tags too: each inner output series is
+# read and answered on its own like a statement's (not when a LIMIT counts runs of rows in the enclosing
+# query's order: the last three read at once, and answer the same).
+SUBQUERIES = [
+    "SELECT max(d) FROM (SELECT derivative(f, 1m) AS d FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY host)",
+    "SELECT d, host FROM (SELECT difference(g) AS d FROM m WHERE time >= {lo} AND time < {hi}) "
+    "GROUP BY region ORDER BY time DESC",
+    "SELECT sum(c) FROM (SELECT cumulative_sum(f) AS c FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY host SLIMIT 3 SOFFSET 1) GROUP BY region",
+    "SELECT mean(p) FROM (SELECT percentile(f, 80) AS p FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time(20m), host) GROUP BY region",
+    "SELECT count(m) FROM (SELECT mode(g) AS m, stddev(f) FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY host) GROUP BY time(30m)",
+    "SELECT last(i) FROM (SELECT integral(f) AS i FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host)",
+    "SELECT d FROM (SELECT derivative(f) AS d FROM m WHERE time >= {lo} AND time < {hi} GROUP BY host "
+    "LIMIT 3) GROUP BY region",
+    "SELECT max(p) FROM (SELECT spread(g) AS p FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY time(20m), host LIMIT 2)",
+    "SELECT d FROM (SELECT moving_average(f, 2) AS d FROM m WHERE time >= {lo} AND time < {hi} "
+    "GROUP BY host OFFSET 4)",
+]
+
 
 @pytest.mark.parametrize("seed", range(4))
 def test_group_local_reducers_answer_as_one_read(tmp_path: Path, seed: int,
@@ -98,6 +121,19 @@ def test_group_local_reducers_answer_as_one_read(tmp_path: Path, seed: int,
     taken = spy(monkeypatch, aggregate, "_group_local", lambda found: found)
     _same_as_one_read(tmp_path, seed, monkeypatch, LOCAL, "_group_local", seed * 17 + 1)
     assert taken.count(True) >= len(LOCAL)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_subquery_inner_series_answer_as_one_read(tmp_path: Path, seed: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    taken = spy(monkeypatch, aggregate, "_group_at_a_time", lambda found: found)
+    local = spy(monkeypatch, aggregate, "_group_local", lambda found: found)
+    _same_as_one_read(tmp_path, seed, monkeypatch, SUBQUERIES, "_group_at_a_time", seed * 19 + 2)
+    # twice per query (unchunked, chunked): the inner transforms and integral but the last three (runs cut)
+    assert taken.count(True) == 4 * 2
+    local.clear()
+    _same_as_one_read(tmp_path / "local", seed, monkeypatch, SUBQUERIES, "_group_local", seed * 19 + 2)
+    assert local.count(True) == 2 * 2  # the inner percentile, and mode/stddev by host
 
 
 def _same_as_one_read(tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch, templates: list[str],
