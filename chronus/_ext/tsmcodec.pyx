@@ -1369,63 +1369,69 @@ def encode_block(int vtype, const int64_t[::1] times not None, values) -> bytes:
         del keep
 
 
+cdef object _value_array(int btype, Py_ssize_t n):
+    """Room for ``n`` values of a non-string block type (unsigned as int64: viewed as uint64 after)."""
+    if btype == 0:
+        return np.empty(n, dtype=np.float64)
+    if btype == 2:
+        return np.empty(n, dtype=np.bool_)
+    return np.empty(n, dtype=np.int64)
+
+
+cdef Py_ssize_t _decode_into(const uint8_t* p, Py_ssize_t start, Py_ssize_t tlen, Py_ssize_t size, int btype,
+                             Py_ssize_t count, int64_t* times, void* values, Py_ssize_t* nv) noexcept nogil:
+    """One block's ``count`` times and its values (not strings) written at ``times`` and ``values``:
+    how many times were decoded (or an error code); ``nv``: how many values (or an error code)."""
+    cdef Py_ssize_t vstart = start + tlen, nt
+    nt = ts_decode(p + start, tlen, times if count else NULL, count)
+    nv[0] = 0
+    if nt >= 0:
+        if btype == 0:
+            nv[0] = float_decode(p + vstart, size - vstart, <uint64_t*>values if count else NULL, nt)
+        elif btype == 2:
+            nv[0] = bool_decode(p + vstart, size - vstart, <uint8_t*>values if count else NULL, nt)
+        elif btype == 1 or btype == 4:
+            nv[0] = int_decode(p + vstart, size - vstart, <int64_t*>values if count else NULL, nt)
+    return nt
+
+
+cdef int _check_values(Py_ssize_t nv, int btype) except -1:
+    return _check(nv, "FloatDecoder" if btype == 0 else "BooleanDecoder" if btype == 2 else "IntegerDecoder")
+
+
 def decode_block(const uint8_t[::1] data not None):
     """``(value type code, times, values)`` of a block; values as in ``Values`` (bytes list for strings).
 
     As influxd, the point count comes from the timestamps and stops early if the values run out.
     """
-    cdef Py_ssize_t n = data.shape[0], start, tlen, vstart, vlen, count, nt = 0, nv = 0
+    cdef Py_ssize_t n = data.shape[0], start, tlen, count, nt = 0, nv = 0
     cdef const uint8_t* p = &data[0] if n else NULL
     cdef int btype
+    cdef void* out = NULL
     _block_parts(p, n, &start, &tlen)
     btype = p[0]
-    vstart = start + tlen
-    vlen = n - vstart
     with nogil:
         count = ts_count(p + start, tlen)
     _check(count, "TimeDecoder")
     times = np.empty(count, dtype=np.int64)
     cdef int64_t[::1] t = times
-    cdef int64_t[::1] iv
-    cdef double[::1] fv
-    cdef uint8_t[::1] bv
-    if btype == 0:
-        vals = np.empty(count, dtype=np.float64)
-        fv = vals
-    elif btype == 1 or btype == 4:
-        vals = np.empty(count, dtype=np.int64)
-        iv = vals
-    elif btype == 2:
-        vals = np.empty(count, dtype=np.bool_)
-        bv = vals.view(np.uint8)
+    vals = None if btype == 3 else _value_array(btype, count)
+    if vals is not None and count:
+        out = <void*>cnp.PyArray_DATA(vals)
     with nogil:
-        nt = ts_decode(p + start, tlen, &t[0] if count else NULL, count)
-        if nt >= 0:
-            if btype == 0:
-                nv = float_decode(p + vstart, vlen, <uint64_t*>&fv[0] if count else NULL, nt)
-            elif btype == 1 or btype == 4:
-                nv = int_decode(p + vstart, vlen, &iv[0] if count else NULL, nt)
-            elif btype == 2:
-                nv = bool_decode(p + vstart, vlen, &bv[0] if count else NULL, nt)
-            else:
-                nv = 0
+        nt = _decode_into(p, start, tlen, n, btype, count, &t[0] if count else NULL, out, &nv)
     _check(nt, "TimeDecoder")
     if btype == 3:
-        vals = _decode_strings(p + vstart, vlen, nt)
+        vals = _decode_strings(p + start + tlen, n - start - tlen, nt)
         nv = len(vals)
-    elif btype == 0:
-        _check(nv, "FloatDecoder")
-    elif btype == 2:
-        _check(nv, "BooleanDecoder")
     else:
-        _check(nv, "IntegerDecoder")
+        _check_values(nv, btype)
     if btype == 4:
         vals = vals.view(np.uint64)
     if nv < count:
         times = times[:nv].copy()
         vals = vals[:nv] if btype == 3 else vals[:nv].copy()
     return btype + 1, times, vals
-
 
 
 def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64_t[::1] sizes not None,
@@ -1443,7 +1449,7 @@ def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64
     One call per key and file instead of a Python round per block: a query over many small series reads
     each one's few blocks here."""
     cdef const uint8_t[::1] data = buf
-    cdef Py_ssize_t b, start, tlen, vstart, vlen, count, total = 0, pos = 0, nt, nv, lo, hi, size
+    cdef Py_ssize_t b, start, tlen, count, total = 0, pos = 0, nt, nv, lo, hi, size
     cdef const uint8_t* p
     cdef int btype = -1
     cdef bint increasing = True
@@ -1478,37 +1484,19 @@ def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64
         return 0, None, None, True
     times = np.empty(total, dtype=np.int64)
     cdef int64_t[::1] t = times
-    cdef int64_t[::1] iv
-    cdef double[::1] fv
-    cdef uint8_t[::1] bv
-    if btype == 0:
-        vals = np.empty(total, dtype=np.float64)
-        fv = vals
-    elif btype == 2:
-        vals = np.empty(total, dtype=np.bool_)
-        bv = vals.view(np.uint8)
-    else:
-        vals = np.empty(total, dtype=np.int64)
-        iv = vals
+    vals = _value_array(btype, total)
+    cdef uint8_t* out = <uint8_t*>cnp.PyArray_DATA(vals)
+    cdef Py_ssize_t width = 8 if btype != 2 else 1
     for b in picked:
         size = sizes[b] - 4
         p = &data[offsets[b] + 4]
         _block_parts(p, size, &start, &tlen)
-        vstart = start + tlen
-        vlen = size - vstart
         with nogil:
             count = ts_count(p + start, tlen)
-            nt = ts_decode(p + start, tlen, &t[pos] if count else NULL, count)
-            nv = 0
-            if nt >= 0:
-                if btype == 0:
-                    nv = float_decode(p + vstart, vlen, <uint64_t*>&fv[pos] if count else NULL, nt)
-                elif btype == 2:
-                    nv = bool_decode(p + vstart, vlen, &bv[pos] if count else NULL, nt)
-                else:
-                    nv = int_decode(p + vstart, vlen, &iv[pos] if count else NULL, nt)
+            nt = _decode_into(p, start, tlen, size, btype, count, &t[pos] if count else NULL,
+                              out + pos * width, &nv)
         _check(nt, "TimeDecoder")
-        _check(nv, "FloatDecoder" if btype == 0 else "BooleanDecoder" if btype == 2 else "IntegerDecoder")
+        _check_values(nv, btype)
         with nogil:
             # the block's times ascend: keep its run inside [tmin, tmax], moved down to ``pos``
             lo = 0
@@ -1519,12 +1507,7 @@ def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64
                 hi -= 1
             if lo and hi > lo:
                 memmove(&t[pos], &t[pos + lo], (hi - lo) * 8)
-                if btype == 0:
-                    memmove(&fv[pos], &fv[pos + lo], (hi - lo) * 8)
-                elif btype == 2:
-                    memmove(&bv[pos], &bv[pos + lo], hi - lo)
-                else:
-                    memmove(&iv[pos], &iv[pos + lo], (hi - lo) * 8)
+                memmove(out + pos * width, out + (pos + lo) * width, (hi - lo) * width)
             if hi > lo:
                 if pos and t[pos] <= last:
                     increasing = False

@@ -579,7 +579,7 @@ class _Reader:
             self._edge_blocks = blocks or None
         if blocks <= _EDGE_MIN_BLOCKS:  # finding the edge would cost more than reading it all
             return None
-        known = self.shard.edge_times(series.key, name, plan.tmin, plan.tmax, first)
+        known = self.shard.edge_times(series.key, name, plan.tmin, plan.tmax, first, count)
         if len(known) < count:
             return None
         return (plan.tmin, int(known[count - 1])) if first else (int(known[-count]), plan.tmax)

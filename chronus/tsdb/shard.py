@@ -424,7 +424,8 @@ class Shard:
         key = _field_key(series_key, field_name)
         return sum(r.blocks_in(key, tmin, tmax) for r in self.files.readers())
 
-    def edge_times(self, series_key: str, field_name: str, tmin: int, tmax: int, first: bool) -> np.ndarray:
+    def edge_times(self, series_key: str, field_name: str, tmin: int, tmax: int, first: bool, wanted: int = 0
+                   ) -> np.ndarray:
         """Distinct times of some points ``read`` would return, found cheaply: the first (last unless
         ``first``) block in range of each TSM file. Lets a LIMIT read only up to the time where enough
         points are known to exist; the cache and partly deleted keys are left out (a subset is enough)."""
@@ -433,7 +434,8 @@ class Shard:
         cached = self.cache.type(key)
         if len(types) > 1 or (cached is not None and types and cached not in types):
             return np.empty(0, np.int64)  # the type changed: ``read`` keeps only the newest type's points
-        parts = [t for r in self.files.readers() if (t := r.edge_times(key, tmin, tmax, first)) is not None]
+        parts = [t for r in self.files.readers()
+                 if (t := r.edge_times(key, tmin, tmax, first, wanted)) is not None]
         if not parts:
             return np.empty(0, np.int64)
         return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))

@@ -248,22 +248,23 @@ class TSMReader:
         lo, hi = int(self._first[pos]), int(self._first[pos + 1])
         return int(np.count_nonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax)))
 
-    def edge_times(self, key: bytes, tmin: int, tmax: int, first: bool) -> np.ndarray | None:
+    def edge_times(self, key: bytes, tmin: int, tmax: int, first: bool, wanted: int = 0) -> np.ndarray | None:
         """Times of some of ``key``'s points in ``[tmin, tmax]`` from one block only: the first block
-        overlapping the range (the last unless ``first``), its first and last time from the index when it
-        lies wholly in the range, else its times decoded. Each is a point ``read`` returns, so a read can
-        be bounded by them; None for a key with deleted ranges (not worth cutting here)."""
+        overlapping the range (the last unless ``first``), its times decoded, or (``wanted`` times at most
+        2) its first and last time from the index when it lies wholly in the range. Each is a point
+        ``read`` returns, so a read can be bounded by them; None for a key with deleted ranges (not worth
+        cutting here)."""
         state = self._tombstones
         pos = self._position(key)
         if pos < 0 or state.gone(pos) or state.ranges.get(pos):
             return None
         lo, hi = int(self._first[pos]), int(self._first[pos + 1])
-        wanted = np.flatnonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax))
-        if not len(wanted):
+        overlapping = np.flatnonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax))
+        if not len(overlapping):
             return None
-        i = lo + int(wanted[0] if first else wanted[-1])
+        i = lo + int(overlapping[0] if first else overlapping[-1])
         bmin, bmax = int(self._mins[i]), int(self._maxs[i])
-        if tmin <= bmin and bmax <= tmax:
+        if 0 < wanted <= 2 and tmin <= bmin and bmax <= tmax:
             return np.array([bmin, bmax] if bmin < bmax else [bmin], np.int64)
         times = tsm_block_times(self.block(int(self._offsets[i]), int(self._sizes[i])))
         return times[(times >= tmin) & (times <= tmax)]

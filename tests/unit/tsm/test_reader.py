@@ -174,3 +174,16 @@ def test_decode_blocks_leaves_strings_and_bad_crcs_to_the_caller() -> None:
     broken[int(index[0][1]) + 6] ^= 0xFF  # inside the second block
     assert decode_blocks(bytes(broken), tuple(index), 0, 2, 0, 10) == int(index[0][1])
     assert decode_blocks(data, tuple(index), 0, 2, 3, 10) == (None, True)  # no block in range
+
+
+def test_edge_times_from_the_index_only_when_two_are_wanted(golden) -> None:
+    """A LIMIT needs many of a block's times (all decoded); first()/last() two, which the index gives
+    when the edge block lies wholly in the range."""
+    key = b"i_many#!~#v"  # 2100 points in blocks of 1000, 1000, 100
+    times = EXPECTED[key].times
+    start, end = int(times[0]), int(times[-1])
+    assert golden.edge_times(key, start, end, True).tolist() == times[:1000].tolist()
+    assert golden.edge_times(key, start, end, True, 2).tolist() == [start, int(times[999])]
+    assert golden.edge_times(key, start, end, False, 2).tolist() == [int(times[2000]), end]
+    # the edge block reaches past the range: its times are decoded and cut
+    assert golden.edge_times(key, start + 1, end, True, 2).tolist() == times[1:1000].tolist()
