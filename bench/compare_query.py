@@ -33,6 +33,9 @@ once and the body is read in 1 MiB pieces; the table shows each server's peak RS
 whether the bodies are equal (influxd gives a lone integral's series in Go map order, which varies from run
 to run: that body differs in its series order only).
 
+``--short`` times instead ``short_queries``: the last five minutes over every series (GROUP BY host, by
+time and host, by region, none) and over one, the reads of a dashboard.
+
 ``--profile DIR`` records each query on Chronus with py-spy (``DIR/<query>.txt``, collapsed stacks,
 sampled without stopping the server) when py-spy is installed; run it with few ``--runs``. Nothing is
 asserted: this is a measurement.
@@ -74,6 +77,25 @@ def queries(first_ns: int, last_ns: int) -> dict[str, str]:
                               "GROUP BY time(10m), region",
         "raw_limit_10000": "SELECT * FROM cpu LIMIT 10000",
         "show_tag_values_host": "SHOW TAG VALUES FROM cpu WITH KEY = host",
+    }
+
+
+def short_queries(first_ns: int, last_ns: int) -> dict[str, str]:
+    """``--short``'s statements: the last five minutes of the data (150,000 points in one shard) over every
+    series or one, as a dashboard asks: the cost per series and per request rather than per point."""
+    five = f"time >= {last_ns - 300_000_000_000} AND time <= {last_ns}"
+    return {
+        "last_host_5m": f"SELECT last(usage) FROM cpu WHERE {five} GROUP BY host",
+        "max_host_5m": f"SELECT max(usage) FROM cpu WHERE {five} GROUP BY host",
+        "mean_host_5m": f"SELECT mean(usage) FROM cpu WHERE {five} GROUP BY host",
+        "count_host_5m": f"SELECT count(usage) FROM cpu WHERE {five} GROUP BY host",
+        "mean_1m_host_5m": f"SELECT mean(usage) FROM cpu WHERE {five} GROUP BY time(1m), host",
+        "last_1m_host_5m": f"SELECT last(usage) FROM cpu WHERE {five} GROUP BY time(1m), host",
+        "mean_1m_region_5m": f"SELECT mean(usage) FROM cpu WHERE {five} GROUP BY time(1m), region",
+        "last_5m": f"SELECT last(usage) FROM cpu WHERE {five}",
+        "raw_one_host_5m": f"SELECT usage FROM cpu WHERE {five} AND host = 'server0042'",
+        "mean_1m_one_host_5m": f"SELECT mean(usage) FROM cpu WHERE {five} AND host = 'server0042' "
+                               "GROUP BY time(1m)",
     }
 
 
@@ -209,6 +231,8 @@ def main() -> int:
                         help="keep the loaded data directories here and reuse them on later runs")
     parser.add_argument("--memory", action="store_true",
                         help="peak RSS per query (fresh servers) instead of latencies")
+    parser.add_argument("--short", action="store_true",
+                        help="latencies of short reads over many series (short_queries) instead")
     args = parser.parse_args()
 
     rounds = max(1, args.points // args.series)
@@ -221,7 +245,7 @@ def main() -> int:
     loaded_before = (work / "meta.json").exists()
     if loaded_before:
         first_ns, last_ns, step_ns = json.loads((work / "meta.json").read_text())
-    statements = queries(first_ns, last_ns)
+    statements = short_queries(first_ns, last_ns) if args.short else queries(first_ns, last_ns)
     if args.memory:
         statements = memory_queries(first_ns, last_ns)  # type: ignore[assignment]
     if args.queries:
