@@ -1177,21 +1177,29 @@ def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, wi
         col, mask = _values_of(c, pts, positions, aux_refs)
         if not mask.any():
             continue
-        times.append(pts.times[mask])
-        values.append(col.values[mask])
+        whole = mask.all()  # (no copies of a big series' arrays then)
+        times.append(pts.times if whole else pts.times[mask])
+        values.append(col.values if whole else col.values[mask])
         if with_aux:
-            aux_parts.append([pts.columns[positions[(r.val, r.type)]].take(mask) for r in aux_refs])
+            aux_parts.append([pts.columns[positions[(r.val, r.type)]].take(slice(None) if whole else mask)
+                              for r in aux_refs])
     if not times:
         return None
-    t = np.concatenate(times)
-    v = np.concatenate(values) if len({a.dtype for a in values}) == 1 else np.concatenate(
-        [a.astype(object) for a in values])
-    order = np.argsort(t, kind="stable")
+    if len(times) == 1:
+        t, v = times[0], values[0]
+    else:
+        t = np.concatenate(times)
+        v = np.concatenate(values) if len({a.dtype for a in values}) == 1 else np.concatenate(
+            [a.astype(object) for a in values])
     aux = None
     if with_aux:
-        aux = [Column.concat([part[i] for part in aux_parts]) for i in range(len(aux_refs))]
-        aux = [Column(a.kind, a.values[order], a.valid[order]) for a in aux]
-    return t[order], v[order], aux
+        aux = [Column.concat([part[i] for part in aux_parts]) if len(aux_parts) > 1 else aux_parts[0][i]
+               for i in range(len(aux_refs))]
+    if len(t) > 1 and not (t[1:] >= t[:-1]).all():
+        order = np.argsort(t, kind="stable")
+        t, v = t[order], v[order]
+        aux = None if aux is None else [Column(a.kind, a.values[order], a.valid[order]) for a in aux]
+    return t, v, aux
 
 
 def _aux_rows(aux: list[Column] | None, rows: np.ndarray) -> list[Column] | None:
@@ -1236,8 +1244,9 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         return None
     times, values, aux = gathered
     win = windows.starts(times)
-    order = np.argsort(win, kind="stable")
-    if not np.all(order == np.arange(len(order))):
+    order = None  # rows by window (stable): most often they already are
+    if len(win) > 1 and not (win[1:] >= win[:-1]).all():
+        order = np.argsort(win, kind="stable")
         times, values, win = times[order], values[order], win[order]
         aux = None if aux is None else [a.take(order) for a in aux]
     point_times = selector and not interval
@@ -1249,7 +1258,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
             if tied:
                 priority = _point_priorities(c, chunks, positions, aux_refs, windows)
                 if priority is not None:
-                    priority = priority[order]
+                    priority = priority if order is None else priority[order]
                     if (priority < 0).any():  # first()/last() over the candidates only
                         keep = priority >= 0
                         times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
