@@ -10,7 +10,6 @@ expression mode that point is where Go's ``ParseStatement`` / ``ParseExpr`` simp
 
 from __future__ import annotations
 
-import copy
 import functools
 import threading
 from types import SimpleNamespace
@@ -226,7 +225,7 @@ def parse_query(text: str, params: dict | None = None, *, trim: bool = True) -> 
     """
     if params is not None or len(text) > _CACHED_TEXT:
         return _run("QUERY_MODE", text, params, trim)
-    return copy.deepcopy(_parsed(text, trim))
+    return ast.clone(_parsed(text, trim))
 
 
 # Texts up to this long have their trees cached (``parse_query``).

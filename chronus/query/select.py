@@ -841,8 +841,7 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
 
 
 def _clone(expr):
-    import copy
-    return copy.deepcopy(expr)
+    return ast.clone(expr)
 
 
 def _var_refs_of_fields(fields: list[ast.Field]) -> list[ast.VarRef]:
