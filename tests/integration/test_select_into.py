@@ -16,10 +16,8 @@ from tests.integration.servers import ChronusProcess
 
 @pytest.fixture
 def server():
-    process = ChronusProcess()
-    process.start()
-    yield process
-    process.stop()
+    with ChronusProcess() as process:  # stops it and removes its directory
+        yield process
 
 
 def _query(server: ChronusProcess, text: str) -> str:
