@@ -1193,13 +1193,19 @@ def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, wi
             [a.astype(object) for a in values])
     aux = None
     if with_aux:
-        aux = [Column.concat([part[i] for part in aux_parts]) if len(aux_parts) > 1 else aux_parts[0][i]
-               for i in range(len(aux_refs))]
-    if len(t) > 1 and not (t[1:] >= t[:-1]).all():
-        order = np.argsort(t, kind="stable")
+        aux = [Column.concat([part[i] for part in aux_parts]) for i in range(len(aux_refs))]
+    order = _stable_order(t)
+    if order is not None:
         t, v = t[order], v[order]
-        aux = None if aux is None else [Column(a.kind, a.values[order], a.valid[order]) for a in aux]
+        aux = None if aux is None else [a.take(order) for a in aux]
     return t, v, aux
+
+
+def _stable_order(keys: np.ndarray) -> np.ndarray | None:
+    """The stable sort of ``keys``, or None when they already ascend (the common case: no sort, no copy)."""
+    if len(keys) < 2 or (keys[1:] >= keys[:-1]).all():
+        return None
+    return np.argsort(keys, kind="stable")
 
 
 def _aux_rows(aux: list[Column] | None, rows: np.ndarray) -> list[Column] | None:
@@ -1244,9 +1250,8 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         return None
     times, values, aux = gathered
     win = windows.starts(times)
-    order = None  # rows by window (stable): most often they already are
-    if len(win) > 1 and not (win[1:] >= win[:-1]).all():
-        order = np.argsort(win, kind="stable")
+    order = _stable_order(win)  # rows by window
+    if order is not None:
         times, values, win = times[order], values[order], win[order]
         aux = None if aux is None else [a.take(order) for a in aux]
     point_times = selector and not interval

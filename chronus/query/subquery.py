@@ -174,7 +174,8 @@ class SubquerySource:
         kept: dict[int, np.ndarray] = {}
         for members in groups.values():
             members = sorted(members, key=lambda s: sorted(s.tags.items()))
-            order, ranks = self.cursor_order([m.times for m in members])
+            order, ranks = self.cursor_order(np.concatenate([m.times for m in members]),
+                                             [len(m.times) for m in members])
             if order is None:
                 order = np.arange(len(ranks))
             run_ranks = ranks[order]
@@ -200,15 +201,14 @@ class SubquerySource:
                 out.append(InnerSeries(series.name, series.tags, series.times[mask], columns))
         return out
 
-    def cursor_order(self, times_list: list[np.ndarray]) -> tuple[np.ndarray | None, np.ndarray]:
-        """Rows of several inner series (concatenated) in the order influxd's cursor hands them on, and
-        each row's series rank: by window (aggregates) or time (raw), then series, then row; reversed
-        windows or times under ORDER BY time DESC. The order is None when it is the concatenation's own
-        (an aggregate without GROUP BY time: series after series)."""
-        ranks = np.repeat(np.arange(len(times_list), dtype=np.int64), [len(t) for t in times_list])
+    def cursor_order(self, times: np.ndarray, lengths: list[int]) -> tuple[np.ndarray | None, np.ndarray]:
+        """Rows of several inner series (``times`` concatenated, ``lengths`` rows each) in the order
+        influxd's cursor hands them on, and each row's series rank: by window (aggregates) or time (raw),
+        then series, then row; reversed windows or times under ORDER BY time DESC. The order is None when
+        it is the concatenation's own (an aggregate without GROUP BY time: series after series)."""
+        ranks = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         if not self.raw_order and self._windows is None:
             return None, ranks
-        times = np.concatenate(times_list) if times_list else np.zeros(0, np.int64)
         key = self.order_key(times)
         # the concatenation is already by series, then row: a stable sort by key keeps that among equals
         return np.argsort(key if self.ascending else -key, kind="stable"), ranks
@@ -345,10 +345,9 @@ class SubqueryReader:
             column_parts.append(columns)
         if not times_parts:
             return None
-        order, _ = self.source.cursor_order(times_parts)
         times = np.concatenate(times_parts) if len(times_parts) > 1 else times_parts[0]
-        columns = [Column.concat([part[i] for part in column_parts]) if len(column_parts) > 1
-                   else column_parts[0][i] for i in range(len(self.plan.aux))]
+        order, _ = self.source.cursor_order(times, [len(t) for t in times_parts])
+        columns = [Column.concat([part[i] for part in column_parts]) for i in range(len(self.plan.aux))]
         if order is None:
             if self.source.ascending:
                 return _Chunk(times, columns)

@@ -52,7 +52,10 @@ class Column:
 
     @classmethod
     def concat(cls, parts: list[Column]) -> Column:
-        """The parts one after the other; parts of mixed kinds or dtypes become objects (strings win)."""
+        """The parts one after the other; parts of mixed kinds or dtypes become objects (strings win). A lone
+        part comes back as it is (no copy)."""
+        if len(parts) == 1 and (parts[0].kind != STRING or parts[0].values.dtype == object):
+            return parts[0]
         kinds = {p.kind for p in parts if p.kind is not None}
         kind = kinds.pop() if len(kinds) == 1 else (None if not kinds else STRING)
         if kind == STRING or len({p.values.dtype for p in parts}) > 1:
