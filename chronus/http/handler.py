@@ -625,7 +625,7 @@ class QueryHandler(BaseHandler):
         try:
             finished = False
             first = True
-            while not finished:
+            while not finished and not exhausted:  # exhausted: closed already, no trip left to make
                 # one trip to the pool brings a statement's pieces (up to a batch) for a buffered answer
                 # and, at the end, closes the query in the same trip
                 most = 1 if chunked else _RESULT_BATCH
