@@ -498,15 +498,10 @@ class _Reader:
         if plan.slimit or plan.soffset:
             if plan.tag_set_dims is not None:
                 return limit_tag_sets(ordered, dims, plan)
-            if plan.soffset > len(ordered):
-                return []
-            slimit = plan.slimit
-            if plan.soffset + slimit > len(ordered):
-                slimit = len(ordered) - plan.soffset
             # the index sorts a shard's tag sets by their tags key (tsdb.MakeTagsKey: only the tags a
             # series has, "k1|k2|v1|v2"), so a missing tag does not sort like an empty value
             by_key = sorted(ordered, key=lambda item: _tags_key(dims, item[0]))
-            ordered = sorted(by_key[plan.soffset:plan.soffset + slimit])
+            ordered = sorted(_limited(by_key, plan.slimit, plan.soffset))
         return ordered
 
     def limit_bound(self, series_list: list, keep: int) -> list[tuple[int, int, int]] | None:
@@ -873,13 +868,25 @@ def _tags_key(dims: list[str], values: tuple) -> str:
     return "|".join(d for d, _ in present) + "|" + "|".join(v for _, v in present)
 
 
+def _limited(items: list, slimit: int, soffset: int) -> list:
+    """influxd's ``LimitTagSets``: SOFFSET without SLIMIT keeps nothing (it clamps an end of
+    ``soffset + 0``), SOFFSET past the end neither."""
+    if soffset > len(items):
+        return []
+    if soffset + slimit > len(items):
+        slimit = len(items) - soffset
+    return items[soffset:soffset + slimit]
+
+
 def limit_tag_sets(ordered: list[tuple[tuple, list]], dims: list[str], plan: _Plan
                    ) -> list[tuple[tuple, list]]:
     """SLIMIT/SOFFSET of a subquery: over influxd's tag sets, made by the enclosing query's tags only."""
-    index = [dims.index(d) for d in sorted(plan.tag_set_dims or ()) if d in dims]
-    outer = sorted({tuple(key[i] for i in index) for key, _ in ordered})
-    end = plan.soffset + plan.slimit if plan.slimit else None
-    chosen = set(outer[plan.soffset:end])
+    outer_dims = [d for d in sorted(plan.tag_set_dims or ()) if d in dims]
+    index = [dims.index(d) for d in outer_dims]
+    # ordered as the index orders tag sets: by their tags key (a missing tag is left out, see _tags_key)
+    outer = sorted({tuple(key[i] for i in index) for key, _ in ordered},
+                   key=lambda values: _tags_key(outer_dims, values))
+    chosen = set(_limited(outer, plan.slimit, plan.soffset))
     return [(key, members) for key, members in ordered if tuple(key[i] for i in index) in chosen]
 
 
