@@ -19,6 +19,7 @@ Durations are measured here, so they differ from influxd's.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ from chronus.influxql import ast
 from chronus.influxql.quoting import go_duration_string
 from chronus.influxql.walk import walk
 from chronus.models.points import FIELD_KEY_SEPARATOR
+from chronus.query.condition import reduce
 from chronus.query.executor import QueryError
 from chronus.query.result import Result, Row
-from chronus.query.select import SelectContext, prepare_select, select_series
+from chronus.query.select import SelectContext, compile_statement, prepare_select, select_series, set_types
 from chronus.tsdb.index import compile_regex
 from chronus.tsdb.values import ValueType
 
@@ -50,6 +52,14 @@ def execute_explain(statement: ast.ExplainStatement, ctx: SelectContext) -> Iter
         return
     lines = _plan_text(stmt, ctx).strip().split("\n")
     yield Result(series=[Row(columns=["QUERY PLAN"], values=[[line] for line in lines])])
+
+
+def _prepare(stmt: ast.SelectStatement, ctx: SelectContext):
+    """The statement prepared with its shards mapped as influxd maps them for EXPLAIN (``shard_range``),
+    and the context it runs in."""
+    compiled = compile_statement(stmt, ctx.now_ns)
+    ctx = dataclasses.replace(ctx, shard_range=(compiled.tmin, compiled.tmax))
+    return prepare_select(stmt, ctx, compiled), ctx
 
 
 # -- plan nodes ----------------------------------------------------------------------------------------------
@@ -239,7 +249,7 @@ def _node_cost(node: _Node, max_series: int) -> _Cost:
 
 
 def _plan_text(stmt: ast.SelectStatement, ctx: SelectContext) -> str:
-    prepared = prepare_select(stmt, ctx)
+    prepared, ctx = _prepare(stmt, ctx)
     if prepared.compiled.calls:  # planning refuses too many GROUP BY time() windows
         from chronus.query.aggregate import check_buckets, group_windows
 
@@ -298,13 +308,19 @@ def _render(root: _Span) -> list[str]:
     return lines
 
 
-def _typed_statement(prepared, written: ast.SelectStatement) -> ast.SelectStatement:
+def _typed_statement(prepared, written: ast.SelectStatement, now_ns: int, subquery: bool = False
+                     ) -> ast.SelectStatement:
     """The statement as influxd's build_cursor span shows it: as ``written`` (a subquery runs rewritten:
-    influxd shows it as written), fields typed and expanded, no time condition, subqueries alike."""
+    influxd shows it as written), fields typed and expanded, subqueries alike; the outermost statement
+    without its time condition (influxd compiles it out), a subquery's with it, now() evaluated."""
     stmt = copy.copy(written)
     stmt.fields = prepared.fields
     stmt.condition = prepared.condition
-    stmt.sources = [ast.SubQuery(statement=_typed_statement(source.prepared, original.statement))
+    if subquery and written.condition is not None:
+        stmt.condition = reduce(ast.clone(written.condition), now_ns, written.location)
+        set_types(stmt.condition, prepared.sources)
+    stmt.sources = [ast.SubQuery(statement=_typed_statement(source.prepared, original.statement, now_ns,
+                                                            True))
                     if _is_subquery(source) else source.measurement
                     for source, original in zip(prepared.sources, written.sources, strict=True)]
     return stmt
@@ -335,14 +351,12 @@ def _create_iterator_span(node: _Node, shard, name: str) -> _Span | None:
         cond_cursors += len(cond_refs)
         for r in ([ref] if ref is not None else []) + aux_refs + cond_refs:
             key = _key(series.key, r.val)
-            for reader in shard.files.readers():
-                vtype = reader.type(key)
-                if vtype is None:
-                    continue
-                for bmin, bmax, _offset, size in reader.entries(key):
-                    if bmax >= compiled.tmin and bmin <= compiled.tmax:
-                        blocks[_KIND_OF_VALUE_TYPE[vtype]][0] += 1
-                        blocks[_KIND_OF_VALUE_TYPE[vtype]][1] += size
+            vtype = next((t for reader in shard.files.readers() if (t := reader.type(key)) is not None), None)
+            if vtype is None:
+                continue
+            sizes = _decoded_blocks(shard, key, compiled.tmin, compiled.tmax, compiled.ascending)
+            blocks[_KIND_OF_VALUE_TYPE[vtype]][0] += len(sizes)
+            blocks[_KIND_OF_VALUE_TYPE[vtype]][1] += sum(sizes)
     labels = {"measurement": name, "shard_id": str(shard.id)}
     if prepared.condition is not None:
         labels["cond"] = str(prepared.condition)
@@ -357,10 +371,40 @@ def _create_iterator_span(node: _Node, shard, name: str) -> _Span | None:
     return _Span("create_iterator", labels, fields)
 
 
-def _build_cursor(prepared, written: ast.SelectStatement) -> _Span:
+def _decoded_blocks(shard, key: bytes, tmin: int, tmax: int, ascending: bool) -> list[int]:
+    """The sizes of the TSM blocks influxd's cursor decodes reading ``key`` over ``[tmin, tmax]``.
+
+    Its KeyCursor seeks to the first block ending at or after ``tmin`` (descending: starting at or before
+    ``tmax``) and decodes it even when it lies wholly outside the range; the cursor loads the next block
+    as soon as the iterator reads a block's last point (descending: its first), which the iterator does
+    unless a point before it already left the range. Descending, every block after the first is decoded
+    twice (``nextDescending`` lists the block it moves to twice). Blocks of different files are taken as
+    not overlapping."""
+    blocks = [(bmin, bmax, offset, size, reader) for reader in shard.files.readers()
+              for bmin, bmax, offset, size in reader.entries(key)]
+    if ascending:
+        seeks = sorted((b for b in blocks if b[1] >= tmin), key=lambda b: b[0])
+    else:
+        seeks = sorted((b for b in blocks if b[0] <= tmax), key=lambda b: b[1], reverse=True)
+    sizes: list[int] = []
+    for n, (_bmin, _bmax, offset, size, reader) in enumerate(seeks):
+        sizes.extend([size] * (1 if ascending or n == 0 else 2))
+        times = reader.block_times(offset, size)
+        if ascending:
+            read = times[times >= tmin]
+            if len(read) >= 2 and read[-2] > tmax:  # stopped before the block's last point
+                break
+        else:
+            read = times[times <= tmax]
+            if len(read) >= 2 and read[1] < tmin:  # stopped before the block's first point
+                break
+    return sizes
+
+
+def _build_cursor(prepared, written: ast.SelectStatement, now_ns: int, subquery: bool = False) -> _Span:
     """The ``build_cursor`` span of a (sub)query: one ``iterator_scanner`` per iterator, under it the
     shards' ``create_iterator`` spans, or a subquery's own ``build_cursor``."""
-    build = _Span("build_cursor", {"statement": str(_typed_statement(prepared, written))})
+    build = _Span("build_cursor", {"statement": str(_typed_statement(prepared, written, now_ns, subquery))})
     for scanner_expr, expr, aux in _iterators(prepared):
         labels = {}
         if scanner_expr is not None:
@@ -371,7 +415,7 @@ def _build_cursor(prepared, written: ast.SelectStatement) -> _Span:
         build.children.append(scanner)
         for source, original in zip(prepared.sources, written.sources, strict=True):
             if _is_subquery(source):
-                scanner.children.append(_build_cursor(source.prepared, original.statement))
+                scanner.children.append(_build_cursor(source.prepared, original.statement, now_ns, True))
                 continue
             node = _Node(expr, aux, source, scanner_expr, prepared)
             m = source.measurement
@@ -389,8 +433,8 @@ def _build_cursor(prepared, written: ast.SelectStatement) -> _Span:
 
 def _analyze(stmt: ast.SelectStatement, ctx: SelectContext) -> list[str]:
     started = time.perf_counter_ns()
-    prepared = prepare_select(stmt, ctx)
-    build = _build_cursor(prepared, stmt)
+    prepared, ctx = _prepare(stmt, ctx)
+    build = _build_cursor(prepared, stmt, ctx.now_ns)
     planned = time.perf_counter_ns()
     stop_monitor = ctx.task.monitor_points(ctx.max_select_point)
     try:

@@ -62,6 +62,9 @@ class SelectContext:
     # SELECT INTO: writes a line-protocol body (precision n) to ``database``, ``retention_policy``
     write_points: Callable[[str, str, bytes], None] | None = None
     read_only: bool = False  # INTO on a read-only node answers with influxd's warning
+    # EXPLAIN: influxd maps the shards once for the whole statement, over the outermost statement's time
+    # range, subqueries' sources included; None: each (sub)query's own range (they read no more)
+    shard_range: tuple[int, int] | None = None
 
 
 def less_than(a: DT, b: DT) -> bool:
@@ -158,7 +161,7 @@ def _field_dimensions(sources: list[_Source]) -> tuple[dict[str, DT], set[str]]:
 # -- rewriting fields --------------------------------------------------------------------------------------
 
 
-def _set_types(expr: ast.Expr | None, sources: list[_Source]) -> None:
+def set_types(expr: ast.Expr | None, sources: list[_Source]) -> None:
     from chronus.influxql.walk import walk
     for node in walk(expr):
         if isinstance(node, ast.VarRef) and node.type in (DT.Unknown, DT.AnyField):
@@ -177,7 +180,7 @@ def _rewrite_fields(fields: list[ast.Field], dimensions: list[ast.Dimension], so
                     ) -> tuple[list[ast.Field], list[str]]:
     """Types on every variable, wildcards and regexes expanded (``RewriteFields``); the GROUP BY tags."""
     for f in fields:
-        _set_types(f.expr, sources)
+        set_types(f.expr, sources)
     has_field_wildcard = any(_contains(f.expr, (ast.Wildcard, ast.RegexLiteral)) for f in fields)
     has_dim_wildcard = any(isinstance(d.expr, ast.Wildcard | ast.RegexLiteral) for d in dimensions)
     dim_names = [d.expr.val for d in dimensions if isinstance(d.expr, ast.VarRef)]
@@ -752,13 +755,18 @@ class Prepared:
     columns: list[str]
 
 
+def compile_statement(stmt: ast.SelectStatement, now_ns: int):
+    """``compile_select`` with its errors as the QueryError a client gets."""
+    try:
+        return compile_select(stmt, now_ns)
+    except CompileError as err:
+        raise QueryError(str(err)) from None
+
+
 def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None) -> Prepared:
     """Compile (unless ``compiled`` is given: a subquery's), map the sources, rewrite the fields."""
     if compiled is None:
-        try:
-            compiled = compile_select(stmt, ctx.now_ns)
-        except CompileError as err:
-            raise QueryError(str(err)) from None
+        compiled = compile_statement(stmt, ctx.now_ns)
     sources: list = []
     shard_cache: dict[tuple, list] = {}
     subqueries = iter(compiled.subqueries)
@@ -769,7 +777,7 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
             continue
         key = (src.database, src.retention_policy)
         if key not in shard_cache:
-            shard_cache[key] = ctx.shards_for(*key, compiled.tmin, compiled.tmax)
+            shard_cache[key] = ctx.shards_for(*key, *(ctx.shard_range or (compiled.tmin, compiled.tmax)))
         source = _Source(src, shard_cache[key])
         source.names = _names_in(source.shards, src)
         sources.append(source)
@@ -779,7 +787,7 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
         from chronus.query.subquery import string_tag_arguments
         string_tag_arguments(fields, sources)
     condition = _clone(compiled.condition)
-    _set_types(condition, sources)
+    set_types(condition, sources)
     for f in fields:
         _eval_type(f.expr)
     if compiled.calls:

@@ -134,6 +134,16 @@ PLAN_SELECTS = [
     "SELECT mean(v) FROM cpu WHERE v > 1 AND host = 'a'",
     "SELECT max(v) FROM (SELECT v FROM cpu)",
     "SELECT mean(m) FROM (SELECT max(v) AS m FROM cpu GROUP BY host)",
+    # a subquery's shards are mapped over the outermost time range; its label keeps its own time condition
+    "SELECT mean(m) FROM (SELECT mean(v) AS m FROM cpu WHERE time >= 0 AND time < 10s GROUP BY time(1s))",
+    "SELECT * FROM (SELECT v FROM cpu WHERE time < 100s)",
+    "SELECT mean(v) FROM (SELECT v FROM cpu WHERE time > 100s)",
+    "SELECT * FROM (SELECT v FROM cpu WHERE host = 'a' AND time < 100s), "
+    "(SELECT w FROM cpu WHERE time > 100s)",
+    "SELECT * FROM (SELECT * FROM (SELECT v FROM cpu WHERE time < 100s) WHERE time > 1s) WHERE host = 'a'",
+    "SELECT max(v) FROM (SELECT v FROM cpu WHERE time < '1970-01-01T00:01:40Z') WHERE time > 0",
+    "SELECT count(v) FROM (SELECT v FROM cpu), (SELECT v FROM mem)",
+    "SELECT * FROM (SELECT v FROM cpu), mem",
 ]
 
 
@@ -233,6 +243,36 @@ def files(client: Client) -> list[dict]:
     return records
 
 
+# three blocks of one series in one TSM file (1000, 1000 and 500 points, one a second from t=1000s)
+BLOCKS_DATA = "".join(f"blk v={i} {(1000 + i) * 1_000_000_000}\n" for i in range(2500))
+BLOCK_RANGES = [
+    "time >= 1000s AND time <= 1500s",  # inside the first block
+    "time >= 1000s AND time <= 1999s",  # to the first block's last point
+    "time >= 1000s AND time <= 1998s",  # to the first block's last point but one
+    "time >= 1500s AND time <= 2500s",  # from the first block into the second
+    "time >= 2000s AND time <= 2999s",  # the second block exactly
+    "time > 4000s",  # after every block
+    "time < 900s",  # before every block
+    "time >= 3499s",  # the last point
+]
+
+
+def blocks(client: Client) -> list[dict]:
+    """How many TSM blocks influxd's cursors decode for a time range (EXPLAIN ANALYZE), in both orders."""
+    _setup(client, BLOCKS_DATA)
+    time.sleep(SNAPSHOT_WAIT)
+    records = []
+    for i, where in enumerate(BLOCK_RANGES):
+        for order in ("", " ORDER BY time DESC"):
+            tag = f"{i}{'-desc' if order else ''}"
+            for kind, q in (("raw", f"SELECT v FROM blk WHERE {where}{order}"),
+                            ("sub", f"SELECT * FROM (SELECT v FROM blk WHERE {where}){order}")):
+                records.append(client.query(f"blocks-{kind}-{tag}", f"EXPLAIN ANALYZE {q}"))
+        mean = f"SELECT mean(v) FROM blk WHERE {where}"
+        records.append(client.query(f"blocks-mean-{i}", f"EXPLAIN ANALYZE {mean}"))
+    return records
+
+
 SNAPSHOT_WAIT = 4.0  # seconds: one cold second, then the engine's next check (every second) writes the file
 
 
@@ -254,6 +294,7 @@ SCENARIOS = [
     Scenario("timeout", 'query-timeout = "1s"\n', timeout, data=BIG),
     Scenario("kill", "", kill, data=BIG),
     Scenario("files", "", files, data='cache-snapshot-write-cold-duration = "1s"\n'),
+    Scenario("blocks", "", blocks, data='cache-snapshot-write-cold-duration = "1s"\n'),
     Scenario("concurrency", 'max-concurrent-queries = 2\nquery-timeout = "2s"\n', concurrency, data=BIG),
 ]
 

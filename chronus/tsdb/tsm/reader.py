@@ -189,6 +189,10 @@ class TSMReader:
 
     # -- blocks -----------------------------------------------------------------------------------------
 
+    def block_times(self, offset: int, size: int) -> np.ndarray:
+        """The times of the block at ``offset`` (``size`` counting its CRC), its values left undecoded."""
+        return tsm_block_times(self.block(offset, size))
+
     def block(self, offset: int, size: int) -> bytes:
         """The data of the block at ``offset`` (``size`` counting its CRC), its CRC checked."""
         raw = self._map[offset:offset + size]
@@ -266,7 +270,7 @@ class TSMReader:
         bmin, bmax = int(self._mins[i]), int(self._maxs[i])
         if 0 < wanted <= 2 and tmin <= bmin and bmax <= tmax:
             return np.array([bmin, bmax] if bmin < bmax else [bmin], np.int64)
-        times = tsm_block_times(self.block(int(self._offsets[i]), int(self._sizes[i])))
+        times = self.block_times(int(self._offsets[i]), int(self._sizes[i]))
         return times[(times >= tmin) & (times <= tmax)]
 
     def block_past(self, key: bytes, t: int, first: bool) -> int | None:
@@ -435,7 +439,7 @@ class TSMReader:
         for k in np.flatnonzero(key_counted & (cut[hi] > cut[lo])).tolist():
             for b in range(int(lo[k]), int(hi[k])):
                 if partial[b]:
-                    times = tsm_block_times(self.block(int(self._offsets[b]), int(self._sizes[b])))
+                    times = self.block_times(int(self._offsets[b]), int(self._sizes[b]))
                     key_counts[k] += int(np.searchsorted(times, tmax, side="right")
                                          - np.searchsorted(times, tmin, side="left"))
         counts[present] = key_counts
@@ -457,8 +461,7 @@ class TSMReader:
             return np.empty(0, dtype=np.int64)
         lo, hi = int(self._first[pos]), int(self._first[pos + 1])
         wanted = np.flatnonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax)) + lo
-        parts = [tsm_block_times(self.block(int(self._offsets[b]), int(self._sizes[b])))
-                 for b in wanted.tolist()]
+        parts = [self.block_times(int(self._offsets[b]), int(self._sizes[b])) for b in wanted.tolist()]
         if not parts:
             return np.empty(0, dtype=np.int64)
         times = parts[0] if len(parts) == 1 else np.concatenate(parts)
