@@ -896,6 +896,64 @@ def encode_rows(list rows, Py_ssize_t indent=-1):
         free(buf.data)
 
 
+cdef int _put_text(Buf* b, str value) except -1:
+    """``value`` as a JSON string (a lone surrogate, kept by ``surrogatepass``, becomes ``\\ufffd``)."""
+    cdef Py_ssize_t size
+    cdef const char* text
+    try:
+        text = PyUnicode_AsUTF8AndSize(value, &size)
+        put_string(b, <const unsigned char*>text, size)
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogatepass")
+        put_string(b, <const unsigned char*><const char*>raw, len(raw))
+    return 0
+
+
+def encode_row_head(str name, dict tags, list columns) -> bytes:
+    """The opening of a row object as Go writes ``models.Row``: ``{`` then ``"name"``, ``"tags"`` (keys
+    sorted) and ``"columns"``, each left out when empty (``omitempty``); the caller adds ``"values"``,
+    ``"partial"`` and the closing brace. One call per series instead of a dict walked in Python."""
+    cdef Buf buf
+    cdef bint more = False
+    cdef Py_ssize_t i
+    buf.data = NULL
+    buf.size = 0
+    buf.cap = 0
+    buf.failed = 0
+    try:
+        put_char(&buf, 123)
+        if name:
+            put(&buf, b'"name":', 7)
+            _put_text(&buf, name)
+            more = True
+        if tags:
+            if more:
+                put_char(&buf, 44)
+            put(&buf, b'"tags":{', 8)
+            for i, key in enumerate(sorted(tags)):
+                if i:
+                    put_char(&buf, 44)
+                _put_text(&buf, key)
+                put_char(&buf, 58)
+                _put_text(&buf, tags[key])
+            put_char(&buf, 125)
+            more = True
+        if columns:
+            if more:
+                put_char(&buf, 44)
+            put(&buf, b'"columns":[', 11)
+            for i in range(len(columns)):
+                if i:
+                    put_char(&buf, 44)
+                _put_text(&buf, columns[i])
+            put_char(&buf, 93)
+        if buf.failed:
+            raise MemoryError()
+        return PyBytes_FromStringAndSize(buf.data, buf.size)
+    finally:
+        free(buf.data)
+
+
 def rfc3339_texts(times, offsets=None) -> list:
     """RFC3339Nano texts of nanosecond times (``timefmt.format_times``' answer, written in C).
 

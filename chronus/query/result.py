@@ -194,14 +194,18 @@ class Row:
         if self.columns:
             obj["columns"] = self.columns
         if self.row_count():
-            frame = self.frame
-            if frame is not None and frame.typed():
-                obj["values"] = FrameValues(frame, self.time_values, self.location)
-            else:
-                obj["values"] = self._json_values()
+            obj["values"] = self.json_values()
         if self.partial:
             obj["partial"] = True
         return obj
+
+    def json_values(self) -> FrameValues | list[list[Any]]:
+        """The rows as ``gojson`` writes them: the frame itself when it has one (written in C), else
+        lists with RFC3339 times."""
+        frame = self.frame
+        if frame is not None and frame.typed():
+            return FrameValues(frame, self.time_values, self.location)
+        return self._json_values()
 
     def _json_values(self) -> list[list[Any]]:
         if not self.time_values:

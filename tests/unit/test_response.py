@@ -164,3 +164,54 @@ def test_infinite_value_gives_influxd_marshal_error_body() -> None:
         b"json: error calling MarshalJSON for type httpd.Response: json: error calling MarshalJSON for type "
         b"*query.Result: json: unsupported value: -Inf\n"
     )
+
+
+def _generic_json(results: list[Result], error: str | None = None) -> bytes:
+    """The body through the generic path: dicts in Go's field order walked by ``gojson``."""
+    from chronus.http import gojson
+    from chronus.query.result import response_obj
+
+    return gojson.dumps_bytes(response_obj(results, error)) + b"\n"
+
+
+def test_compact_writer_matches_the_generic_encoder() -> None:
+    """``JSONFormatter`` writes rows straight from the results; every field and ``omitempty`` case is
+    checked against the dicts ``gojson`` walks (the goldens check the common ones against influxd)."""
+    import numpy as np
+
+    from chronus.query.result import Frame, Message
+    from chronus.query.vector import FLOAT, STRING, Column
+
+    frame = Frame(np.array([0, 1_500_000_000_123_456_789], np.int64),
+                  [Column(FLOAT, np.array([1.5, -0.0]), np.array([True, False])),
+                   Column(STRING, np.array(["<a&b>", "\u2028é\"\\"], dtype=object), np.ones(2, bool))])
+    rows = [
+        Row.from_frame(frame, name="cpu", tags={"z": "1", "a": "x\u2029", "é": "\x01"},
+                       columns=["time", "v", "s"]),
+        Row.from_frame(frame, columns=["time", "v", "s"], location="America/Chicago"),
+        Row(name="m", columns=["key", "value"], values=[["a", 1], ["b", None]]),
+        Row(name="only"),
+        Row(tags={"h": "a"}),
+        Row(columns=["c"]),
+        Row(),
+        Row(name="p", columns=["time", "v"], values=[[5, True]], time_values=True, partial=True),
+        Row(partial=True),
+        Row(name="e", tags={"h": "b"}, partial=True),
+    ]
+    cases = [
+        [],
+        [Result()],
+        [Result(statement_id=3, series=rows)],
+        [Result(series=rows[:2], messages=[Message("warning", "w <1>")], partial=True),
+         Result(statement_id=1, error="bad \"thing\" <x>")],
+        [Result(statement_id=2, messages=[Message("info", "i")])],
+    ]
+    formatter = JSONFormatter()
+    for results in cases:
+        for error in (None, "", "boom & <bang>"):
+            expected = _generic_json(copy.deepcopy(results), error)
+            assert formatter.format(copy.deepcopy(results), error) == expected
+    assert formatter.format([Result(series=rows[:1])]).startswith(
+        b'{"results":[{"statement_id":0,"series":[{"name":"cpu","tags":{"a":"x\\u2029","z":"1",'
+        b'"\xc3\xa9":"\\u0001"},"columns":["time","v","s"],"values":[["1970-01-01T00:00:00Z",1.5,'
+        b'"\\u003ca\\u0026b\\u003e"],')
