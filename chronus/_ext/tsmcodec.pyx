@@ -618,14 +618,23 @@ cdef Py_ssize_t float_decode(const uint8_t* p, Py_ssize_t n, uint64_t* out, Py_s
     out[0] = val
     o = 1
     while o < cap:
-        if br_read(&r, 1, &b) < 0:
+        # the control bits and an 11-bit header peeked at once: one refill check per value, not three
+        if r.avail < 13:
+            br_fill(&r)
+        if r.avail < 1:
             return E_SHORT
-        if b:
-            if br_read(&r, 1, &b) < 0:
+        if not (r.buf >> 63):  # "0": the value repeats
+            r.buf <<= 1
+            r.avail -= 1
+        else:
+            if r.avail < 2:
                 return E_SHORT
-            if b:
-                if br_read(&r, 11, &b) < 0:
+            if r.buf >> 62 == 3:  # "11": new leading zeros and meaningful bit count follow
+                if r.avail < 13:
                     return E_SHORT
+                b = (r.buf >> 51) & 0x7FF
+                r.buf <<= 13
+                r.avail -= 13
                 lead = <int>(b >> 6)
                 mbits = <int>(b & 0x3F)
                 if mbits == 0:
@@ -633,6 +642,9 @@ cdef Py_ssize_t float_decode(const uint8_t* p, Py_ssize_t n, uint64_t* out, Py_s
                 if lead + mbits > 64:
                     return E_CORRUPT
                 trail = 64 - lead - mbits
+            else:  # "10": the previous block of meaningful bits
+                r.buf <<= 2
+                r.avail -= 2
             mbits = 64 - lead - trail
             if br_read(&r, mbits, &bits) < 0:
                 return E_SHORT
