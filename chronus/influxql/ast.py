@@ -156,6 +156,9 @@ class Query(Node):
     """A request's ordered statements."""
 
     statements: list[Statement] = field(default_factory=list)
+    # its ``str`` as parsed, kept by the parse cache (SHOW QUERIES shows it; a dashboard's statement costs
+    # about as much to render as to copy); "" when not known
+    text: str = field(default="", compare=False, repr=False)
 
     def __str__(self) -> str:
         return ";\n".join(str(stmt) for stmt in self.statements)

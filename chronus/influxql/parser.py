@@ -235,7 +235,9 @@ _CACHED_TEXT = 4096
 @functools.lru_cache(maxsize=512)
 def _parsed(text: str, trim: bool) -> ast.Query:
     """The tree of ``text``, shared: callers copy it (errors are raised each time, never cached)."""
-    return _run("QUERY_MODE", text, None, trim)
+    tree = _run("QUERY_MODE", text, None, trim)
+    tree.text = str(tree)
+    return tree
 
 
 def parse_statement(text: str, params: dict | None = None) -> ast.Statement:

@@ -215,7 +215,7 @@ class QueryExecutor:
         until its results are exhausted or closed."""
         try:
             # the text SHOW QUERIES shows is the query as parsed, before normalisation fills in defaults
-            task = self.tasks.attach(str(query), options.database, options.abort)
+            task = self.tasks.attach(query.text or str(query), options.database, options.abort)
         except QueryError as err:
             return _Attached(iter([Result(statement_id=0, error=str(err))]), None)
         return _Attached(self._execute(query, options, task), lambda: self.tasks.detach(task),
