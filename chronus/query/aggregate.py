@@ -201,6 +201,32 @@ def check_buckets(limit: int, windows: Windows, compiled) -> None:
             raise QueryError(f"max-select-buckets limit exceeded: ({buckets}/{limit})")
 
 
+def _unsupported_type(c: _Call, kind: str) -> str:
+    """influxd's refusal of a call over a type it does not take. top()/bottom() with tag arguments read
+    a max() (min()) by those tags first: that call refuses strings; booleans pass it and top() refuses its
+    reduce iterator."""
+    go_kind = _GO_KIND[kind]
+    if c.name in ("top", "bottom") and c.tag_args:
+        inner = "max" if c.name == "top" else "min"
+        if kind not in _SUPPORTED[inner]:
+            return f"unsupported {inner} iterator type: *query.{go_kind}InterruptIterator"
+        return f"unsupported {c.name} iterator type: *query.{go_kind}Reduce{go_kind.capitalize()}Iterator"
+    return f"unsupported {c.name} iterator type: *query.{go_kind}InterruptIterator"
+
+
+def _any_series(sources: list, condition) -> bool:
+    """Whether some mapped shard has a series the condition's tags let through: influxd builds (and so
+    type-checks) a call's iterator only then; with none, a call over the wrong type answers nothing."""
+    from chronus.query.select import _Source
+
+    for source in sources:
+        if not isinstance(source, _Source):
+            return True
+        if any(shard.series(name, condition) for shard in source.shards for name in source.names):
+            return True
+    return False
+
+
 def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fields: list[ast.Field],
                      dims: list[str], condition, tag_set_dims: list[str] | None = None
                      ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
@@ -221,14 +247,13 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             if kind is None:
                 continue
             if part.name in tf.TRANSFORMS:
-                if kind not in tf.supported_kinds(part.name):
+                if kind not in tf.supported_kinds(part.name) and _any_series(sources, condition):
                     raise QueryError(f"unsupported {tf.ITERATOR_NAMES[part.name]} iterator type: "
                                      f"*query.{_GO_KIND[kind]}InterruptIterator")
                 continue
             supported = _SUPPORTED.get(part.name, _NUMERIC)
-            if kind not in supported:
-                raise QueryError(
-                    f"unsupported {part.name} iterator type: *query.{_GO_KIND[kind]}InterruptIterator")
+            if kind not in supported and _any_series(sources, condition):
+                raise QueryError(_unsupported_type(part, kind))
     interval = compiled.interval
     windows = group_windows(stmt, compiled, ctx.now_ns)
     offset = windows.offset
