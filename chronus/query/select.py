@@ -268,10 +268,14 @@ _ZERO = {DT.Float: 0.0, DT.Integer: 0, DT.Unsigned: np.uint64(0), DT.String: "",
          DT.Tag: "", DT.Time: 0, DT.Duration: 0}
 
 
-def _eval_type(expr: ast.Expr | None) -> DT:
-    """``TypeValuerEval.EvalType`` for raw fields; raises QueryError with influxd's type errors."""
+def _eval_type(expr: ast.Expr | None, field_mapper: bool = False) -> DT:
+    """``TypeValuerEval.EvalType`` for raw fields; raises QueryError with influxd's type errors.
+
+    ``field_mapper``: with the type mapper influxd gives a subquery's fields to the query around it
+    (``query.FieldMapper``), which lacks the math functions' types: ``sqrt(i)`` is an integer there, and
+    the enclosing query reads its values as integers."""
     if isinstance(expr, ast.ParenExpr):
-        return _eval_type(expr.expr)
+        return _eval_type(expr.expr, field_mapper)
     if isinstance(expr, ast.VarRef):
         return expr.type if expr.type != DT.AnyField else DT.Unknown
     if isinstance(expr, ast.NumberLiteral):
@@ -285,14 +289,14 @@ def _eval_type(expr: ast.Expr | None) -> DT:
     if isinstance(expr, ast.BooleanLiteral):
         return DT.Boolean
     if isinstance(expr, ast.Call):
-        types = [_eval_type(arg) for arg in expr.args]
-        if expr.name in MATH_FUNCTIONS:
+        types = [_eval_type(arg, field_mapper) for arg in expr.args]
+        if expr.name in MATH_FUNCTIONS and not field_mapper:
             return DT.Float
         from chronus.query.aggregate import call_type
         return call_type(expr.name, types[0] if types else DT.Unknown)
     if not isinstance(expr, ast.BinaryExpr):
         return DT.Unknown
-    lhs, rhs = _eval_type(expr.lhs), _eval_type(expr.rhs)
+    lhs, rhs = _eval_type(expr.lhs, field_mapper), _eval_type(expr.rhs, field_mapper)
     if (lhs, rhs) in ((DT.Unsigned, DT.Integer), (DT.Integer, DT.Unsigned)):
         int_side, uns_side = (expr.rhs, expr.lhs) if lhs == DT.Unsigned else (expr.lhs, expr.rhs)
         if isinstance(uns_side, ast.Literal):
@@ -713,6 +717,7 @@ class _Plan:
     task: QueryTask = field(default_factory=detached_task)
     # a subquery's: the enclosing query's GROUP BY tags, which make influxd's tag sets (SLIMIT counts them)
     tag_set_dims: list[str] | None = None
+    raw: bool = False  # no calls: a subquery's rows reach the output as they are (see subquery.cast)
 
     @property
     def regrouped(self) -> bool:
@@ -833,7 +838,8 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
     if not any(ref.type != DT.Unknown for ref in aux):
         return
     plan = _Plan(p.condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
-                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims)
+                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims,
+                 raw=True)
     pieces = _streamed(plan, p.sources)
     if pieces is None:
         pieces = ((key, tags, chunk, True) for key, tags, chunk in _collect(plan, p.sources, ctx))

@@ -94,7 +94,7 @@ class SubquerySource:
     def _type_of(expr: ast.Expr) -> DT:
         from chronus.query.select import _eval_type
         try:
-            return _eval_type(expr)
+            return _eval_type(expr, field_mapper=True)
         except QueryError:
             return DT.Unknown
 
@@ -267,15 +267,22 @@ _NUMERIC = (FLOAT, INTEGER, UNSIGNED)
 _NP = {FLOAT: np.float64, INTEGER: np.int64, UNSIGNED: np.uint64}
 
 
-def cast(col: Column, typ: DT) -> Column:
-    """``castToType``: numbers convert to the wanted numeric type; anything else is left as it is."""
+def cast(col: Column, typ: DT, nan_null: bool = False) -> Column:
+    """``castToType``: numbers convert to the wanted numeric type; anything else is left as it is.
+
+    A NaN (a math function's domain error: ``sqrt(-1)``) made an integer is Go's ``int64(NaN)``, the
+    smallest int64, as an aggregate around the subquery sees it; ``nan_null``: null, as a raw query
+    around it answers."""
     want = _CAST_KIND.get(typ)
     if col.kind is None or want is None or want == col.kind:
         return col
     if want in _NUMERIC and col.kind in _NUMERIC:
+        valid = col.valid
+        if nan_null and col.kind == FLOAT and want != FLOAT:
+            valid = valid & ~np.isnan(col.values)
         with np.errstate(all="ignore"):
             values = col.values.astype(_NP[want]) if want != FLOAT else col.values.astype(np.float64)
-        return Column(want, values, col.valid)
+        return Column(want, values, valid)
     return col
 
 
@@ -305,7 +312,7 @@ class SubqueryReader:
         kind, where, typ = mapped
         if kind == "tag":
             return Column.constant(series.tags.get(where, ""), n)
-        return cast(series.columns[where], typ if typ is not None else ref.type)
+        return cast(series.columns[where], typ if typ is not None else ref.type, self.plan.raw)
 
     def _keep(self, series: InnerSeries, n: int) -> np.ndarray | None:
         """Rows passing the outer WHERE (``filterCursor``): columns by name, anything else a tag."""
