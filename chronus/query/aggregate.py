@@ -214,16 +214,23 @@ def _unsupported_type(c: _Call, kind: str) -> str:
     return f"unsupported {c.name} iterator type: *query.{go_kind}InterruptIterator"
 
 
-def _any_series(sources: list, condition) -> bool:
-    """Whether some mapped shard has a series the condition's tags let through: influxd builds (and so
-    type-checks) a call's iterator only then; with none, a call over the wrong type answers nothing."""
-    from chronus.query.select import _Source
+def _any_series(sources: list, condition, stmt: ast.SelectStatement, dims: list[str]) -> bool:
+    """Whether some mapped shard has a tag set left by the condition's tags, SLIMIT and SOFFSET: influxd
+    builds (and so type-checks) a call's iterator only then; with none, a call over the wrong type
+    answers nothing."""
+    from chronus.query.select import _limited, _Source, _tags_key
 
+    keys = sorted(dims)
     for source in sources:
         if not isinstance(source, _Source):
             return True
-        if any(shard.series(name, condition) for shard in source.shards for name in source.names):
-            return True
+        for shard in source.shards:
+            for name in source.names:
+                tag_sets = {tuple(dict(series.tags).get(d, "") for d in keys)
+                            for series in shard.series(name, condition)}
+                ordered = sorted(tag_sets, key=lambda values: _tags_key(keys, values))
+                if _limited(ordered, stmt.slimit, stmt.soffset) if stmt.slimit or stmt.soffset else ordered:
+                    return True
     return False
 
 
@@ -247,12 +254,12 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             if kind is None:
                 continue
             if part.name in tf.TRANSFORMS:
-                if kind not in tf.supported_kinds(part.name) and _any_series(sources, condition):
+                if kind not in tf.supported_kinds(part.name) and _any_series(sources, condition, stmt, dims):
                     raise QueryError(f"unsupported {tf.ITERATOR_NAMES[part.name]} iterator type: "
                                      f"*query.{_GO_KIND[kind]}InterruptIterator")
                 continue
             supported = _SUPPORTED.get(part.name, _NUMERIC)
-            if kind not in supported and _any_series(sources, condition):
+            if kind not in supported and _any_series(sources, condition, stmt, dims):
                 raise QueryError(_unsupported_type(part, kind))
     interval = compiled.interval
     windows = group_windows(stmt, compiled, ctx.now_ns)
