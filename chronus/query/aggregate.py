@@ -26,7 +26,7 @@ from chronus.query import transform as tf
 from chronus.query.condition import MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
-from chronus.query.fill import fill_series
+from chronus.query.fill import cast_fill_value, fill_series
 from chronus.query.predict import HOLT_WINTERS
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 from chronus.query.window import Windows
@@ -1837,6 +1837,10 @@ def _rows(call_times: list[np.ndarray], ascending: bool) -> tuple[np.ndarray, li
 
 
 def _default(stmt, c: _Call, n: int) -> Column:
+    """The column of a call without a point in the series: null, or fill(<value>) as its type holds it
+    (fill(-1.5) is -1 in an integer sum's column)."""
     if stmt.fill == FO.NumberFill and c.name not in tf.TRANSFORMS:
-        return Column.constant(stmt.fill_value, n)
+        kind = _result_kind(c) if c.kind is not None else None
+        value = stmt.fill_value  # a string or boolean call's column takes it as given
+        return Column.constant(cast_fill_value(value, kind) if kind in _NUMERIC else value, n)
     return Column.null(n)

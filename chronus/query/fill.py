@@ -24,7 +24,8 @@ def _trunc_div(a: np.ndarray, b: int) -> np.ndarray:
     return np.where(a >= 0, a // b, -((-a) // b))
 
 
-def _cast_number(value, kind: str):
+def cast_fill_value(value, kind: str):
+    """fill(<value>) as the column's type holds it: Go's conversion (an integer truncates toward zero)."""
     if kind == FLOAT:
         return float(value)
     if kind == INTEGER:
@@ -79,7 +80,7 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
     valid[hit] = col.valid[pos_c[hit]]
     empty = ~hit
     if fill == FO.NumberFill:
-        values[empty] = _cast_number(fill_value, out_kind)
+        values[empty] = cast_fill_value(fill_value, out_kind)
         valid[empty] = True
     elif fill == FO.PreviousFill:
         idx = np.where(hit, np.arange(n), -1)
