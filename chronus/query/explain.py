@@ -31,7 +31,14 @@ from chronus.models.points import FIELD_KEY_SEPARATOR
 from chronus.query.condition import reduce
 from chronus.query.executor import QueryError
 from chronus.query.result import Result, Row
-from chronus.query.select import SelectContext, compile_statement, prepare_select, select_series, set_types
+from chronus.query.select import (
+    SelectContext,
+    compile_statement,
+    mapped_range,
+    prepare_select,
+    select_series,
+    set_types,
+)
 from chronus.tsdb.index import compile_regex
 from chronus.tsdb.values import ValueType
 
@@ -58,7 +65,7 @@ def _prepare(stmt: ast.SelectStatement, ctx: SelectContext):
     """The statement prepared with its shards mapped as influxd maps them for EXPLAIN (``shard_range``),
     and the context it runs in."""
     compiled = compile_statement(stmt, ctx.now_ns)
-    ctx = dataclasses.replace(ctx, shard_range=(compiled.tmin, compiled.tmax))
+    ctx = dataclasses.replace(ctx, shard_range=mapped_range(compiled))
     return prepare_select(stmt, ctx, compiled), ctx
 
 

@@ -29,7 +29,7 @@ import numpy as np
 from chronus.influxql import ast
 from chronus.query import mergeorder
 from chronus.query.compile import MATH_FUNCTIONS, CompileError, compile_select
-from chronus.query.condition import reduce
+from chronus.query.condition import MAX_TIME, MIN_TIME, reduce
 from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
 from chronus.query.result import Frame, Result
@@ -760,6 +760,19 @@ class Prepared:
     columns: list[str]
 
 
+def mapped_range(compiled) -> tuple[int, int]:
+    """The time range influxd maps shards over: the statement's, widened by the windows a transform over
+    an aggregate reads before it (``ExtraIntervals``; after it under ORDER BY time DESC), so that a
+    derivative at the start of the range finds its previous window in the shard before."""
+    tmin, tmax = compiled.tmin, compiled.tmax
+    extra = compiled.extra_intervals * compiled.interval
+    if extra and compiled.ascending:
+        tmin = max(MIN_TIME, tmin - extra)
+    elif extra:
+        tmax = min(MAX_TIME, tmax + extra)
+    return tmin, tmax
+
+
 def compile_statement(stmt: ast.SelectStatement, now_ns: int):
     """``compile_select`` with its errors as the QueryError a client gets."""
     try:
@@ -782,7 +795,7 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
             continue
         key = (src.database, src.retention_policy)
         if key not in shard_cache:
-            shard_cache[key] = ctx.shards_for(*key, *(ctx.shard_range or (compiled.tmin, compiled.tmax)))
+            shard_cache[key] = ctx.shards_for(*key, *(ctx.shard_range or mapped_range(compiled)))
         source = _Source(src, shard_cache[key])
         source.names = _names_in(source.shards, src)
         sources.append(source)
