@@ -36,10 +36,10 @@ here = REPO / "tests" / "golden" / suite
 dataset = json.loads((here / "dataset.json").read_text())
 
 if suite == "aggregate":
-    M, TAGS, NUM, ALL = "agg", ["host", "region"], ["f", "i"], ["f", "i", "b", "s"]
+    M, OTHER, TAGS, NUM, ALL = "agg", "big", ["host", "region"], ["f", "i"], ["f", "i", "b", "s"]
     T0, T1 = 1517442610, 1517446394
 else:
-    M, TAGS, NUM, ALL = "tr", ["host", "region"], ["f", "i"], ["f", "i", "b", "s"]
+    M, OTHER, TAGS, NUM, ALL = "tr", "mth", ["host", "region"], ["f", "i"], ["f", "i", "b", "s"]
     T0, T1 = 1517785200, 1517794090
 
 AGGS = ["count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last",
@@ -138,8 +138,31 @@ def select():
     return q
 
 
+def raw_select():
+    """A raw query: fields, regexes and wildcards, conditions on tags (regex, !=) and fields (strings,
+    booleans, arithmetic), several measurements, ordering and limits."""
+    fields = rnd.choice(["*", "f", "f, i", "s, b", "/^[fi]$/", "f + i", "f * -1, host", "i / 2", "*::field",
+                         "host, s", "f::integer", "i::float"])
+    src = rnd.choice([M, M, f"{M}, {OTHER}", f"/^{M[0]}/"])
+    cond = [f"time >= {ts(rnd.randint(T0 - 600, T1))}"]
+    cond.append(rnd.choice(["", "host =~ /^[ab]$/", "host !~ /a/", "host != 'a'", "s = 'a0'", "s =~ /1/",
+                            "b = true", "f > i", "f + i > 0", "i % 2 = 0", "region = ''", "f < -3 OR f > 3"]))
+    q = f"SELECT {fields} FROM {src} WHERE " + " AND ".join(c for c in cond if c)
+    if rnd.random() < 0.4:
+        q += " GROUP BY " + rnd.choice(["host", "*", "/reg/", "host, region"])
+    if rnd.random() < 0.3:
+        q += " ORDER BY time DESC"
+    if rnd.random() < 0.4:
+        q += f" LIMIT {rnd.choice([1, 3])}" + (f" OFFSET {rnd.choice([1, 2])}" if rnd.random() < 0.4 else "")
+    if rnd.random() < 0.2:
+        q += f" SLIMIT {rnd.choice([1, 2])}" + (" SOFFSET 1" if rnd.random() < 0.5 else "")
+    if rnd.random() < 0.1:
+        q += " tz('Asia/Kolkata')"
+    return q
+
+
 def query():
-    q = select()
+    q = raw_select() if rnd.random() < 0.35 else select()
     if rnd.random() < 0.2:  # wrap as a subquery
         outer = rnd.choice(["count", "max", "mean", "sum", "last", "first", "min"])
         col = "*" if rnd.random() < 0.3 else None

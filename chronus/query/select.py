@@ -308,6 +308,8 @@ def _eval_type(expr: ast.Expr | None, field_mapper: bool = False) -> DT:
         return rhs
     if rhs == DT.Unknown:
         return lhs
+    if field_mapper and expr.op == "/" and lhs == rhs and lhs in (DT.Integer, DT.Unsigned):
+        return lhs  # the type check divides without IntegerFloatDivision: i / 2 is an integer there
     a = Column.constant(_ZERO.get(lhs), 1)
     b = Column.constant(_ZERO.get(rhs), 1)
     result = binary(expr.op, a, b)
