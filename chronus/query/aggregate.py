@@ -329,7 +329,8 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     order = sorted(groups, reverse=not ascending)
     outputs = []
     ended: set[str] = set()  # forecasts whose reduce iterator stopped (see below)
-    mode_inputs = _mode_inputs(live, groups, positions, inner_windows, nested, aux_refs, ascending)
+    mode_inputs = _mode_inputs(live, groups, positions, inner_windows, nested, aux_refs, ascending,
+                               (compiled.tmin, compiled.tmax))
     if counts is None:
         _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
                        inner_windows, ascending)
@@ -573,7 +574,7 @@ def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | No
 
 
 def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, nested: bool, aux_refs: list,
-                 ascending: bool) -> dict:
+                 ascending: bool, own_range: tuple[int, int] | None = None) -> dict:
     """Per call that takes its points in influxd's delivery order: group key -> its points so ordered.
     mode(), integral() and stddev() (or a transform over one), a transform of a raw field: (times,
     values); top/bottom/sample and a percentile whose picked point shows: their rows (``_DeliveredRows``).
@@ -600,10 +601,14 @@ def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, ne
         if aux_refs:
             continue
         extended = over and c.name in tf.EXTENDED
-        if nested and not extended:
-            continue  # its points are cut to the query's own range; keep the time order
+        source = groups
+        if nested and not extended:  # its points are the query's own range's (``_within``)
+            if own_range is None:
+                continue
+            source = {key: (name, tags, _within(chunks, *own_range))
+                      for key, (name, tags, chunks) in groups.items()}
         column = positions[(target.arg.val, target.arg.type)]
-        found = modeorder.delivered(groups, column, ascending, None if raw_transform else windows)
+        found = modeorder.delivered(source, column, ascending, None if raw_transform else windows)
         if found is not None:
             out[c.symbol] = found
     return out
