@@ -2,7 +2,7 @@
 
 Usage (needs ``/usr/bin/influxd``)::
 
-    python tools/fuzz_select.py aggregate 400 1     # suite (aggregate | transform), statements, seed
+    python tools/fuzz_select.py aggregate 400 1     # suite (aggregate | transform | select), statements, seed
 
 The suite's ``tests/golden/<suite>/dataset.json`` is written into a throw-away influxd and into an in-process
 Chronus node (the golden tests' loader); every generated statement (calls, math, WHERE on time, tags and
@@ -12,6 +12,7 @@ A difference found here is fixed and its statement recorded in the suite's corpu
 """
 import json
 import random
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -35,7 +36,11 @@ rnd = random.Random(seed)
 here = REPO / "tests" / "golden" / suite
 dataset = json.loads((here / "dataset.json").read_text())
 
-if suite == "aggregate":
+if suite == "select":  # several shards, a field named like a function, strings and booleans
+    M, OTHER, TAGS = "cpu", "mem", ["host", "region"]
+    NUM, ALL = ["value", '"count"'], ["value", "ok", "msg"]
+    T0, T1 = 1514764800, 1515456020
+elif suite == "aggregate":
     M, OTHER, TAGS, NUM, ALL = "agg", "big", ["host", "region"], ["f", "i"], ["f", "i", "b", "s"]
     T0, T1 = 1517442610, 1517446394
 else:
@@ -172,7 +177,17 @@ def query():
     return q
 
 
-qs = [query() for _ in range(n)]
+RENAMES = {"f": "value", "i": '"count"', "s": "msg", "b": "ok"} if suite == "select" else {}
+
+
+def renamed(q):
+    """The templates' field names (f, i, s, b) as the suite's data set names them."""
+    for short, name in RENAMES.items():
+        q = re.sub(rf"(?<![\w'/]){short}(?![\w'(])", name, q)
+    return q
+
+
+qs = [renamed(query()) for _ in range(n)]
 with InfluxServer(binary="/usr/bin/influxd", auth_enabled=False) as server:
     for q in dataset["setup"]:
         must(*irun(server, q, dataset["db"], 0), q)

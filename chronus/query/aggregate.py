@@ -1800,8 +1800,9 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
         values = np.empty(n, object) if col.values.dtype == object else np.zeros(n, col.values.dtype)
         values[hit] = col.values[pos[hit]]
         valid = hit & col.valid[pos]
-        if c.name in tf.TRANSFORMS:
-            pass  # a transform's missing rows stay null whatever the fill
+        if c.name in tf.TRANSFORMS and stmt.fill != FO.PreviousFill:
+            pass  # a transform's missing rows stay null, but under fill(previous): influxd's scanner keeps
+            # each column's last value for the rows after it, whatever gave it
         elif stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
             values[~hit] = stmt.fill_value
             valid = valid | ~hit
