@@ -1199,12 +1199,52 @@ def _read_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple, list]
             chunks = [_heap_merge(chunks if plan.ascending else [_reversed(c) for c in chunks],
                                   plan.ascending)]
         set_keep = keep
-        if keep and plan.regrouped:  # the engine limits each series then
-            chunks, set_keep = [_limit(c, 0, keep) for c in chunks], 0
+        if keep and plan.regrouped:  # the engine limits each series then (its newest points under DESC)
+            chunks = [_limit(c, 0, keep) if plan.ascending else _reversed(_limit(_reversed(c), 0, keep))
+                      for c in chunks]
+            set_keep = 0
         merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, set_keep)
         if len(merged.times) == 0:
             continue
         out.append((_group_key(name, dims, key), dict(zip(dims, key, strict=True)), merged))
+    if keep and plan.regrouped and reader.engine_limit:
+        out = _limit_shard_runs(out, plan)
+    return out
+
+
+def _limit_shard_runs(sets: list[tuple[tuple, dict, _Chunk]], plan: _Plan
+                      ) -> list[tuple[tuple, dict, _Chunk]]:
+    """A regrouped subquery's LIMIT/OFFSET as each shard applies it once more after merging the series of
+    an engine tag set (the enclosing query's tags) by time: the count restarts whenever the inner series
+    changes (``query.NewLimitIterator``), so interleaved series with OFFSET keep little or nothing."""
+    outer = sorted(plan.tag_set_dims or ())
+    by_outer: dict[tuple, list[int]] = {}
+    for i, (_, tags, _) in enumerate(sets):
+        by_outer.setdefault(tuple(tags.get(d, "") for d in outer), []).append(i)
+    end = plan.offset + plan.limit if plan.limit else None
+    kept: dict[int, np.ndarray] = {}
+    for members in by_outer.values():
+        times = np.concatenate([sets[i][2].times for i in members])
+        owner = np.concatenate([np.full(len(sets[i][2].times), m) for m, i in enumerate(members)])
+        order = np.lexsort((owner, times if plan.ascending else -times))
+        runs = owner[order]
+        change = np.ones(len(runs), bool)
+        change[1:] = runs[1:] != runs[:-1]
+        starts = np.maximum.accumulate(np.where(change, np.arange(len(runs)), 0))
+        count = np.arange(len(runs)) - starts  # 0-based place in its run
+        ok = count >= plan.offset
+        if end is not None:
+            ok &= count < end
+        mask = np.zeros(len(runs), bool)
+        mask[order] = ok
+        bounds = np.cumsum([0, *(len(sets[i][2].times) for i in members)])
+        for m, i in enumerate(members):
+            kept[i] = mask[bounds[m]:bounds[m + 1]]
+    out = []
+    for i, (group_key, tags, chunk) in enumerate(sets):
+        mask = kept[i]
+        if mask.any():
+            out.append((group_key, tags, _Chunk(chunk.times[mask], [c.take(mask) for c in chunk.columns])))
     return out
 
 
