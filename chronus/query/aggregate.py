@@ -331,6 +331,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     ended: set[str] = set()  # forecasts whose reduce iterator stopped (see below)
     mode_inputs = _mode_inputs(live, groups, positions, inner_windows, nested, aux_refs, ascending,
                                (compiled.tmin, compiled.tmax))
+    _engine_limited(live, groups, mode_inputs, stmt)
     if counts is None:
         _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
                        inner_windows, ascending)
@@ -415,6 +416,7 @@ def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_
             if piece.whole and (replayed or _may_tie(chunks)):
                 delivered = _mode_inputs(live, {0: (name, tags, chunks)}, positions, windows, False, aux_refs,
                                          ascending)
+                _engine_limited(live, {0: (name, tags, chunks)}, delivered, stmt)
             for c in live:
                 if end is not None and seen[c.symbol] >= end:
                     continue
@@ -533,6 +535,7 @@ def _sliced_outputs(slices: list[list], plan, live: list[_Call], positions: dict
     for sources in (slices if ascending else slices[::-1]):
         groups = _read_groups(plan, sources)
         mode_inputs = _mode_inputs(live, groups, positions, windows, False, aux_refs, ascending)
+        _engine_limited(live, groups, mode_inputs, stmt)
         for c in live:
             c.combined = c.priority = None
         _combine_trees(live, groups, windows.interval, False, False, compiled, positions, aux_refs, windows,
@@ -612,6 +615,30 @@ def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, ne
         if found is not None:
             out[c.symbol] = found
     return out
+
+
+def _engine_limited(live: list, groups: dict, mode_inputs: dict, stmt: ast.SelectStatement) -> None:
+    """top()/bottom() without tag arguments read their field with the statement's LIMIT and OFFSET still
+    set (influxd builds that input from options it did not clear): each shard's tag set hands on only the
+    first OFFSET + LIMIT + 1 points of its stream (the storage engine's limit iterator), in delivery order,
+    before top() picks among them; the LIMIT and OFFSET then apply to its output as usual."""
+    if not (stmt.limit or stmt.offset):
+        return
+    keep = stmt.offset + stmt.limit + 1
+    for c in live:
+        if c.name not in ("top", "bottom") or c.tag_args or c.symbol not in mode_inputs:
+            continue
+        for key, delivered in mode_inputs[c.symbol].items():
+            chunks = groups[key][2]
+            parts = np.fromiter((chunks[i].part for i in delivered.chunks.tolist()), np.int64,
+                                len(delivered.chunks))
+            order = np.argsort(parts, kind="stable")  # each part's points, in delivery order
+            sorted_parts = parts[order]
+            first = np.concatenate(([True], sorted_parts[1:] != sorted_parts[:-1])) if len(parts) else parts
+            starts = np.maximum.accumulate(np.where(first, np.arange(len(parts)), 0))
+            mask = np.zeros(len(parts), bool)
+            mask[order] = np.arange(len(parts)) - starts < keep
+            mode_inputs[c.symbol][key] = _DeliveredRows(delivered.chunks[mask], delivered.rows[mask])
 
 
 _HEAP_REDUCERS = ("top", "bottom", "sample")
