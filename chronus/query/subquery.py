@@ -59,7 +59,12 @@ class SubquerySource:
         self.dimensions = list(self.prepared.dimensions)
         self._runs: dict[tuple, list[InnerSeries]] = {}
         self.ascending = compiled.ascending
-        self.raw_order = not compiled.calls
+        # rows reach the enclosing query by time across the inner series when it is raw, or transforms of
+        # raw fields (their iterators run over the merged stream); else series by series
+        from chronus.query import transform as tf
+        self.raw_order = not compiled.calls or (not compiled.interval and all(
+            call.name in tf.TRANSFORMS and not (call.args and isinstance(call.args[0], ast.Call))
+            for call in compiled.calls))
         self._windows = None
         if compiled.calls and compiled.interval:
             from chronus.query.aggregate import _offset
