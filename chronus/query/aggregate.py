@@ -248,18 +248,20 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     mapper = _Mapper()
     exprs = [mapper.map(f.expr) for f in fields]
     calls = list(mapper.calls.values())
+    set_dims = tag_set_dims if tag_set_dims is not None else dims  # what makes the engine's tag sets
     for c in calls:
         for part in (c.inner, c):
             kind = None if part is None else part.kind
             if kind is None:
                 continue
             if part.name in tf.TRANSFORMS:
-                if kind not in tf.supported_kinds(part.name) and _any_series(sources, condition, stmt, dims):
+                if kind not in tf.supported_kinds(part.name) and _any_series(sources, condition, stmt,
+                                                                             set_dims):
                     raise QueryError(f"unsupported {tf.ITERATOR_NAMES[part.name]} iterator type: "
                                      f"*query.{_GO_KIND[kind]}InterruptIterator")
                 continue
             supported = _SUPPORTED.get(part.name, _NUMERIC)
-            if kind not in supported and _any_series(sources, condition, stmt, dims):
+            if kind not in supported and _any_series(sources, condition, stmt, set_dims):
                 raise QueryError(_unsupported_type(part, kind))
     interval = compiled.interval
     windows = group_windows(stmt, compiled, ctx.now_ns)
@@ -465,7 +467,7 @@ def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, in
                                  ascending, c.name, _result_kind(c))
         aux = None
         if out.aux is not None:
-            aux = [_spread_aux(a, out.times, times, ascending) for a in out.aux]
+            aux = [_filled_aux(_spread_aux(a, out.times, times, ascending), stmt) for a in out.aux]
         out = _Out(times, col, aux)
     if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
         out = _cut(out, stmt.offset, stmt.offset + stmt.limit if stmt.limit else None)
@@ -755,6 +757,29 @@ def _result_kind(c: _Call) -> str:
     if c.name == "count":
         return INTEGER
     return c.kind or FLOAT
+
+
+def _filled_aux(col: Column, stmt: ast.SelectStatement) -> Column:
+    """A selector's auxiliary column as influxd's scanner fills it: where it holds no value (an empty
+    window, or the selected point without that field) fill(<number>) writes the number in its type and
+    fill(previous) leaves the column's last value. (A string or boolean column given a number keeps it as
+    a number in influxd: not done here, such cells stay null.)"""
+    missing = ~col.valid
+    if not missing.any() or col.kind is None:
+        return col
+    if stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
+        values = col.values.copy()
+        values[missing] = cast_fill_value(stmt.fill_value, col.kind)
+        return Column(col.kind, values, np.ones(len(values), bool))
+    if stmt.fill == FO.PreviousFill:
+        n = len(col.valid)
+        idx = np.maximum.accumulate(np.where(col.valid, np.arange(n), -1))
+        take = missing & (idx >= 0)
+        values, valid = col.values.copy(), col.valid.copy()
+        values[take] = values[idx[take]]
+        valid[take] = True
+        return Column(col.kind, values, valid)
+    return col
 
 
 def _spread_aux(col: Column, src: np.ndarray, dst: np.ndarray, ascending: bool) -> Column:
