@@ -69,6 +69,20 @@ cdef inline int reserve(Buf* b, Py_ssize_t extra) noexcept nogil:
     return 0
 
 
+cdef inline void buf_init(Buf* b) noexcept nogil:
+    b.data = NULL
+    b.size = 0
+    b.cap = 0
+    b.failed = 0
+
+
+cdef object buf_bytes(Buf* b):
+    """The buffer's text as bytes (MemoryError if a write could not grow it); the caller frees it."""
+    if b.failed:
+        raise MemoryError()
+    return PyBytes_FromStringAndSize(b.data, b.size)
+
+
 cdef inline void put(Buf* b, const char* text, Py_ssize_t n) noexcept nogil:
     if reserve(b, n) == 0:
         memcpy(b.data + b.size, text, n)
@@ -542,10 +556,7 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
     if cols == NULL:
         raise MemoryError()
     memset(cols, 0, sizeof(Col) * (ncols if ncols else 1))
-    buf.data = NULL
-    buf.size = 0
-    buf.cap = 0
-    buf.failed = 0
+    buf_init(&buf)
     keep = []  # arrays (and bytes of strings with surrogates) whose memory the C pointers borrow
     try:
         if has_offsets:
@@ -611,9 +622,7 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
             put_char(&buf, 93)
         if inf_row >= 0:
             raise ValueError("json: unsupported value: " + ("+Inf" if inf_value > 0 else "-Inf"))
-        if buf.failed:
-            raise MemoryError()
-        return PyBytes_FromStringAndSize(buf.data, buf.size)
+        return buf_bytes(&buf)
     finally:
         for j in range(ncols):
             free(cols[j].str_ptr)
@@ -764,10 +773,7 @@ def encode_csv(bytes prefix, times, list columns) -> bytes:
     if cols == NULL:
         raise MemoryError()
     memset(cols, 0, sizeof(Col) * (ncols if ncols else 1))
-    buf.data = NULL
-    buf.size = 0
-    buf.cap = 0
-    buf.failed = 0
+    buf_init(&buf)
     keep = []
     try:
         _columns(cols, columns, n, keep, "surrogateescape")
@@ -800,9 +806,7 @@ def encode_csv(bytes prefix, times, list columns) -> bytes:
                     else:
                         put_csv_field(&buf, <const unsigned char*>c.str_ptr[i], c.str_len[i])
                 put_char(&buf, 10)
-        if buf.failed:
-            raise MemoryError()
-        return PyBytes_FromStringAndSize(buf.data, buf.size)
+        return buf_bytes(&buf)
     finally:
         for j in range(ncols):
             free(cols[j].str_ptr)
@@ -817,6 +821,19 @@ cdef inline void open_item(Buf* b, Py_ssize_t index, Py_ssize_t indent) noexcept
     if indent >= 0:
         put_char(b, 10)
         put_spaces(b, indent)
+
+
+cdef int _put_text(Buf* b, str value) except -1:
+    """``value`` as a JSON string (a lone surrogate, kept by ``surrogatepass``, becomes ``\\ufffd``)."""
+    cdef Py_ssize_t size
+    cdef const char* text
+    try:
+        text = PyUnicode_AsUTF8AndSize(value, &size)
+        put_string(b, <const unsigned char*>text, size)
+    except UnicodeEncodeError:
+        raw = value.encode("utf-8", "surrogatepass")
+        put_string(b, <const unsigned char*><const char*>raw, len(raw))
+    return 0
 
 
 def encode_rows(list rows, Py_ssize_t indent=-1):
@@ -834,10 +851,7 @@ def encode_rows(list rows, Py_ssize_t indent=-1):
     cdef const char* text
     cdef char number[FLOAT_SLOT]
     cdef double v
-    buf.data = NULL
-    buf.size = 0
-    buf.cap = 0
-    buf.failed = 0
+    buf_init(&buf)
     try:
         put_char(&buf, 91)
         for i in range(len(rows)):
@@ -860,12 +874,7 @@ def encode_rows(list rows, Py_ssize_t indent=-1):
                 elif value is False:
                     put(&buf, b"false", 5)
                 elif type(value) is str:
-                    try:
-                        text = PyUnicode_AsUTF8AndSize(value, &size)
-                        put_string(&buf, <const unsigned char*>text, size)
-                    except UnicodeEncodeError:
-                        raw = (<str>value).encode("utf-8", "surrogatepass")
-                        put_string(&buf, <const unsigned char*><const char*>raw, len(raw))
+                    _put_text(&buf, <str>value)
                 elif type(value) is float:
                     v = value
                     if isnan(v) or isinf(v):
@@ -889,24 +898,9 @@ def encode_rows(list rows, Py_ssize_t indent=-1):
             put_char(&buf, 10)
             put_spaces(&buf, indent)
         put_char(&buf, 93)
-        if buf.failed:
-            raise MemoryError()
-        return PyBytes_FromStringAndSize(buf.data, buf.size)
+        return buf_bytes(&buf)
     finally:
         free(buf.data)
-
-
-cdef int _put_text(Buf* b, str value) except -1:
-    """``value`` as a JSON string (a lone surrogate, kept by ``surrogatepass``, becomes ``\\ufffd``)."""
-    cdef Py_ssize_t size
-    cdef const char* text
-    try:
-        text = PyUnicode_AsUTF8AndSize(value, &size)
-        put_string(b, <const unsigned char*>text, size)
-    except UnicodeEncodeError:
-        raw = value.encode("utf-8", "surrogatepass")
-        put_string(b, <const unsigned char*><const char*>raw, len(raw))
-    return 0
 
 
 def encode_row_head(str name, dict tags, list columns) -> bytes:
@@ -916,10 +910,7 @@ def encode_row_head(str name, dict tags, list columns) -> bytes:
     cdef Buf buf
     cdef bint more = False
     cdef Py_ssize_t i
-    buf.data = NULL
-    buf.size = 0
-    buf.cap = 0
-    buf.failed = 0
+    buf_init(&buf)
     try:
         put_char(&buf, 123)
         if name:
@@ -947,9 +938,7 @@ def encode_row_head(str name, dict tags, list columns) -> bytes:
                     put_char(&buf, 44)
                 _put_text(&buf, columns[i])
             put_char(&buf, 93)
-        if buf.failed:
-            raise MemoryError()
-        return PyBytes_FromStringAndSize(buf.data, buf.size)
+        return buf_bytes(&buf)
     finally:
         free(buf.data)
 
@@ -970,10 +959,7 @@ def rfc3339_texts(times, offsets=None) -> list:
         offs = np.ascontiguousarray(offsets, dtype=np.int32)
         if offs.shape[0] != n:
             raise ValueError("offsets and times differ in length")
-    buf.data = NULL
-    buf.size = 0
-    buf.cap = 0
-    buf.failed = 0
+    buf_init(&buf)
     try:
         for i in range(n):
             buf.size = 0
