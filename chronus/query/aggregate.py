@@ -1852,10 +1852,7 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
         values = np.empty(n, object) if col.values.dtype == object else np.zeros(n, col.values.dtype)
         values[hit] = col.values[pos[hit]]
         valid = hit & col.valid[pos]
-        if c.name in tf.TRANSFORMS and stmt.fill != FO.PreviousFill:
-            pass  # a transform's missing rows stay null, but under fill(previous): influxd's scanner keeps
-            # each column's last value for the rows after it, whatever gave it
-        elif stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
+        if stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
             values[~hit] = stmt.fill_value
             valid = valid | ~hit
         elif stmt.fill == FO.PreviousFill:
@@ -1897,7 +1894,7 @@ def _rows(call_times: list[np.ndarray], ascending: bool) -> tuple[np.ndarray, li
 def _default(stmt, c: _Call, n: int) -> Column:
     """The column of a call without a point in the series: null, or fill(<value>) as its type holds it
     (fill(-1.5) is -1 in an integer sum's column)."""
-    if stmt.fill == FO.NumberFill and c.name not in tf.TRANSFORMS:
+    if stmt.fill == FO.NumberFill:
         kind = _result_kind(c) if c.kind is not None else None
         value = stmt.fill_value  # a string or boolean call's column takes it as given
         return Column.constant(cast_fill_value(value, kind) if kind in _NUMERIC else value, n)
