@@ -26,7 +26,7 @@ from chronus.query import transform as tf
 from chronus.query.condition import MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
-from chronus.query.fill import cast_fill_value, fill_series
+from chronus.query.fill import carry_previous, cast_fill_value, fill_series
 from chronus.query.predict import HOLT_WINTERS
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 from chronus.query.window import Windows
@@ -214,23 +214,18 @@ def _unsupported_type(c: _Call, kind: str) -> str:
     return f"unsupported {c.name} iterator type: *query.{go_kind}InterruptIterator"
 
 
-def _any_series(sources: list, condition, stmt: ast.SelectStatement, dims: list[str]) -> bool:
-    """Whether some mapped shard has a tag set left by the condition's tags, SLIMIT and SOFFSET: influxd
-    builds (and so type-checks) a call's iterator only then; with none, a call over the wrong type
-    answers nothing."""
-    from chronus.query.select import _limited, _Source, _tags_key
+def _any_series(sources: list, condition, stmt: ast.SelectStatement, dims: list[str],
+                tag_set_dims: list[str] | None, task) -> bool:
+    """Whether some mapped shard has a tag set left by the condition's tags, SLIMIT and SOFFSET (the
+    shards' own ``tag_sets``): influxd builds (and so type-checks) a call's iterator only then; with none,
+    a call over the wrong type answers nothing. A subquery source counts as having one."""
+    from chronus.query.select import _Plan, _Source, readers
 
-    keys = sorted(dims)
+    probe = _Plan(condition, MIN_TIME, MIN_TIME, True, dims, [], 0, 0, stmt.slimit, stmt.soffset, 0, task,
+                  tag_set_dims)
     for source in sources:
-        if not isinstance(source, _Source):
+        if not isinstance(source, _Source) or any(r.tag_sets() for _, r in readers(probe, [source])):
             return True
-        for shard in source.shards:
-            for name in source.names:
-                tag_sets = {tuple(dict(series.tags).get(d, "") for d in keys)
-                            for series in shard.series(name, condition)}
-                ordered = sorted(tag_sets, key=lambda values: _tags_key(keys, values))
-                if _limited(ordered, stmt.slimit, stmt.soffset) if stmt.slimit or stmt.soffset else ordered:
-                    return True
     return False
 
 
@@ -248,20 +243,21 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     mapper = _Mapper()
     exprs = [mapper.map(f.expr) for f in fields]
     calls = list(mapper.calls.values())
-    set_dims = tag_set_dims if tag_set_dims is not None else dims  # what makes the engine's tag sets
+    def fed() -> bool:
+        return _any_series(sources, condition, stmt, dims, tag_set_dims, ctx.task)
+
     for c in calls:
         for part in (c.inner, c):
             kind = None if part is None else part.kind
             if kind is None:
                 continue
             if part.name in tf.TRANSFORMS:
-                if kind not in tf.supported_kinds(part.name) and _any_series(sources, condition, stmt,
-                                                                             set_dims):
+                if kind not in tf.supported_kinds(part.name) and fed():
                     raise QueryError(f"unsupported {tf.ITERATOR_NAMES[part.name]} iterator type: "
                                      f"*query.{_GO_KIND[kind]}InterruptIterator")
                 continue
             supported = _SUPPORTED.get(part.name, _NUMERIC)
-            if kind not in supported and _any_series(sources, condition, stmt, set_dims):
+            if kind not in supported and fed():
                 raise QueryError(_unsupported_type(part, kind))
     interval = compiled.interval
     windows = group_windows(stmt, compiled, ctx.now_ns)
@@ -635,11 +631,8 @@ def _engine_limited(live: list, groups: dict, mode_inputs: dict, stmt: ast.Selec
             parts = np.fromiter((chunks[i].part for i in delivered.chunks.tolist()), np.int64,
                                 len(delivered.chunks))
             order = np.argsort(parts, kind="stable")  # each part's points, in delivery order
-            sorted_parts = parts[order]
-            first = np.concatenate(([True], sorted_parts[1:] != sorted_parts[:-1])) if len(parts) else parts
-            starts = np.maximum.accumulate(np.where(first, np.arange(len(parts)), 0))
             mask = np.zeros(len(parts), bool)
-            mask[order] = np.arange(len(parts)) - starts < keep
+            mask[order] = mergeorder.run_places(parts[order]) < keep
             mode_inputs[c.symbol][key] = _DeliveredRows(delivered.chunks[mask], delivered.rows[mask])
 
 
@@ -772,12 +765,8 @@ def _filled_aux(col: Column, stmt: ast.SelectStatement) -> Column:
         values[missing] = cast_fill_value(stmt.fill_value, col.kind)
         return Column(col.kind, values, np.ones(len(values), bool))
     if stmt.fill == FO.PreviousFill:
-        n = len(col.valid)
-        idx = np.maximum.accumulate(np.where(col.valid, np.arange(n), -1))
-        take = missing & (idx >= 0)
         values, valid = col.values.copy(), col.valid.copy()
-        values[take] = values[idx[take]]
-        valid[take] = True
+        carry_previous(values, valid, col.valid)
         return Column(col.kind, values, valid)
     return col
 
@@ -1856,10 +1845,7 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
             values[~hit] = stmt.fill_value
             valid = valid | ~hit
         elif stmt.fill == FO.PreviousFill:
-            idx = np.maximum.accumulate(np.where(hit, np.arange(n), -1))
-            take = ~hit & (idx >= 0)
-            values[take] = values[idx[take]]
-            valid[take] = valid[idx[take]]
+            carry_previous(values, valid, hit)
         env[c.symbol] = Column(col.kind, values, valid)
     for ref in aux_refs:
         env[(ref.val, ref.type)] = Column.null(n)
@@ -1871,12 +1857,7 @@ def _rows(call_times: list[np.ndarray], ascending: bool) -> tuple[np.ndarray, li
     (``pos``). Like influxd's cursor, the k-th point of each call at one time goes into the k-th row of that
     time (a transform over several series can give several points at one time)."""
     uniq = np.unique(np.concatenate(call_times))
-    occurrences = []
-    for t in call_times:
-        idx = np.arange(len(t))
-        first = np.ones(len(t), bool)
-        first[1:] = t[1:] != t[:-1]
-        occurrences.append(idx - np.maximum.accumulate(np.where(first, idx, 0)))
+    occurrences = [mergeorder.run_places(t) for t in call_times]
     width = max(int(o.max()) + 1 if len(o) else 1 for o in occurrences)
     keys = [np.searchsorted(uniq, t) * width + o for t, o in zip(call_times, occurrences, strict=True)]
     rows = np.unique(np.concatenate(keys))

@@ -35,6 +35,15 @@ def cast_fill_value(value, kind: str):
     return "" if kind == STRING else False  # influxd's failed cast leaves the zero value
 
 
+def carry_previous(values: np.ndarray, valid: np.ndarray, have: np.ndarray) -> None:
+    """fill(previous) in place: each row without a value (``have`` false) takes the last row's that has
+    one, value and validity; rows before the first keep theirs."""
+    idx = np.maximum.accumulate(np.where(have, np.arange(len(have)), -1))
+    take = ~have & (idx >= 0)
+    values[take] = values[idx[take]]
+    valid[take] = valid[idx[take]]
+
+
 def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill_value, ascending: bool,
                 call_name: str, kind: str) -> tuple[np.ndarray, Column]:
     """The series' windows with the empty ones filled; ``times`` are window starts in output order."""
@@ -83,11 +92,7 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
         values[empty] = cast_fill_value(fill_value, out_kind)
         valid[empty] = True
     elif fill == FO.PreviousFill:
-        idx = np.where(hit, np.arange(n), -1)
-        idx = np.maximum.accumulate(idx)
-        take = empty & (idx >= 0)
-        values[take] = values[idx[take]]
-        valid[take] = valid[idx[take]]
+        carry_previous(values, valid, hit)
     elif fill == FO.LinearFill and out_kind in (FLOAT, INTEGER, UNSIGNED):
         real = np.flatnonzero(hit)
         if len(real) >= 2:

@@ -342,3 +342,15 @@ def arrival_priorities(partials: list[Partial], ascending: bool) -> list[np.ndar
     met = source_arrival[represent[entry_l2]] * shards + shard_arrival[entry_l2]
     priority = met * scale + series_arrival
     return [priority[base[i]:base[i + 1]] for i in range(len(partials))]
+
+
+def run_places(keys: np.ndarray) -> np.ndarray:
+    """Each element's 0-based place in its run of equal consecutive ``keys``: the count influxd's limit
+    iterators keep, restarting whenever the series (or the time) changes."""
+    n = len(keys)
+    if not n:
+        return np.zeros(0, np.int64)
+    idx = np.arange(n)
+    first = np.ones(n, bool)
+    first[1:] = keys[1:] != keys[:-1]
+    return idx - np.maximum.accumulate(np.where(first, idx, 0))

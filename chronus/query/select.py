@@ -1200,7 +1200,7 @@ def _read_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple, list]
                                   plan.ascending)]
         set_keep = keep
         if keep and plan.regrouped:  # the engine limits each series then (its newest points under DESC)
-            chunks = [_limit(c, 0, keep) if plan.ascending else _reversed(_limit(_reversed(c), 0, keep))
+            chunks = [_limit(c, 0, keep) if plan.ascending else _limit(c, max(0, len(c.times) - keep), 0)
                       for c in chunks]
             set_keep = 0
         merged = _limit(chunks[0] if heap else _concat(chunks, plan.ascending), 0, set_keep)
@@ -1227,15 +1227,11 @@ def _limit_shard_runs(sets: list[tuple[tuple, dict, _Chunk]], plan: _Plan
         times = np.concatenate([sets[i][2].times for i in members])
         owner = np.concatenate([np.full(len(sets[i][2].times), m) for m, i in enumerate(members)])
         order = np.lexsort((owner, times if plan.ascending else -times))
-        runs = owner[order]
-        change = np.ones(len(runs), bool)
-        change[1:] = runs[1:] != runs[:-1]
-        starts = np.maximum.accumulate(np.where(change, np.arange(len(runs)), 0))
-        count = np.arange(len(runs)) - starts  # 0-based place in its run
+        count = mergeorder.run_places(owner[order])
         ok = count >= plan.offset
         if end is not None:
             ok &= count < end
-        mask = np.zeros(len(runs), bool)
+        mask = np.zeros(len(order), bool)
         mask[order] = ok
         bounds = np.cumsum([0, *(len(sets[i][2].times) for i in members)])
         for m, i in enumerate(members):

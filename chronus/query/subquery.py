@@ -23,6 +23,7 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query.executor import QueryError
+from chronus.query.mergeorder import run_places
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 
 DT = ast.DataType
@@ -183,17 +184,11 @@ class SubquerySource:
                                              [len(m.times) for m in members])
             if order is None:
                 order = np.arange(len(ranks))
-            run_ranks = ranks[order]
-            n = len(order)
-            change = np.concatenate(([True], run_ranks[1:] != run_ranks[:-1])) if n else np.zeros(0, bool)
-            starts = np.flatnonzero(change)
-            run_start = np.zeros(n, np.int64)
-            run_start[starts] = starts
-            count = np.arange(n) - np.maximum.accumulate(run_start) + 1
-            ok = count > offset
+            place = run_places(ranks[order])  # influxd's limit iterator restarts when the series changes
+            ok = place >= offset
             if limit:
-                ok &= count - offset <= limit
-            mask = np.zeros(n, bool)
+                ok &= place < offset + limit
+            mask = np.zeros(len(order), bool)
             mask[order] = ok
             bounds = np.cumsum([0, *(len(m.times) for m in members)])
             for i, m in enumerate(members):
