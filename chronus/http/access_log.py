@@ -7,6 +7,7 @@ written to stderr with an ``[httpd] `` prefix, or to the access log file without
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import threading
@@ -26,11 +27,27 @@ def sanitize_query(text: str) -> str:
     return text
 
 
+# Query strings up to this long have their logged forms remembered: dashboards repeat the same requests,
+# and decoding and re-encoding one costs about as much as the rest of a small query's HTTP work.
+_REMEMBERED_QUERY = 2048
+
+
 def logged_uri(path: str, query: str, sanitize: bool) -> str:
     """The request URI as influxd logs it: ``p`` redacted; for /query every value re-encoded, ``q`` sanitized.
 
     Go re-encodes the query string with ``url.Values.Encode`` (keys sorted) whenever it rewrites it.
     """
+    if len(query) <= _REMEMBERED_QUERY:
+        return _remembered_uri(path, query, sanitize)
+    return _logged_uri(path, query, sanitize)
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_uri(path: str, query: str, sanitize: bool) -> str:
+    return _logged_uri(path, query, sanitize)
+
+
+def _logged_uri(path: str, query: str, sanitize: bool) -> str:
     pairs = parse_qsl(query, keep_blank_values=True)
     has_password = any(key == "p" for key, _ in pairs)
     if not sanitize and not has_password:
@@ -47,10 +64,21 @@ def logged_uri(path: str, query: str, sanitize: bool) -> str:
 
 
 def username(query: str, basic_user: str | None) -> str:
+    """The user the line names: the ``u`` parameter, else the Basic authentication's user."""
+    named = _remembered_user(query) if len(query) <= _REMEMBERED_QUERY else _user_parameter(query)
+    return named or basic_user or ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _remembered_user(query: str) -> str:
+    return _user_parameter(query)
+
+
+def _user_parameter(query: str) -> str:
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key == "u" and value:
             return value
-    return basic_user or ""
+    return ""
 
 
 def access_line(

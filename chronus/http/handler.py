@@ -21,10 +21,8 @@ import json
 import sys
 import threading
 import time
-import uuid
 import zlib
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,7 +38,9 @@ from chronus.http.auth import AuthenticationError, Authenticator, parse_credenti
 from chronus.http.cors import cors_headers
 from chronus.http.limits import Throttled, WriteSlot, WriteThrottler
 from chronus.http.params import ParamsError, decode_params
+from chronus.http.request_id import request_ids
 from chronus.http.response import Formatter, formatter_for
+from chronus.http.workers import Workers
 from chronus.influxql import ParseError, ast, parse_query
 from chronus.influxql.parser import go_trim_space
 from chronus.meta.info import UserInfo
@@ -97,7 +97,7 @@ class HTTPBackends:
     points_writer: PointsWriter
     expvar_body: Callable[[], str]
     options: HTTPOptions = field(default_factory=HTTPOptions)
-    pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=8))
+    pool: Workers = field(default_factory=lambda: Workers(max_workers=8))
     stats: dict[str, int] = field(default_factory=dict)
     authenticator: Authenticator | None = None  # None: [http] auth-enabled = false
     throttler: WriteThrottler = field(default_factory=lambda: WriteThrottler(0, 0, 0))
@@ -182,7 +182,7 @@ class BaseHandler(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(405)
         if self.routed:
             rid = self.request.headers.get("X-Request-Id") or self.request.headers.get("Request-Id")
-            rid = rid or str(uuid.uuid1())
+            rid = rid or request_ids.next()
             self.set_header("Request-Id", rid)
             self.set_header("X-Request-Id", rid)
             for name, value in cors_headers(self.request.headers.get("Origin", "")).items():
@@ -216,9 +216,7 @@ class BaseHandler(tornado.web.RequestHandler):
             if authenticator.is_quick(credentials):
                 self.user = authenticator.authenticate(credentials)
             else:  # bcrypt: tens of milliseconds, kept off the IOLoop
-                self.user = await tornado.ioloop.IOLoop.current().run_in_executor(
-                    self.backends.pool, authenticator.authenticate, credentials
-                )
+                self.user = await self.backends.pool.run(authenticator.authenticate, credentials)
         except AuthenticationError as err:
             self.backends.count("authFail")
             self.http_error(str(err), 401)
@@ -495,8 +493,7 @@ class PprofHandler(DebugHandler):
         files.append(("goroutine.txt", debug.goroutine_text(1).encode()))
         for name, statement in (("shards", "SHOW SHARDS"), ("stats", "SHOW STATS"),
                                 ("diagnostics", "SHOW DIAGNOSTICS")):
-            results = await tornado.ioloop.IOLoop.current().run_in_executor(
-                self.backends.pool, _collect, self.backends.query_runner, statement)
+            results = await self.backends.pool.run(_collect, self.backends.query_runner, statement)
             tables = [(row.columns, row.values) for result in results for row in result.series]
             files.append((f"{name}.txt", debug.tab_table(tables).encode()))
         self.set_header("Content-Disposition", "attachment; filename=profiles.tar.gz")
@@ -681,7 +678,7 @@ class QueryHandler(BaseHandler):
         self.write(gz.chunk(body) if gz is not None else body)
 
     async def _in_pool(self, func: Callable[..., Any], *args: Any) -> Any:
-        return await tornado.ioloop.IOLoop.current().run_in_executor(self.backends.pool, func, *args)
+        return await self.backends.pool.run(func, *args)
 
 
 @any_method
@@ -925,8 +922,7 @@ class WriteHandler(BaseHandler):
         self.backends.count("writeReqBytes", len(body))
         consistency = self.query_argument("consistency")
         try:
-            await tornado.ioloop.IOLoop.current().run_in_executor(
-                self.backends.pool,
+            await self.backends.pool.run(
                 self.backends.points_writer.write_lines,
                 self._database,
                 self._retention_policy,

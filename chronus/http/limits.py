@@ -119,6 +119,9 @@ class LimitedHTTPServer(tornado.httpserver.HTTPServer):
     def initialize(self, *args: Any, max_connections: int = 0, **kwargs: Any) -> None:  # type: ignore[override]
         super().initialize(*args, **kwargs)
         self.max_connections = max_connections
+        # influxd's Go server never times out an idle keep-alive connection (Tornado closes one after an
+        # hour by default, and arms a timer for every request's headers to do it)
+        self.conn_params.header_timeout = None
 
     def handle_stream(self, stream: tornado.iostream.IOStream, address: tuple) -> None:
         # ``_connections`` holds every connection Tornado still serves, idle keep-alive ones included.

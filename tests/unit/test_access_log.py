@@ -74,3 +74,17 @@ def test_sanitize_like_influxql() -> None:
     assert sanitize_query("SET PASSWORD FOR bob = 'x'") == "SET PASSWORD FOR bob = [REDACTED]"
     assert sanitize_query('create user a with password "p w"') == 'create user a with password [REDACTED] w"'
     assert sanitize_query("SELECT 1") == "SELECT 1"
+
+
+def test_long_and_repeated_query_strings_log_the_same_way() -> None:
+    long_q = "q=SELECT+" + "a%2C" * 700 + "b+FROM+m&u=bob&p=secret&db=x"
+    assert len(long_q) > 2048  # past the remembered length: decoded each time
+    expected = "/query?db=x&p=%5BREDACTED%5D&q=SELECT+" + "a%2C" * 700 + "b+FROM+m&u=bob"
+    for _ in range(2):
+        assert logged_uri("/query", long_q, sanitize=True) == expected
+        short = logged_uri("/query", "u=bob&p=secret&db=x", sanitize=True)
+        assert short == "/query?db=x&p=%5BREDACTED%5D&u=bob"
+        assert username(long_q, "basic") == "bob"
+        assert username("u=bob&p=secret&db=x", None) == "bob"
+        assert username("%75=carol&db=x", None) == "carol"
+        assert username("db=x&u=", "basic") == "basic"

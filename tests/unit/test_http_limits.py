@@ -7,10 +7,11 @@ import json
 import threading
 
 import pytest
+import tornado.web
 
 from chronus.http import debug
 from chronus.http.cors import cors_headers
-from chronus.http.limits import EXCEEDS_TIMEOUT, QUEUE_FULL, Throttled, WriteThrottler
+from chronus.http.limits import EXCEEDS_TIMEOUT, QUEUE_FULL, LimitedHTTPServer, Throttled, WriteThrottler
 
 
 def run(coro):
@@ -222,3 +223,10 @@ def test_tab_table_pads_cells_with_tabs() -> None:
                     "\n"
                     "x\t\n"
                     "true\t\n")
+
+
+def test_idle_keep_alive_connections_are_never_timed_out() -> None:
+    # influxd's http.Server has no idle or header timeout; Tornado's default closes one after 3600 s
+    server = LimitedHTTPServer(tornado.web.Application([]), max_connections=3)
+    assert server.conn_params.header_timeout is None
+    assert server.max_connections == 3
