@@ -46,3 +46,22 @@ def decode_blocks(
     tmin: int,
     tmax: int,
 ) -> tuple[int, npt.NDArray[np.int64] | None, npt.NDArray[np.generic] | None, bool] | int | None: ...
+def decode_keys(
+    buf: Buffer,
+    offsets: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    mins: npt.NDArray[np.int64],
+    maxs: npt.NDArray[np.int64],
+    firsts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    tmins: npt.NDArray[np.int64],
+    tmaxs: npt.NDArray[np.int64],
+) -> tuple[
+    int,
+    npt.NDArray[np.int8],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.bool_],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.generic],
+    npt.NDArray[np.int64],
+]: ...

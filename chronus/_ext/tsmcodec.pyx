@@ -17,7 +17,7 @@ import numpy as np
 
 cimport numpy as cnp
 from cpython.bytes cimport PyBytes_AS_STRING, PyBytes_Check, PyBytes_FromStringAndSize, PyBytes_GET_SIZE
-from libc.stdint cimport int64_t, uint8_t, uint16_t, uint32_t, uint64_t
+from libc.stdint cimport int8_t, int64_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memmove, memset
 
@@ -1446,6 +1446,84 @@ def decode_block(const uint8_t[::1] data not None):
     return btype + 1, times, vals
 
 
+cdef int _scan_key(const uint8_t[::1] data, object view, const int64_t[::1] offsets,
+                   const int64_t[::1] sizes, const int64_t[::1] mins, const int64_t[::1] maxs,
+                   Py_ssize_t first, Py_ssize_t end, int64_t tmin, int64_t tmax, int* btype,
+                   int64_t* picked, Py_ssize_t* npicked, Py_ssize_t* total, int64_t* bad) except -1:
+    """Find one key's blocks overlapping ``[tmin, tmax]`` (of ``first``..``end - 1``), check their CRCs
+    and count their points: appended to ``picked`` / added to ``total``. 0 when done; 1 when they hold
+    strings or a type other than ``btype`` (set by the first block when -1); 2 when a block's CRC does
+    not match (its offset in ``bad``). On 1 and 2 nothing is appended or added."""
+    cdef Py_ssize_t b, start, tlen, count, size, found = 0, points = 0
+    cdef const uint8_t* p
+    cdef uint32_t stored
+    cdef int kind = btype[0]
+    for b in range(first, end):
+        if maxs[b] < tmin or mins[b] > tmax:
+            continue
+        size = sizes[b] - 4
+        if offsets[b] < 0 or size < 0 or offsets[b] + sizes[b] > data.shape[0]:
+            raise CorruptBlockError("block outside the file")
+        p = &data[offsets[b]]
+        stored = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
+        if _crc32(view[offsets[b] + 4:offsets[b] + sizes[b]]) != stored:
+            bad[0] = offsets[b]
+            return 2
+        p += 4
+        _block_parts(p, size, &start, &tlen)
+        if kind == -1:
+            kind = p[0]
+        if p[0] != kind or kind == 3:
+            return 1
+        count = ts_count(p + start, tlen)
+        _check(count, "TimeDecoder")
+        picked[npicked[0] + found] = b
+        found += 1
+        points += count
+    npicked[0] += found
+    total[0] += points
+    btype[0] = kind
+    return 0
+
+
+cdef Py_ssize_t _decode_picked(const uint8_t[::1] data, const int64_t[::1] offsets, const int64_t[::1] sizes,
+                               const int64_t* picked, Py_ssize_t n, int btype, int64_t tmin, int64_t tmax,
+                               int64_t* t, uint8_t* out, Py_ssize_t pos, bint* increasing) except -1:
+    """Decode blocks ``picked[:n]`` (checked by ``_scan_key``) one after the other from ``pos`` on, each cut
+    to ``[tmin, tmax]``; the position after them. ``increasing`` is cleared when a block's first kept time
+    is not past the one before it (the caller then deduplicates)."""
+    cdef Py_ssize_t i, b, size, start, tlen, count, nt, nv, lo, hi, key_start = pos
+    cdef Py_ssize_t width = 8 if btype != 2 else 1
+    cdef const uint8_t* p
+    for i in range(n):
+        b = picked[i]
+        size = sizes[b] - 4
+        p = &data[offsets[b] + 4]
+        _block_parts(p, size, &start, &tlen)
+        with nogil:
+            count = ts_count(p + start, tlen)
+            nt = _decode_into(p, start, tlen, size, btype, count, t + pos if count else NULL,
+                              out + pos * width, &nv)
+        _check(nt, "TimeDecoder")
+        _check_values(nv, btype)
+        with nogil:
+            # the block's times ascend: keep its run inside [tmin, tmax], moved down to ``pos``
+            lo = 0
+            while lo < nv and t[pos + lo] < tmin:
+                lo += 1
+            hi = nv
+            while hi > lo and t[pos + hi - 1] > tmax:
+                hi -= 1
+            if lo and hi > lo:
+                memmove(t + pos, t + pos + lo, (hi - lo) * 8)
+                memmove(out + pos * width, out + (pos + lo) * width, (hi - lo) * width)
+            if hi > lo:
+                if pos > key_start and t[pos] <= t[pos - 1]:
+                    increasing[0] = False
+                pos += hi - lo
+    return pos
+
+
 def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64_t[::1] sizes not None,
                   const int64_t[::1] mins not None, const int64_t[::1] maxs not None, Py_ssize_t first,
                   Py_ssize_t end, int64_t tmin, int64_t tmax):
@@ -1461,73 +1539,91 @@ def decode_blocks(buf not None, const int64_t[::1] offsets not None, const int64
     One call per key and file instead of a Python round per block: a query over many small series reads
     each one's few blocks here."""
     cdef const uint8_t[::1] data = buf
-    cdef Py_ssize_t b, start, tlen, count, total = 0, pos = 0, nt, nv, lo, hi, size
-    cdef const uint8_t* p
-    cdef int btype = -1
+    cdef int btype = -1, status
     cdef bint increasing = True
-    cdef int64_t last = 0
-    cdef uint32_t stored
-    picked = []
+    cdef Py_ssize_t npicked = 0, total = 0, pos
+    cdef int64_t bad = 0
+    picked_arr = np.empty(max(end - first, 0), dtype=np.int64)
+    cdef int64_t[::1] picked = picked_arr
     view = memoryview(buf)
     try:
-        for b in range(first, end):
-            if maxs[b] < tmin or mins[b] > tmax:
-                continue
-            size = sizes[b] - 4
-            if offsets[b] < 0 or size < 0 or offsets[b] + sizes[b] > data.shape[0]:
-                raise CorruptBlockError("block outside the file")
-            p = &data[offsets[b]]
-            stored = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
-            if _crc32(view[offsets[b] + 4:offsets[b] + sizes[b]]) != stored:
-                return int(offsets[b])
-            p += 4
-            _block_parts(p, size, &start, &tlen)
-            if btype == -1:
-                btype = p[0]
-            if p[0] != btype or btype == 3:
-                return None
-            count = ts_count(p + start, tlen)
-            _check(count, "TimeDecoder")
-            total += count
-            picked.append(b)
+        status = _scan_key(data, view, offsets, sizes, mins, maxs, first, end, tmin, tmax, &btype,
+                           &picked[0] if end > first else NULL, &npicked, &total, &bad)
     finally:
         view.release()
+    if status == 2:
+        return int(bad)
+    if status == 1:
+        return None
     if btype == -1:
         return 0, None, None, True
     times = np.empty(total, dtype=np.int64)
-    cdef int64_t[::1] t = times
     vals = _value_array(btype, total)
-    cdef uint8_t* out = <uint8_t*>cnp.PyArray_DATA(vals)
-    cdef Py_ssize_t width = 8 if btype != 2 else 1
-    for b in picked:
-        size = sizes[b] - 4
-        p = &data[offsets[b] + 4]
-        _block_parts(p, size, &start, &tlen)
-        with nogil:
-            count = ts_count(p + start, tlen)
-            nt = _decode_into(p, start, tlen, size, btype, count, &t[pos] if count else NULL,
-                              out + pos * width, &nv)
-        _check(nt, "TimeDecoder")
-        _check_values(nv, btype)
-        with nogil:
-            # the block's times ascend: keep its run inside [tmin, tmax], moved down to ``pos``
-            lo = 0
-            while lo < nv and t[pos + lo] < tmin:
-                lo += 1
-            hi = nv
-            while hi > lo and t[pos + hi - 1] > tmax:
-                hi -= 1
-            if lo and hi > lo:
-                memmove(&t[pos], &t[pos + lo], (hi - lo) * 8)
-                memmove(out + pos * width, out + (pos + lo) * width, (hi - lo) * width)
-            if hi > lo:
-                if pos and t[pos] <= last:
-                    increasing = False
-                pos += hi - lo
-                last = t[pos - 1]
+    pos = _decode_picked(data, offsets, sizes, &picked[0], npicked, btype, tmin, tmax,
+                         <int64_t*>cnp.PyArray_DATA(times), <uint8_t*>cnp.PyArray_DATA(vals), 0, &increasing)
     if btype == 4:
         vals = vals.view(np.uint64)
     if pos < total:
         times = times[:pos].copy()
         vals = vals[:pos].copy()
     return btype + 1, times, vals, increasing
+
+
+def decode_keys(buf not None, const int64_t[::1] offsets not None, const int64_t[::1] sizes not None,
+                const int64_t[::1] mins not None, const int64_t[::1] maxs not None,
+                const int64_t[::1] firsts not None, const int64_t[::1] ends not None,
+                const int64_t[::1] tmins not None, const int64_t[::1] tmaxs not None):
+    """``decode_blocks`` for many keys at once: key ``i``'s blocks are ``firsts[i]``..``ends[i] - 1`` and its
+    range ``[tmins[i], tmaxs[i]]``. Their points go one key after the other into one pair of arrays of the
+    first decoded key's type.
+
+    Returns ``(value type code, status, bounds, increasing, times, values, bad)``: per key its ``status``
+    (0 decoded: its points are ``bounds[i]:bounds[i + 1]``, none when no block overlaps; 1 strings or
+    another type: read it with ``decode_blocks``; 2 a block's CRC does not match, at offset ``bad[i]``) and
+    whether its times strictly increase; code 0 when no key has a point.
+
+    A query over many series of a shard reads each file in one call instead of one per series."""
+    cdef const uint8_t[::1] data = buf
+    cdef Py_ssize_t n = firsts.shape[0], i, blocks = 0, npicked = 0, total = 0, pos = 0, before
+    cdef int btype = -1
+    cdef bint increasing
+    if ends.shape[0] != n or tmins.shape[0] != n or tmaxs.shape[0] != n:
+        raise ValueError("decode_keys: firsts, ends, tmins and tmaxs differ in length")
+    for i in range(n):
+        blocks += max(ends[i] - firsts[i], 0)
+    picked_arr = np.empty(blocks, dtype=np.int64)
+    starts_arr = np.zeros(n + 1, dtype=np.int64)  # each key's first row in ``picked``
+    status_arr = np.zeros(n, dtype=np.int8)
+    bad_arr = np.zeros(n, dtype=np.int64)
+    cdef int64_t[::1] picked = picked_arr, starts = starts_arr, bad = bad_arr
+    cdef int8_t[::1] status = status_arr
+    cdef int64_t* picked_at = &picked[0] if blocks else NULL
+    view = memoryview(buf)
+    try:
+        for i in range(n):
+            starts[i] = npicked
+            status[i] = _scan_key(data, view, offsets, sizes, mins, maxs, firsts[i], ends[i], tmins[i],
+                                  tmaxs[i], &btype, picked_at, &npicked, &total, &bad[i])
+        starts[n] = npicked
+    finally:
+        view.release()
+    bounds_arr = np.zeros(n + 1, dtype=np.int64)
+    increasing_arr = np.ones(n, dtype=np.bool_)
+    cdef int64_t[::1] bounds = bounds_arr
+    cdef uint8_t[::1] rising = increasing_arr.view(np.uint8)
+    times = np.empty(total, dtype=np.int64)
+    vals = _value_array(btype if btype >= 0 else 0, total)
+    cdef int64_t* t = <int64_t*>cnp.PyArray_DATA(times)
+    cdef uint8_t* out = <uint8_t*>cnp.PyArray_DATA(vals)
+    for i in range(n):
+        bounds[i] = pos
+        if status[i] == 0 and starts[i + 1] > starts[i]:
+            increasing = True
+            before = pos
+            pos = _decode_picked(data, offsets, sizes, picked_at + starts[i], starts[i + 1] - starts[i], btype,
+                                 tmins[i], tmaxs[i], t, out, pos, &increasing)
+            rising[i] = increasing
+    bounds[n] = pos
+    if btype == 4:
+        vals = vals.view(np.uint64)
+    return (btype + 1 if btype >= 0 else 0), status_arr, bounds_arr, increasing_arr, times, vals, bad_arr

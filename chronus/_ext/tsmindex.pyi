@@ -16,3 +16,13 @@ def parse_index(
     npt.NDArray[np.int64],
     npt.NDArray[np.int64],
 ]: ...
+
+def edge_blocks(
+    mins: npt.NDArray[np.int64],
+    maxs: npt.NDArray[np.int64],
+    firsts: npt.NDArray[np.int64],
+    ends: npt.NDArray[np.int64],
+    tmin: int,
+    tmax: int,
+    first: bool,
+) -> npt.NDArray[np.int64]: ...

@@ -1203,17 +1203,18 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                for n, reader in readers(plan, [source]))
     for reader_no, (name, source_no, reader) in enumerate(sourced):
         shard = isinstance(reader, _Reader)
-        for key, series_list in reader.tag_sets():
+        tag_sets = reader.tag_sets()
+        if shard:  # every series of the shard read at once (``read_many``), bounded to its edge points
+            flat = [series for _, series_list in tag_sets for series in series_list]
+            withins = reader.edge_ranges(flat, *edge) if edge is not None else None
+            chunks = iter(reader.read_many(flat, withins))
+        for key, series_list in tag_sets:
             tags = dict(zip(dims, key, strict=True))
             tags_id = _tags_id(dims, key)
             part = parts if shard else -1
             parts += 1
             for slot, series in enumerate(series_list):
-                within = reader.edge_range(series, *edge) if edge is not None and shard else None
-                if within is None:
-                    chunk = reader.read_series(series)
-                else:  # (only a shard's reader bounds its reads)
-                    chunk = reader.read_series(series, within=within)
+                chunk = next(chunks) if shard else reader.read_series(series)
                 if chunk is None:
                     continue
                 entry = groups.setdefault((name, tags_id), (name, tags, []))

@@ -354,8 +354,9 @@ class _Chunk:
     columns: list[Column]
 
 
-def _read_field(shard, series, name: str, ref_type: DT, stored: FieldType | None, tmin: int, tmax: int):
-    """(times, Column) of a field with the engine's casts, or None when it gives no cursor."""
+def _field_cast(ref_type: DT, stored: FieldType | None) -> tuple[DT, DT] | None:
+    """``(stored type, type the reference reads it as)`` with the engine's casts, or None when the field
+    gives the reference no cursor."""
     if stored is None:
         return None
     stored_type = _FIELD_TYPES[FieldType(stored)]
@@ -365,7 +366,19 @@ def _read_field(shard, series, name: str, ref_type: DT, stored: FieldType | None
             want = ref_type
         else:
             return None
-    values = shard.read(series.key, name, tmin, tmax)
+    return stored_type, want
+
+
+def _read_field(shard, series, name: str, ref_type: DT, stored: FieldType | None, tmin: int, tmax: int):
+    """(times, Column) of a field with the engine's casts, or None when it gives no cursor."""
+    cast = _field_cast(ref_type, stored)
+    if cast is None:
+        return None
+    return _field_column(shard.read(series.key, name, tmin, tmax), *cast)
+
+
+def _field_column(values, stored_type: DT, want: DT) -> tuple[np.ndarray, Column] | None:
+    """(times, Column) of a series field's points read from storage, cast to ``want``; None for none."""
     if values is None or len(values) == 0:
         return None
     kind = _KIND_OF_TYPE[want]
@@ -570,48 +583,127 @@ class _Reader:
             return None if filt.val else False
         return filt
 
-    def edge_range(self, series, name: str, first: bool, count: int = 2) -> tuple[int, int] | None:
-        """A time range holding the series' first (last unless ``first``) ``count`` points of field
+    def edge_ranges(self, series_list: list, name: str, first: bool, count: int = 2
+                    ) -> list[tuple[int, int] | None]:
+        """Per series a time range holding its first (last unless ``first``) ``count`` points of field
         ``name`` in the query's range, found from its TSM files' edge blocks; None when unknown (too few
         points there, or a condition on the points' values could drop them)."""
         plan = self.plan
-        if name not in self.fields or self._point_filter(series) is not None:
-            return None
+        out: list[tuple[int, int] | None] = [None] * len(series_list)
+        if name not in self.fields:
+            return out
+        picked = [i for i, series in enumerate(series_list) if self._point_filter(series) is None]
+        if not picked:
+            return out
         blocks = self._edge_blocks
-        if blocks is None:  # the shard's first series with blocks in range stands for the others
-            blocks = self.shard.blocks_in(series.key, name, plan.tmin, plan.tmax)
-            self._edge_blocks = blocks or None
-        if blocks <= _EDGE_MIN_BLOCKS:  # finding the edge would cost more than reading it all
-            return None
-        known = self.shard.edge_times(series.key, name, plan.tmin, plan.tmax, first, count)
-        if len(known) < count:
-            return None
-        return (plan.tmin, int(known[count - 1])) if first else (int(known[-count]), plan.tmax)
+        for i in picked if blocks is None else ():  # the first series with blocks in range stands for all
+            blocks = self.shard.blocks_in(series_list[i].key, name, plan.tmin, plan.tmax)
+            if blocks:
+                self._edge_blocks = blocks
+                break
+        if not blocks or blocks <= _EDGE_MIN_BLOCKS:  # finding the edge would cost more than reading it all
+            return out
+        found = self.shard.edge_times_many([series_list[i].key for i in picked], name, plan.tmin, plan.tmax,
+                                           first, count)
+        for i, known in zip(picked, found, strict=True):
+            if len(known) >= count:
+                out[i] = (plan.tmin, int(known[count - 1])) if first else (int(known[-count]), plan.tmax)
+        return out
 
     def read_series(self, series, bound: tuple[int, int, int] | None = None,
                     within: tuple[int, int] | None = None) -> _Chunk | None:
         """The series' rows (its auxiliary columns) that pass the condition; with a ``limit_bound``, only
         those up to its time and the next one past it; ``within``: only those in that time range."""
-        plan = self.plan
-        plan.task.check()
-        lo, hi = self.shard_span()
-        if hi < plan.tmin or lo > plan.tmax:  # the shard holds nothing in the query's range
+        self.plan.task.check()
+        if not self._in_range():
             return None
+        tmin, tmax = self._read_range(bound, within)
+        filt = self._point_filter(series)
+        if filt is False:
+            return None
+
+        def field(ref: ast.VarRef, stored: FieldType | None) -> tuple | None:
+            return _read_field(self.shard, series, ref.val, ref.type, stored, tmin, tmax)
+
+        return self._rows(series, filt, bound, field)
+
+    def read_many(self, series_list: list, within: list[tuple[int, int] | None] | None = None
+                  ) -> list[_Chunk | None]:
+        """``read_series`` of each series (``within[i]`` its range, as there), the series read together:
+        each TSM file decodes every series' blocks of a field in one call (``Shard.read_many``)."""
+        plan = self.plan
+        out: list[_Chunk | None] = [None] * len(series_list)
+        if not self._in_range():
+            plan.task.check()
+            return out
+        for start in range(0, len(series_list), _BATCH_SERIES):
+            plan.task.check()
+            picked, filters, tmins, tmaxs = [], [], [], []
+            for i in range(start, min(start + _BATCH_SERIES, len(series_list))):
+                filt = self._point_filter(series_list[i])
+                if filt is not False:
+                    tmin, tmax = self._read_range(None, within[i] if within else None)
+                    picked.append(i)
+                    filters.append(filt)
+                    tmins.append(tmin)
+                    tmaxs.append(tmax)
+            if not picked:
+                continue
+            # each field once for the series that need it: the columns, and the condition's fields where
+            # a series has a condition left on its points
+            wanted: dict[str, list[int]] = {}
+            every = list(range(len(picked)))
+            for ref in plan.aux:
+                if ref.type != DT.Tag and ref.val in self.fields:
+                    wanted[ref.val] = every
+            for j, filt in enumerate(filters):
+                for ref in _var_refs(filt) if filt is not None else ():
+                    if ref.type != DT.Tag and ref.val in self.fields and wanted.get(ref.val) is not every:
+                        wanted.setdefault(ref.val, []).append(j)
+            found: dict[tuple[str, int], object] = {}
+            for name, rows in wanted.items():
+                rows = sorted(set(rows))
+                values = self.shard.read_many([series_list[picked[j]].key for j in rows], name,
+                                              np.array([tmins[j] for j in rows], np.int64),
+                                              np.array([tmaxs[j] for j in rows], np.int64))
+                found.update(((name, j), v) for j, v in zip(rows, values, strict=True))
+            for j, i in enumerate(picked):
+
+                def field(ref: ast.VarRef, stored: FieldType | None, j: int = j, found: dict = found
+                          ) -> tuple | None:
+                    cast = _field_cast(ref.type, stored)
+                    return None if cast is None else _field_column(found.get((ref.val, j)), *cast)
+
+                out[i] = self._rows(series_list[i], filters[j], None, field)
+        return out
+
+    def _in_range(self) -> bool:
+        """Whether the shard holds anything in the query's range."""
+        lo, hi = self.shard_span()
+        return not (hi < self.plan.tmin or lo > self.plan.tmax)
+
+    def _read_range(self, bound: tuple[int, int, int] | None, within: tuple[int, int] | None
+                    ) -> tuple[int, int]:
+        plan = self.plan
         tmin, tmax = (bound[0], bound[1]) if bound else (plan.tmin, plan.tmax)
         for lo, hi in (self.span, within or (None, None)):
             if lo is not None:
                 tmin, tmax = max(tmin, lo), min(tmax, hi)
+        return tmin, tmax
+
+    def _rows(self, series, filt: ast.Expr | None, bound: tuple[int, int, int] | None,
+              field: Callable[[ast.VarRef, FieldType | None], tuple | None]) -> _Chunk | None:
+        """A series' rows from its fields (``field(ref, stored type)``: ``(times, Column)`` or None) and
+        tags, kept where ``filt`` holds, cut to a LIMIT's ``bound``."""
+        plan = self.plan
         tags = dict(series.tags)
-        filt = self._point_filter(series)
-        if filt is False:
-            return None
         sources: list = []
         for ref in plan.aux:
             if ref.type == DT.Tag:
                 sources.append(("tag", tags.get(ref.val, "")))
                 continue
             stored = self.fields.get(ref.val)
-            read = _read_field(self.shard, series, ref.val, ref.type, stored, tmin, tmax)
+            read = field(ref, stored)
             if read is None and stored is None and ref.type == DT.Unknown:
                 sources.append(("tag", tags.get(ref.val, "")))
             else:
@@ -631,7 +723,7 @@ class _Reader:
             for ref in _var_refs(filt):
                 if ref.type != DT.Tag:
                     stored = self.fields.get(ref.val)
-                    read = _read_field(self.shard, series, ref.val, ref.type, stored, tmin, tmax)
+                    read = field(ref, stored)
                     if read is not None or stored is not None or ref.type != DT.Unknown:
                         env[(ref.val, ref.type)] = _align(times, read, n, None)
                         continue
@@ -650,6 +742,10 @@ class _Reader:
         if len(times) == 0:
             return None
         return _Chunk(times, columns)
+
+
+def _nones(items: list) -> list[None]:
+    return [None] * len(items)
 
 
 def _concat(chunks: list[_Chunk], ascending: bool) -> _Chunk:
@@ -1010,6 +1106,10 @@ def _stream_groups(plan: _Plan, listed: list[_Reader]) -> Iterator[tuple[tuple, 
             yield *previous, True
 
 
+# read_many reads this many series of a shard per call (bounding the arrays one call decodes into)
+_BATCH_SERIES = 256
+
+
 # edge_range reads whole ranges of series spanning this few TSM blocks in the query's range
 _EDGE_MIN_BLOCKS = 1
 
@@ -1182,16 +1282,23 @@ def _read_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple, list]
     # the engine's limit iterator keeps the first OFFSET + LIMIT + 1 points of each shard's tag set (so
     # OFFSET without LIMIT drops points); OFFSET applies once, after the merge
     keep = plan.offset + plan.limit + 1 if (plan.offset or plan.limit) and reader.engine_limit else 0
+    bounded = keep and heap and isinstance(reader, _Reader)
+    together = None
+    if isinstance(reader, _Reader) and not bounded:  # every series of the shard read at once
+        together = iter(reader.read_many([s for _, series_list in tag_sets for s in series_list]))
     for key, series_list in tag_sets:
-        if not plan.ascending:
-            series_list = list(reversed(series_list))
-        bounds = None
-        if keep and heap and isinstance(reader, _Reader):  # the merge's first points lie in these ranges
-            bounds = reader.limit_bound(series_list, keep)
-        if bounds is not None:
-            read = (reader.read_series(s, b) for s, b in zip(series_list, bounds, strict=True))
+        if together is not None:
+            read = [next(together) for _ in series_list]
+            if not plan.ascending:
+                read.reverse()
         else:
-            read = (reader.read_series(s) for s in series_list)
+            if not plan.ascending:
+                series_list = list(reversed(series_list))
+            bounds = reader.limit_bound(series_list, keep) if bounded else None  # where the merge's first
+            if bounds is not None:                                                # points lie
+                read = [reader.read_series(s, b) for s, b in zip(series_list, bounds, strict=True)]
+            else:
+                read = [reader.read_series(s) for s in series_list]
         chunks = [c for c in read if c is not None]
         if not chunks:
             continue

@@ -404,19 +404,20 @@ class Shard:
         """
         key = _field_key(series_key, field_name)
         cached = self.cache.values(key, tmin, tmax)
-        parts = self.files.read(key, tmin, tmax)
-        if not parts:
+        return _newest_wins(self.files.read(key, tmin, tmax), cached)
+
+    def read_many(self, series_keys: list[str], field_name: str, tmins: np.ndarray, tmaxs: np.ndarray
+                  ) -> list[Values | None]:
+        """``read`` of one field of many series, each over its own range ``[tmins[i], tmaxs[i]]``: each TSM
+        file decodes every series' blocks in one call."""
+        keys = [_field_key(k, field_name) for k in series_keys]
+        cache = self.cache
+        cached = [cache.values(key, int(lo), int(hi)) for key, lo, hi in zip(keys, tmins, tmaxs, strict=True)]
+        per_file = [reader.read_many(keys, tmins, tmaxs) for reader in self.files.readers()]
+        if not per_file:
             return cached
-        if cached is not None:
-            parts.append(cached)
-        if len(parts) == 1:
-            return parts[0]
-        newest_type = parts[-1].type  # a key deleted and rewritten with another type keeps only the new one
-        kept = [p for p in parts if p.type is newest_type]
-        if all(len(p) for p in kept) and all(int(a.times[-1]) < int(b.times[0])
-                                             for a, b in zip(kept, kept[1:], strict=False)):
-            return Values.concat(kept)  # each part sorted and unique, one after the other: nothing to merge
-        return Values.concat(kept).deduplicated()
+        return [_newest_wins([p for p in parts if p is not None], c)
+                for *parts, c in zip(*per_file, cached, strict=True)]
 
     def blocks_in(self, series_key: str, field_name: str, tmin: int, tmax: int) -> int:
         """How many TSM blocks of the series' field overlap ``[tmin, tmax]`` (the cache left out): what
@@ -429,16 +430,27 @@ class Shard:
         """Distinct times of some points ``read`` would return, found cheaply: the first (last unless
         ``first``) block in range of each TSM file. Lets a LIMIT read only up to the time where enough
         points are known to exist; the cache and partly deleted keys are left out (a subset is enough)."""
-        key = _field_key(series_key, field_name)
-        types = {r.type(key) for r in self.files.readers()} - {None}
-        cached = self.cache.type(key)
-        if len(types) > 1 or (cached is not None and types and cached not in types):
-            return np.empty(0, np.int64)  # the type changed: ``read`` keeps only the newest type's points
-        parts = [t for r in self.files.readers()
-                 if (t := r.edge_times(key, tmin, tmax, first, wanted)) is not None]
-        if not parts:
-            return np.empty(0, np.int64)
-        return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+        return self.edge_times_many([series_key], field_name, tmin, tmax, first, wanted)[0]
+
+    def edge_times_many(self, series_keys: list[str], field_name: str, tmin: int, tmax: int, first: bool,
+                        wanted: int = 0) -> list[np.ndarray]:
+        """``edge_times`` of one field of many series, each file's index searched once for all of them."""
+        keys = [_field_key(k, field_name) for k in series_keys]
+        per_file = [r.edge_times_many(keys, tmin, tmax, first, wanted) for r in self.files.readers()]
+        out = []
+        cache = self.cache
+        for i, key in enumerate(keys):
+            types = {found[0][i] for found in per_file} - {None}
+            cached = cache.type(key)
+            if len(types) > 1 or (cached is not None and types and cached not in types):
+                out.append(np.empty(0, np.int64))  # the type changed: ``read`` keeps only the newest type's
+                continue
+            parts = [t for found in per_file if (t := found[1][i]) is not None]
+            if not parts:
+                out.append(np.empty(0, np.int64))
+            else:
+                out.append(parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts)))
+        return out
 
     def reach(self, series_key: str, field_name: str, t: int, tmin: int, tmax: int, first: bool
               ) -> tuple[int, int]:
@@ -541,6 +553,23 @@ def _disjoint(found: list, k: int) -> bool:
         return False
     spans = sorted((int(f.kmin[k]), int(f.kmax[k])) for f in found)
     return all(prev[1] < cur[0] for prev, cur in zip(spans, spans[1:], strict=False))
+
+
+def _newest_wins(parts: list[Values], cached: Values | None) -> Values | None:
+    """One series field's points from its files' parts (oldest file first) and the cache's: later files win
+    over earlier ones and the cache over every file."""
+    if not parts:
+        return cached
+    if cached is not None:
+        parts.append(cached)
+    if len(parts) == 1:
+        return parts[0]
+    newest_type = parts[-1].type  # a key deleted and rewritten with another type keeps only the new one
+    kept = [p for p in parts if p.type is newest_type]
+    if all(len(p) for p in kept) and all(int(a.times[-1]) < int(b.times[0])
+                                         for a, b in zip(kept, kept[1:], strict=False)):
+        return Values.concat(kept)  # each part sorted and unique, one after the other: nothing to merge
+    return Values.concat(kept).deduplicated()
 
 
 def _field_key(series_key: str, field_name: str) -> bytes:

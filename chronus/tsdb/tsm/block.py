@@ -29,6 +29,7 @@ __all__ = [
     "block_value_type",
     "decode_block",
     "decode_blocks",
+    "decode_keys",
     "encode_block",
 ]
 
@@ -68,6 +69,18 @@ def decode_blocks(buf: BytesLike | mmap.mmap, index: tuple[npt.NDArray[np.int64]
     if not code:
         return None, True
     return Values.trusted(ValueType(code), times, vals), increasing
+
+
+def decode_keys(buf: BytesLike | mmap.mmap, offsets: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64],
+                mins: npt.NDArray[np.int64], maxs: npt.NDArray[np.int64], firsts: npt.NDArray[np.int64],
+                ends: npt.NDArray[np.int64], tmins: npt.NDArray[np.int64], tmaxs: npt.NDArray[np.int64]
+                ) -> tuple[int, npt.NDArray[np.int8], npt.NDArray[np.int64], npt.NDArray[np.bool_],
+                           npt.NDArray[np.int64], npt.NDArray[np.generic], npt.NDArray[np.int64]]:
+    """``decode_blocks`` of many keys in one call (``tsmcodec.decode_keys``): key ``i``'s index entries are
+    ``firsts[i]``..``ends[i] - 1``, its range ``[tmins[i], tmaxs[i]]``."""
+    return tsmcodec.decode_keys(buf, offsets, sizes, mins, maxs, np.ascontiguousarray(firsts, np.int64),
+                                np.ascontiguousarray(ends, np.int64), np.ascontiguousarray(tmins, np.int64),
+                                np.ascontiguousarray(tmaxs, np.int64))
 
 
 def block_type(data: BytesLike) -> int:

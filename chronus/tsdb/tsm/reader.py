@@ -32,8 +32,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from chronus._ext.tsmindex import TSMIndexError, parse_index
-from chronus.tsdb.tsm.block import VALUE_TYPES, decode_block, decode_blocks
+from chronus._ext.tsmindex import TSMIndexError, edge_blocks, parse_index
+from chronus.tsdb.tsm.block import VALUE_TYPES, decode_block, decode_blocks, decode_keys
 from chronus.tsdb.tsm.block import block_count as tsm_block_count
 from chronus.tsdb.tsm.block import block_times as tsm_block_times
 from chronus.tsdb.tsm.tombstone import TombstoneError, append_tombstones, read_tombstones, tombstone_path
@@ -244,6 +244,41 @@ class TSMReader:
             merged = _cut(merged, ranges)
         return merged if len(merged) else None
 
+    def read_many(self, keys: list[bytes], tmins: np.ndarray, tmaxs: np.ndarray) -> list[Values | None]:
+        """``read(keys[i], tmins[i], tmaxs[i])`` for every key, their blocks decoded in one pass (a query over
+        many series of a shard makes one call per file instead of one per series). Keys with deleted ranges,
+        strings or another type than the first key's go through ``read``."""
+        state = self._tombstones
+        out: list[Values | None] = [None] * len(keys)
+        batch: list[int] = []
+        positions: list[int] = []
+        for i, key in enumerate(keys):
+            pos = self._position(key)
+            if pos < 0 or state.gone(pos):
+                continue
+            if state.ranges.get(pos):
+                out[i] = self.read(key, int(tmins[i]), int(tmaxs[i]))
+                continue
+            batch.append(i)
+            positions.append(pos)
+        if not batch:
+            return out
+        at = np.array(positions, np.int64)
+        picked = np.array(batch, np.int64)
+        code, status, bounds, rising, times, vals, _ = decode_keys(
+            self._map, *self._block_index, self._first[at], self._first[at + 1], tmins[picked], tmaxs[picked])
+        vtype = ValueType(code) if code else None
+        bounds_list = bounds.tolist()
+        for j, (i, st, increasing) in enumerate(zip(batch, status.tolist(), rising.tolist(), strict=True)):
+            if st:  # strings or another type; a block failing its CRC raises there
+                out[i] = self.read(keys[i], int(tmins[i]), int(tmaxs[i]))
+                continue
+            lo, hi = bounds_list[j], bounds_list[j + 1]
+            if hi > lo:
+                found = Values.trusted(vtype, times[lo:hi], vals[lo:hi])  # type: ignore[arg-type]
+                out[i] = found if increasing else found.deduplicated()
+        return out
+
     def blocks_in(self, key: bytes, tmin: int, tmax: int) -> int:
         """How many of ``key``'s blocks overlap ``[tmin, tmax]``."""
         pos = self._position(key)
@@ -258,20 +293,40 @@ class TSMReader:
         2) its first and last time from the index when it lies wholly in the range. Each is a point
         ``read`` returns, so a read can be bounded by them; None for a key with deleted ranges (not worth
         cutting here)."""
+        return self.edge_times_many([key], tmin, tmax, first, wanted)[1][0]
+
+    def edge_times_many(self, keys: list[bytes], tmin: int, tmax: int, first: bool, wanted: int = 0
+                        ) -> tuple[list[ValueType | None], list[np.ndarray | None]]:
+        """Per key its value type here (None when the file does not hold it) and ``edge_times``; the edge
+        blocks of every key are found in one pass over the index."""
         state = self._tombstones
-        pos = self._position(key)
-        if pos < 0 or state.gone(pos) or state.ranges.get(pos):
-            return None
-        lo, hi = int(self._first[pos]), int(self._first[pos + 1])
-        overlapping = np.flatnonzero((self._maxs[lo:hi] >= tmin) & (self._mins[lo:hi] <= tmax))
-        if not len(overlapping):
-            return None
-        i = lo + int(overlapping[0] if first else overlapping[-1])
-        bmin, bmax = int(self._mins[i]), int(self._maxs[i])
-        if 0 < wanted <= 2 and tmin <= bmin and bmax <= tmax:
-            return np.array([bmin, bmax] if bmin < bmax else [bmin], np.int64)
-        times = self.block_times(int(self._offsets[i]), int(self._sizes[i]))
-        return times[(times >= tmin) & (times <= tmax)]
+        types: list[ValueType | None] = [None] * len(keys)
+        times: list[np.ndarray | None] = [None] * len(keys)
+        picked: list[int] = []
+        positions: list[int] = []
+        for i, key in enumerate(keys):
+            pos = self._position(key)
+            if pos < 0 or state.gone(pos):
+                continue
+            types[i] = VALUE_TYPES[self._types[pos]]
+            if not state.ranges.get(pos):
+                picked.append(i)
+                positions.append(pos)
+        if not picked:
+            return types, times
+        at = np.array(positions, np.int64)
+        rows = edge_blocks(self._mins, self._maxs, self._first[at], self._first[at + 1], tmin, tmax, first)
+        mins, maxs = self._mins, self._maxs
+        for i, row in zip(picked, rows.tolist(), strict=True):
+            if row < 0:
+                continue
+            bmin, bmax = int(mins[row]), int(maxs[row])
+            if 0 < wanted <= 2 and tmin <= bmin and bmax <= tmax:
+                times[i] = np.array([bmin, bmax] if bmin < bmax else [bmin], np.int64)
+                continue
+            block = self.block_times(int(self._offsets[row]), int(self._sizes[row]))
+            times[i] = block[(block >= tmin) & (block <= tmax)]
+        return types, times
 
     def block_past(self, key: bytes, t: int, first: bool) -> int | None:
         """Where the first block of ``key`` holding a time after ``t`` ends (its max time; with ``first``

@@ -99,7 +99,7 @@ def test_partials_answer_as_points(tmp_path: Path, seed: int, monkeypatch: pytes
     """count/sum/mean keep each shard's per-series partials instead of its points (``_Partials``),
     max/min/first/last only the rows they can pick (``_Candidates``)."""
     monkeypatch.setattr(select, "_EDGE_MIN_BLOCKS", 0)  # edge reads even over the few blocks here
-    edges = spy(monkeypatch, Shard, "edge_times", len)
+    edges = spy(monkeypatch, Shard, "edge_times_many", len)
     given = _compare_with_and_without(tmp_path, seed, monkeypatch, ADDITIVE, "_partials_reducer")
     assert "_Reduced" in given
     assert edges
@@ -111,7 +111,7 @@ def test_edge_reads_are_left_out_over_few_blocks(tmp_path: Path, monkeypatch: py
     """Finding a series' edge costs more than reading it when the range spans at most
     ``_EDGE_MIN_BLOCKS`` blocks: the shard's first series with blocks in range decides (here up to 3)."""
     monkeypatch.setattr(select, "_EDGE_MIN_BLOCKS", threshold)
-    edges = spy(monkeypatch, Shard, "edge_times", len)
+    edges = spy(monkeypatch, Shard, "edge_times_many", len)
     counted = spy(monkeypatch, Shard, "blocks_in", int)
     given = _compare_with_and_without(tmp_path, 0, monkeypatch, ADDITIVE[-3:], "_partials_reducer")
     assert "_Reduced" in given

@@ -187,3 +187,81 @@ def test_edge_times_from_the_index_only_when_two_are_wanted(golden) -> None:
     assert golden.edge_times(key, start, end, False, 2).tolist() == [int(times[2000]), end]
     # the edge block reaches past the range: its times are decoded and cut
     assert golden.edge_times(key, start + 1, end, True, 2).tolist() == times[1:1000].tolist()
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_decode_keys_is_decode_blocks_per_key(seed: int) -> None:
+    """Many keys in one call answer as ``decode_blocks`` per key, each over its own range: keys of another
+    type than the first decoded one, strings and blocks failing their CRC are left to the caller (status)."""
+    from chronus.tsdb.tsm.block import decode_blocks, decode_keys
+
+    rng = np.random.default_rng(seed)
+    blocks, firsts, ends = [], [], []
+    kinds = [ValueType.FLOAT, ValueType.FLOAT, ValueType.INTEGER, ValueType.STRING, ValueType.FLOAT]
+    for k in range(8):
+        vtype = kinds[int(rng.integers(0, len(kinds)))] if k > 1 else ValueType.FLOAT
+        firsts.append(len(blocks))
+        start = int(rng.integers(0, 50))
+        for _ in range(int(rng.integers(0, 4))):  # a key may have no block at all
+            start += int(rng.integers(-20, 40))
+            times = np.unique(start + rng.integers(0, 60, int(rng.integers(1, 25)))).astype(np.int64)
+            raw = rng.integers(-5, 5, len(times))
+            values = ([str(v).encode() for v in raw] if vtype is ValueType.STRING
+                      else raw * 0.25 if vtype is ValueType.FLOAT else raw.astype(np.int64))
+            blocks.append(Values(vtype, times, values))
+            start = int(times[-1])
+        ends.append(len(blocks))
+    if not blocks:
+        return
+    data, offsets, sizes, mins, maxs = _blocks_file(blocks)
+    broken = bytearray(data)
+    tmins = rng.integers(-10, 100, len(firsts)).astype(np.int64)
+    tmaxs = tmins + rng.integers(0, 200, len(firsts)).astype(np.int64)
+    if seed % 3 == 0 and ends[1] > firsts[1]:
+        broken[int(offsets[firsts[1]]) + 6] ^= 0xFF  # the second key's first block fails its CRC
+        tmins[1], tmaxs[1] = -100, 10**6
+    code, status, bounds, rising, times, vals, bad = decode_keys(
+        bytes(broken), offsets, sizes, mins, maxs, np.array(firsts), np.array(ends), tmins, tmaxs)
+    for i in range(len(firsts)):
+        one = decode_blocks(bytes(broken), (offsets, sizes, mins, maxs), firsts[i], ends[i], int(tmins[i]),
+                            int(tmaxs[i]))
+        if isinstance(one, int):  # (status 1: another type met first, and the caller's read fails)
+            assert (status[i], bad[i]) in ((2, one), (1, 0))
+            continue
+        if one is None or (status[i] == 1 and one[0] is not None):
+            assert status[i] == 1  # strings, or another type than the batch's
+            continue
+        assert status[i] == 0
+        got_times, got_vals = times[bounds[i]:bounds[i + 1]], vals[bounds[i]:bounds[i + 1]]
+        values, increasing = one
+        if values is None:
+            assert len(got_times) == 0
+            continue
+        assert ValueType(code) is values.type
+        assert bool(rising[i]) == increasing
+        assert got_times.tolist() == values.times.tolist()
+        assert got_vals.tolist() == values.values.tolist()
+
+
+def test_read_many_and_edge_times_many_answer_as_one_key_at_a_time(golden) -> None:
+    keys = [*golden.keys(), b"absent#!~#v"]
+    times = EXPECTED[b"i_many#!~#v"].times
+    start, end = int(times[0]), int(times[-1])
+    for lo, hi in [(start, end), (start + 500 * 10**9, start + 1500 * 10**9), (0, 1), (start, start)]:
+        tmins = np.full(len(keys), lo, np.int64)
+        tmaxs = np.full(len(keys), hi, np.int64)
+        many = golden.read_many(keys, tmins, tmaxs)
+        assert many == [golden.read(key, lo, hi) for key in keys]
+        for first in (True, False):
+            for wanted in (0, 2):
+                types, edges = golden.edge_times_many(keys, lo, hi, first, wanted)
+                assert types == [golden.type(key) for key in keys]
+                for key, found in zip(keys, edges, strict=True):
+                    one = golden.edge_times(key, lo, hi, first, wanted)
+                    assert (found is None and one is None) or found.tolist() == one.tolist()
+    # each key over its own range
+    tmins = np.array([start + i * 10**9 for i in range(len(keys))], np.int64)
+    tmaxs = tmins + 700 * 10**9
+    many = golden.read_many(keys, tmins, tmaxs)
+    assert many == [golden.read(key, int(a), int(b)) for key, a, b in zip(keys, tmins, tmaxs, strict=True)]
+    assert sum(v is not None for v in many) > 20
