@@ -18,7 +18,7 @@ cimport numpy as cnp
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from libc.math cimport fabs, floor, isinf, isnan, signbit
 from libc.stdint cimport int32_t, int64_t, uint8_t, uint32_t, uint64_t
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
 import numpy as np
@@ -40,6 +40,7 @@ DEF K_STRING = 4
 DEF K_BOOLEAN = 5
 
 DEF FLOAT_SLOT = 32  # the longest Go float text is 25 bytes ("-0.0000012345678901234567")
+DEF PLAIN_FLOAT_SLOT = 340  # FormatFloat(v, 'f', -1, 64): up to 309 digits before the point
 DEF EXACT_INT_LIMIT = 9007199254740992.0  # 2**53
 
 cdef const char* HEX = b"0123456789abcdef"
@@ -527,6 +528,7 @@ cdef struct Col:
     const uint8_t* bools
     const char** str_ptr
     Py_ssize_t* str_len
+    uint8_t* str_raw  # a string column's cells that hold a number or boolean, already written (or NULL)
 
 
 _KINDS = {None: K_NULL, "f": K_FLOAT, "i": K_INTEGER, "u": K_UNSIGNED, "s": K_STRING, "b": K_BOOLEAN}
@@ -563,7 +565,7 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
             offs = np.ascontiguousarray(offsets, dtype=np.int32)
             if offs.shape[0] != n:
                 raise ValueError("offsets and times differ in length")
-        _columns(cols, columns, n, keep, "surrogatepass")
+        _columns(cols, columns, n, keep, "surrogatepass", True)
         with nogil:
             put_char(&buf, 91)
             for i in range(n):
@@ -608,6 +610,8 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
                             put(&buf, b"true", 4)
                         else:
                             put(&buf, b"false", 5)
+                    elif c.str_raw != NULL and c.str_raw[i]:
+                        put(&buf, c.str_ptr[i], c.str_len[i])
                     else:
                         put_string(&buf, <const unsigned char*>c.str_ptr[i], c.str_len[i])
                 if inf_row >= 0:
@@ -627,13 +631,14 @@ def encode_values(times, offsets, bint rfc3339, list columns, Py_ssize_t indent=
         for j in range(ncols):
             free(cols[j].str_ptr)
             free(cols[j].str_len)
+            free(cols[j].str_raw)
         free(cols)
         free(buf.data)
 
 
-cdef int _columns(Col* cols, list columns, Py_ssize_t n, list keep, str errors) except -1:
+cdef int _columns(Col* cols, list columns, Py_ssize_t n, list keep, str errors, bint json) except -1:
     """Point ``cols`` at the arrays of ``columns`` (kept alive in ``keep``); strings that are not valid
-    UTF-8 are encoded with ``errors``."""
+    UTF-8 are encoded with ``errors``; numbers in a string column are written for JSON or for CSV."""
     cdef Py_ssize_t j
     cdef Col* c
     for j in range(len(columns)):
@@ -648,7 +653,7 @@ cdef int _columns(Col* cols, list columns, Py_ssize_t n, list keep, str errors) 
         keep.append(valid_arr)
         c.valid = <const uint8_t*>cnp_data(valid_arr)
         if c.kind == K_STRING:
-            _strings(c, values, valid_arr, n, keep, errors)
+            _strings(c, values, valid_arr, n, keep, errors, json)
             continue
         arr = np.ascontiguousarray(values, dtype=_DTYPES[c.kind])
         keep.append(arr)
@@ -676,8 +681,27 @@ cdef const void* cnp_data(arr) except NULL:
     return <const void*>cnp.PyArray_DATA(a)
 
 
-cdef int _strings(Col* c, values, valid_arr, Py_ssize_t n, list keep, str errors) except -1:
-    """UTF-8 pointers of every valid string (borrowed from the str objects, which ``values`` keeps alive)."""
+cdef bytes _scalar_text(object value, bint json):
+    """A number or boolean as influxd writes it among a string column's values: Go's JSON (or, for CSV,
+    ``FormatFloat(v, 'f', -1, 64)``) float text, integers in decimal, ``true``/``false``."""
+    cdef char text[PLAIN_FLOAT_SLOT]
+    cdef Py_ssize_t size
+    if isinstance(value, (bool, np.bool_)):
+        return b"true" if value else b"false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value)).encode()
+    if isinstance(value, (float, np.floating)):
+        if isnan(<double>value) or isinf(<double>value):
+            raise ValueError("json: unsupported value: " + str(value))
+        size = format_float(<double>value, text, json)
+        return text[:size]
+    raise TypeError(f"string column holds {type(value).__name__}")
+
+
+cdef int _strings(Col* c, values, valid_arr, Py_ssize_t n, list keep, str errors, bint json) except -1:
+    """UTF-8 pointers of every valid string (borrowed from the str objects, which ``values`` keeps alive).
+    A cell holding a number or a boolean (influxd's fill(<number>) in a string field) is written as one,
+    its text made here and marked in ``str_raw``."""
     cdef Py_ssize_t i, size
     cdef object text
     c.str_ptr = <const char**>malloc(sizeof(char*) * (n + 1))
@@ -693,7 +717,16 @@ cdef int _strings(Col* c, values, valid_arr, Py_ssize_t n, list keep, str errors
             continue
         text = objects[i]
         if not isinstance(text, str):
-            raise TypeError(f"string column holds {type(text).__name__}")
+            raw = _scalar_text(text, json)
+            keep.append(raw)
+            if c.str_raw == NULL:
+                c.str_raw = <uint8_t*>calloc(n + 1, 1)
+                if c.str_raw == NULL:
+                    raise MemoryError()
+            c.str_raw[i] = 1
+            c.str_ptr[i] = <const char*>raw
+            c.str_len[i] = len(raw)
+            continue
         try:
             c.str_ptr[i] = PyUnicode_AsUTF8AndSize(text, &size)
         except UnicodeEncodeError:
@@ -704,8 +737,6 @@ cdef int _strings(Col* c, values, valid_arr, Py_ssize_t n, list keep, str errors
         c.str_len[i] = size
     return 0
 
-
-DEF PLAIN_FLOAT_SLOT = 340
 
 
 cdef inline int go_space_start(const unsigned char* s, Py_ssize_t n) noexcept nogil:
@@ -776,7 +807,7 @@ def encode_csv(bytes prefix, times, list columns) -> bytes:
     buf_init(&buf)
     keep = []
     try:
-        _columns(cols, columns, n, keep, "surrogateescape")
+        _columns(cols, columns, n, keep, "surrogateescape", False)
         with nogil:
             for i in range(n):
                 put(&buf, head, head_len)
@@ -803,6 +834,8 @@ def encode_csv(bytes prefix, times, list columns) -> bytes:
                             put(&buf, b"true", 4)
                         else:
                             put(&buf, b"false", 5)
+                    elif c.str_raw != NULL and c.str_raw[i]:
+                        put(&buf, c.str_ptr[i], c.str_len[i])
                     else:
                         put_csv_field(&buf, <const unsigned char*>c.str_ptr[i], c.str_len[i])
                 put_char(&buf, 10)
@@ -811,6 +844,7 @@ def encode_csv(bytes prefix, times, list columns) -> bytes:
         for j in range(ncols):
             free(cols[j].str_ptr)
             free(cols[j].str_len)
+            free(cols[j].str_raw)
         free(cols)
         free(buf.data)
 

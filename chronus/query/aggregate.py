@@ -311,7 +311,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             per_call = {}
             for c in live:
                 if c.symbol in outs:
-                    out = _finish(c, outs[c.symbol], stmt, windows, interval, ascending, plan)
+                    out = _finish(c, outs[c.symbol], stmt, windows, interval, ascending, plan, aux_refs)
                     if len(out.times):
                         per_call[c.symbol] = out
             if per_call:
@@ -359,7 +359,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 # after it get none either
                 ended.add(c.symbol)
                 continue
-            out = _finish(c, out, stmt, windows, interval, ascending, plan)
+            out = _finish(c, out, stmt, windows, interval, ascending, plan, aux_refs)
             if len(out.times):
                 per_call[c.symbol] = out
         if per_call:
@@ -429,7 +429,8 @@ def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_
                 if out is None:
                     continue
                 if piece.whole:  # fill, OFFSET and LIMIT
-                    out = _finish(c, out, stmt, windows, windows.interval, ascending, plan)
+                    out = _finish(c, out, stmt, windows, windows.interval, ascending, plan,
+                                  aux_refs)
                 else:
                     before = seen[c.symbol]
                     seen[c.symbol] += len(out.times)
@@ -456,15 +457,19 @@ def _cut(out: _Out, start: int, end: int | None) -> _Out:
 
 
 def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, interval: int, ascending: bool,
-            plan) -> _Out:
-    """A call's points of one output series filled (GROUP BY time) and cut by OFFSET and LIMIT."""
+            plan, aux_refs: list[ast.VarRef]) -> _Out:
+    """A call's points of one output series filled (GROUP BY time) and cut by OFFSET and LIMIT; its
+    auxiliary fields (``aux_refs``) filled as influxd's scanner fills them (``_filled_aux``)."""
     if interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
         times, col = fill_series(out.times, out.values, windows, stmt.fill, stmt.fill_value,
                                  ascending, c.name, _result_kind(c))
         aux = None
         if out.aux is not None:
-            aux = [_filled_aux(_spread_aux(a, out.times, times, ascending), stmt) for a in out.aux]
+            aux = [_spread_aux(a, out.times, times, ascending) for a in out.aux]
         out = _Out(times, col, aux)
+    if out.aux is not None and stmt.fill in (FO.NumberFill, FO.PreviousFill):
+        out = _Out(out.times, out.values, [_filled_aux(a, stmt, ref)
+                                           for a, ref in zip(out.aux, aux_refs, strict=True)])
     if (stmt.offset or stmt.limit) and not plan.regrouped:  # else per run: subquery.py
         out = _cut(out, stmt.offset, stmt.offset + stmt.limit if stmt.limit else None)
     return out
@@ -752,23 +757,46 @@ def _result_kind(c: _Call) -> str:
     return c.kind or FLOAT
 
 
-def _filled_aux(col: Column, stmt: ast.SelectStatement) -> Column:
+def _filled_aux(col: Column, stmt: ast.SelectStatement, ref: ast.VarRef) -> Column:
     """A selector's auxiliary column as influxd's scanner fills it: where it holds no value (an empty
-    window, or the selected point without that field) fill(<number>) writes the number in its type and
-    fill(previous) leaves the column's last value. (A string or boolean column given a number keeps it as
-    a number in influxd: not done here, such cells stay null.)"""
+    window, or the selected point without that field) fill(<number>) writes the number cast to the
+    field's type (``castToType``: a string, boolean or tag column, or one of unknown type, keeps the number
+    as it is, a column of mixed values then) and fill(previous) leaves the column's last value."""
     missing = ~col.valid
-    if not missing.any() or col.kind is None:
+    if not missing.any():
         return col
-    if stmt.fill == FO.NumberFill and col.kind in _NUMERIC:
-        values = col.values.copy()
-        values[missing] = cast_fill_value(stmt.fill_value, col.kind)
-        return Column(col.kind, values, np.ones(len(values), bool))
-    if stmt.fill == FO.PreviousFill:
+    n = len(missing)
+    if stmt.fill == FO.NumberFill:
+        if col.kind in _NUMERIC:
+            values = col.values.copy()
+            values[missing] = cast_fill_value(stmt.fill_value, col.kind)
+            return Column(col.kind, values, np.ones(n, bool))
+        default = _scan_default(stmt.fill_value, ref.type)
+        if col.kind is None:
+            kind = FLOAT if isinstance(default, float) else UNSIGNED if ref.type == DT.Unsigned else INTEGER
+            dtype = np.float64 if kind == FLOAT else np.uint64 if kind == UNSIGNED else np.int64
+            return Column(kind, np.full(n, default, dtype), np.ones(n, bool))
+        values = np.empty(n, object)  # strings or booleans beside numbers: written cell by cell
+        values[:] = col.values.tolist()
+        values[missing] = default
+        return Column(STRING, values, np.ones(n, bool))
+    if stmt.fill == FO.PreviousFill and col.kind is not None:
         values, valid = col.values.copy(), col.valid.copy()
         carry_previous(values, valid, col.valid)
         return Column(col.kind, values, valid)
     return col
+
+
+def _scan_default(value: int | float, typ: DT) -> int | float:
+    """fill(<number>) as influxd's scanner writes it into a field of type ``typ`` (``castToType``): numeric
+    types convert it, any other keeps the number (an integer literal as int64, else a float)."""
+    if typ == DT.Float:
+        return float(value)
+    if typ == DT.Integer:
+        return int(value)
+    if typ == DT.Unsigned:
+        return int(value) & 0xFFFFFFFFFFFFFFFF  # Go's uint64(v): a negative number wraps
+    return value
 
 
 def _spread_aux(col: Column, src: np.ndarray, dst: np.ndarray, ascending: bool) -> Column:

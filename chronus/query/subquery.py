@@ -274,6 +274,8 @@ def cast(col: Column, typ: DT, nan_null: bool = False) -> Column:
     smallest int64, as an aggregate around the subquery sees it; ``nan_null``: null, as a raw query
     around it answers."""
     want = _CAST_KIND.get(typ)
+    if col.kind == STRING and want in (STRING, BOOLEAN) and not nan_null:
+        return _typed_cells(col, want)
     if col.kind is None or want is None or want == col.kind:
         return col
     if want in _NUMERIC and col.kind in _NUMERIC:
@@ -284,6 +286,18 @@ def cast(col: Column, typ: DT, nan_null: bool = False) -> Column:
             values = col.values.astype(_NP[want]) if want != FLOAT else col.values.astype(np.float64)
         return Column(want, values, valid)
     return col
+
+
+def _typed_cells(col: Column, want: str) -> Column:
+    """A string or boolean field of the inner query as a call around it reads it: influxd's inner
+    scanner may have written fill(<number>) into such a field (a column of mixed values here); the typed
+    iterator a call reads finds no string (boolean) there, so those cells are no points."""
+    values = col.values.tolist()
+    typ = str if want == STRING else bool
+    ok = np.fromiter((type(v) is typ for v in values), bool, len(values))
+    if want == STRING:
+        return col if ok[col.valid].all() else Column(STRING, col.values, col.valid & ok)
+    return Column(BOOLEAN, np.array([type(v) is bool and v for v in values], bool), col.valid & ok)
 
 
 class SubqueryReader:

@@ -137,6 +137,29 @@ def test_csv_floats_and_fields_like_go() -> None:
                     'm,,3,+Inf,\x1cx\nm,,4,-0,"\u3000y"\n').encode()
 
 
+def test_string_columns_holding_numbers_write_them_as_values() -> None:
+    """fill(<number>) in a string or boolean auxiliary field (influxd's scanner) leaves numbers among the
+    strings: JSON and CSV write each cell as its own type, as the generic (list) path does."""
+    values = np.empty(6, object)
+    values[:] = ["x", 7, -1.5, 1e-7, True, "y"]
+    valid = np.array([True, True, True, True, True, False])
+    frame = Frame(np.arange(6, dtype=np.int64), [Column("s", values, valid)])
+    row = Row.from_frame(frame, name="m", columns=["time", "s"])
+    assert row.frame is not None and row.frame.typed()  # the C writers take it
+    body = JSONFormatter().format([Result(0, [row])])
+    assert body == (b'{"results":[{"statement_id":0,"series":[{"name":"m","columns":["time","s"],"values":['
+                    b'["1970-01-01T00:00:00Z","x"],["1970-01-01T00:00:00.000000001Z",7],'
+                    b'["1970-01-01T00:00:00.000000002Z",-1.5],["1970-01-01T00:00:00.000000003Z",1e-7],'
+                    b'["1970-01-01T00:00:00.000000004Z",true],["1970-01-01T00:00:00.000000005Z",null]]}]}]}\n')
+    for pretty in (False, True):
+        assert fast(row, pretty) == reference(row, pretty)
+    csv = CSVFormatter().format([Result(0, [Row.from_frame(frame, name="m", columns=["time", "s"])])])
+    assert csv == b"name,tags,time,s\nm,,0,x\nm,,1,7\nm,,2,-1.5\nm,,3,0.0000001\nm,,4,true\nm,,5,\n"
+    values[0] = object()
+    with pytest.raises(TypeError, match="string column holds object"):
+        encode_values(np.arange(6, dtype=np.int64), None, True, [("s", values, valid)])
+
+
 @given(finite_floats)
 def test_float_text_matches_python(value: float) -> None:
     assert format_go_float(value).decode() == gojson.format_float(value)
