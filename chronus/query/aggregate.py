@@ -874,11 +874,14 @@ class _Candidates:
         keep = np.zeros(int(offsets[-1]), bool)  # every series' rows one after the other
         for name, column, kind in self.calls:
             if name in ("first", "last") and not self.windows.interval:  # one window: each series' ends
-                for i, pts in enumerate(read):
-                    col = pts.columns[column]
-                    if col.kind is not None:
-                        valid = np.flatnonzero(col.valid)
-                        keep[offsets[i] + (valid[:2] if name == "first" else valid[-2:])] = True
+                cols = [pts.columns[column] for pts in read]
+                row = np.flatnonzero(np.concatenate(
+                    [c.valid if c.kind is not None else np.zeros(len(c.valid), bool) for c in cols]))
+                if len(row):
+                    who = np.searchsorted(offsets, row, side="right") - 1
+                    change = np.ones(len(row), bool)
+                    change[1:] = who[1:] != who[:-1]
+                    keep[row[_run_ends(change, name == "first")]] = True
                 continue
             rows, owner, times, values = [], [], [], []
             for i, pts in enumerate(read):
@@ -904,17 +907,42 @@ class _Candidates:
                     [a.astype(object) for a in values])
                 picked = red.select_rows(name, segment, v, t, kind)
             else:
-                starts = np.flatnonzero(change)
-                ends = np.append(starts[1:], len(row))
-                lengths = ends - starts
-                position = np.arange(len(row)) - np.repeat(starts, lengths)
-                from_end = np.repeat(lengths, lengths) - 1 - position
-                picked = np.flatnonzero((position < 2) if name == "first" else (from_end < 2))
+                picked = _run_ends(change, name == "first")
             keep[offsets[who[picked]] + row[picked]] = True
-        for i, pts in enumerate(read):
-            kept = keep[offsets[i]:offsets[i + 1]]
-            pts.times = pts.times[kept]
-            pts.columns = [c.take(kept) for c in pts.columns]
+        _keep_rows(read, offsets, keep)
+
+
+def _run_ends(change: np.ndarray, first: bool) -> np.ndarray:
+    """Positions of the first two (last two unless ``first``) items of each run (``change`` marks where a
+    run starts)."""
+    starts = np.flatnonzero(change)
+    lengths = np.diff(np.append(starts, len(change)))
+    position = np.arange(len(change)) - np.repeat(starts, lengths)
+    if first:
+        return np.flatnonzero(position < 2)
+    return np.flatnonzero(np.repeat(lengths, lengths) - 1 - position < 2)
+
+
+def _keep_rows(read: list[_Points], offsets: np.ndarray, keep: np.ndarray) -> None:
+    """Cut each series to its rows ``keep`` marks (all series' rows one after the other): a slice where
+    they are one stretch (the usual case: a series' first or last rows), else a mask."""
+    kept = np.flatnonzero(keep)
+    who = np.searchsorted(offsets, kept, side="right") - 1
+    owners, first_at, counts = np.unique(who, return_index=True, return_counts=True)
+    lo = kept[first_at] - offsets[owners]
+    stretch = kept[first_at + counts - 1] - kept[first_at] + 1 == counts  # no row left out between
+    spans = dict(zip(owners.tolist(), zip(lo.tolist(), counts.tolist(), stretch.tolist(), strict=True),
+                     strict=True))
+    for i, pts in enumerate(read):
+        span = spans.get(i)
+        if span is None:
+            cut: slice | np.ndarray = slice(0, 0)
+        elif span[2]:
+            cut = slice(span[0], span[0] + span[1])
+        else:
+            cut = keep[offsets[i]:offsets[i + 1]]
+        pts.times = pts.times[cut]
+        pts.columns = [c.take(cut) for c in pts.columns]
 
 
 class _Reduced:

@@ -667,7 +667,15 @@ class _Reader:
                                               np.array([tmins[j] for j in rows], np.int64),
                                               np.array([tmaxs[j] for j in rows], np.int64))
                 found.update(((name, j), v) for j, v in zip(rows, values, strict=True))
+            alone = plan.aux[0] if len(plan.aux) == 1 and plan.aux[0].type != DT.Tag else None
+            cast = None if alone is None else _field_cast(alone.type, self.fields.get(alone.val))
             for j, i in enumerate(picked):
+                if cast is not None and filters[j] is None:  # one field, every point kept: its column
+                    read = _field_column(found.get((alone.val, j)), *cast)
+                    if read is not None:
+                        plan.task.count_points(len(read[0]))
+                        out[i] = _Chunk(read[0], [read[1]])
+                    continue
 
                 def field(ref: ast.VarRef, stored: FieldType | None, j: int = j, found: dict = found
                           ) -> tuple | None:
