@@ -333,6 +333,10 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     if counts is None:
         _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
                        inner_windows, ascending)
+    together = {} if counts is not None or aux_refs or nested else {
+        c.symbol: found for c in live
+        if c.symbol not in mode_inputs
+        and (found := _select_groups(c, groups, order, positions, windows, selector, ascending)) is not None}
     for key in order:
         name, tags, chunks = groups[key]
         per_call = {}
@@ -340,7 +344,9 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
         for c in live:
             if c.symbol in ended:
                 continue
-            if c.inner is not None and interval:
+            if c.symbol in together:
+                out = together[c.symbol].get(key)
+            elif c.inner is not None and interval:
                 extended = c.name in tf.EXTENDED
                 if wrapped and extended:
                     continue
@@ -1349,6 +1355,52 @@ def _aux_rows(aux: list[Column] | None, rows: np.ndarray) -> list[Column] | None
 
 def _column(kind: str, values: np.ndarray) -> Column:
     return Column(kind, values, np.ones(len(values), bool))
+
+
+def _select_groups(c: _Call, groups: dict, order: list, positions: dict, windows: Windows, selector: bool,
+                   ascending: bool) -> dict[tuple, _Out] | None:
+    """``_run_call`` of a first/last/min/max call (no auxiliary fields) over every group at once: one
+    selection over all groups' points with (group, window) as the segment. None (each group then runs
+    alone) when exactly tied points need influxd's merge order, or the groups' values differ in type."""
+    if (c.name not in _PUSHDOWN_SELECT or c.inner is not None or c.distinct
+            or not isinstance(c.priority, _LazyPriorities) or len(order) < 2):
+        return None
+    column = positions[(c.arg.val, c.arg.type)]
+    times, values, sizes = [], [], []
+    for key in order:
+        size = 0
+        for pts in groups[key][2]:
+            col = pts.columns[column]
+            if col.kind is None:
+                continue
+            if col.valid.all():
+                t, v = pts.times, col.values
+            else:
+                t, v = pts.times[col.valid], col.values[col.valid]
+            times.append(t)
+            values.append(v)
+            size += len(t)
+        sizes.append(size)
+    if not times or len({v.dtype for v in values}) != 1:
+        return None
+    t, v = np.concatenate(times), np.concatenate(values)
+    group = np.repeat(np.arange(len(order)), sizes)
+    win = windows.starts(t)
+    by_segment = np.lexsort((win, group))
+    t, v, win, group = t[by_segment], v[by_segment], win[by_segment], group[by_segment]
+    change = np.ones(len(t), bool)
+    change[1:] = (group[1:] != group[:-1]) | (win[1:] != win[:-1])
+    rows, tied = red.select_rows_tied(c.name, np.cumsum(change), v, t, c.kind)
+    if tied:
+        return None
+    out_times = t[rows] if selector and not windows.interval else windows.output_time(win[rows])
+    picked, bounds = v[rows], np.searchsorted(group[rows], np.arange(len(order) + 1))
+    found: dict[tuple, _Out] = {}
+    for g, key in enumerate(order):
+        lo, hi = int(bounds[g]), int(bounds[g + 1])
+        if hi > lo:
+            found[key] = _ordered(_Out(out_times[lo:hi], _column(c.kind, picked[lo:hi])), ascending)
+    return found
 
 
 def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, windows: Windows,
