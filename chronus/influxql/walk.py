@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 from chronus.influxql.ast import Node
 
+# Per node type, its dataclass field names (``dataclasses.fields`` is costly on every node of every query).
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
 
 def walk(node: Node | None) -> Iterator[Node]:
     """Every node under ``node`` (itself first), children in field order; lists are walked item by item.
@@ -20,8 +23,11 @@ def walk(node: Node | None) -> Iterator[Node]:
         current = stack.pop()
         yield current
         children: list[Node] = []
-        for item in dataclasses.fields(current):
-            value = getattr(current, item.name)
+        names = _FIELD_NAMES.get(type(current))
+        if names is None:
+            names = _FIELD_NAMES[type(current)] = tuple(f.name for f in dataclasses.fields(current))
+        for name in names:
+            value = getattr(current, name)
             if isinstance(value, Node):
                 children.append(value)
             elif isinstance(value, list):

@@ -448,23 +448,27 @@ class TSMReader:
 
     # -- counting without decoding values --------------------------------------------------------------
 
-    def block_point_counts(self) -> np.ndarray:
-        """Points per block (index order), from the blocks' timestamp headers; made once per file (it never
-        changes) and without CRC checks or value decoding: what counts of whole blocks need."""
+    def block_point_counts(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Points per block (index order; of blocks ``rows`` only when given), from the blocks' timestamp
+        headers, without CRC checks or value decoding: what counts of whole blocks need. Each block is
+        counted once per file (it never changes), when first asked for."""
         counts = self._block_point_counts
         if counts is None:
-            counts = np.empty(len(self._offsets), dtype=np.int64)
+            counts = self._block_point_counts = np.full(len(self._offsets), -1, dtype=np.int64)
+        wanted = np.arange(len(counts)) if rows is None else rows
+        missing = wanted[counts[wanted] < 0]
+        if len(missing):
             with memoryview(self._map) as view:
-                for i, (offset, size) in enumerate(zip(self._offsets.tolist(), self._sizes.tolist(),
-                                                       strict=True)):
+                for i in missing.tolist():
+                    offset, size = int(self._offsets[i]), int(self._sizes[i])
                     counts[i] = tsm_block_count(view[offset + 4:offset + size])
-            self._block_point_counts = counts
-        return counts
+        return counts[wanted]
 
     def count_keys(self, keys: list[bytes], tmin: int, tmax: int) -> KeyCounts:
         """Per key: whether the file holds it, whether its points in ``[tmin, tmax]`` were counted here
         (``counted``: no tombstone range on the key and its blocks do not overlap one another, so the count
-        is exact; else read the key), that count, the key's first and last block time and block type."""
+        is exact; else read the key), that count, the key's first and last block time and block type.
+        Only the keys' own blocks are looked at."""
         state = self._tombstones
         n = len(keys)
         positions = np.fromiter((self._position(key) for key in keys), dtype=np.int64, count=n)
@@ -473,27 +477,33 @@ class TSMReader:
             present[present] = ~state.deleted[positions[present]]
         pos = positions[present]
         lo, hi = self._first[pos], self._first[pos + 1]
-        mins, maxs = self._mins, self._maxs
+        lengths = hi - lo  # every key in the index has a block
+        starts = np.cumsum(lengths) - lengths  # each key's first row in ``rows``
+        rows = np.repeat(lo - starts, lengths) + np.arange(int(lengths.sum()))  # the keys' blocks, in turn
+        mins, maxs = self._mins[rows], self._maxs[rows]
         inside = (mins >= tmin) & (maxs <= tmax)
         partial = ~inside & (maxs >= tmin) & (mins <= tmax)
-        # 1 where a block overlaps the block before it of the same key
-        overlap = np.zeros(len(mins) + 1, dtype=np.int64)
-        if len(mins) > 1:
-            overlap[1:-1] = mins[1:] <= maxs[:-1]
-            overlap[self._first[1:-1]] = 0  # a key's first block follows another key's
-        whole = np.concatenate(([0], np.cumsum(np.where(inside, self.block_point_counts(), 0))))
-        cut = np.concatenate(([0], np.cumsum(partial)))
-        overlaps = np.cumsum(overlap)
+        overlap = np.zeros(len(rows), dtype=np.int64)  # 1 where a block overlaps the key's block before it
+        overlap[1:] = mins[1:] <= maxs[:-1]
+        overlap[starts] = 0
+        points = np.zeros(len(rows), dtype=np.int64)
+        points[inside] = self.block_point_counts(rows[inside])
         counts = np.zeros(n, dtype=np.int64)
         counted = np.zeros(n, dtype=bool)
-        key_counts = whole[hi] - whole[lo]
-        key_counted = (overlaps[hi - 1] - overlaps[lo]) == 0 if len(pos) else np.zeros(0, dtype=bool)
+        if len(pos):
+            key_counts = np.add.reduceat(points, starts)
+            key_counted = np.add.reduceat(overlap, starts) == 0
+            cut = np.add.reduceat(partial.astype(np.int64), starts) > 0
+        else:
+            key_counts, key_counted, cut = (np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, bool))
         if state.ranges:
             ranged = np.fromiter((p in state.ranges for p in pos.tolist()), dtype=bool, count=len(pos))
             key_counted &= ~ranged
-        for k in np.flatnonzero(key_counted & (cut[hi] > cut[lo])).tolist():
-            for b in range(int(lo[k]), int(hi[k])):
-                if partial[b]:
+        for k in np.flatnonzero(key_counted & cut).tolist():
+            first = int(starts[k])
+            for j in range(first, first + int(lengths[k])):
+                if partial[j]:
+                    b = int(rows[j])
                     times = self.block_times(int(self._offsets[b]), int(self._sizes[b]))
                     key_counts[k] += int(np.searchsorted(times, tmax, side="right")
                                          - np.searchsorted(times, tmin, side="left"))
@@ -503,8 +513,8 @@ class TSMReader:
         kmax = np.zeros(n, dtype=np.int64)
         types = np.zeros(n, dtype=np.uint8)
         if len(pos):
-            kmin[present] = mins[lo]
-            kmax[present] = maxs[hi - 1]
+            kmin[present] = self._mins[lo]
+            kmax[present] = self._maxs[hi - 1]
             types[present] = np.frombuffer(self._types, dtype=np.uint8)[pos]
         return KeyCounts(present, counted, counts, kmin, kmax, types)
 

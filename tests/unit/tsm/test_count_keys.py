@@ -55,3 +55,17 @@ def test_tombstoned_keys_are_left_to_reads(tmp_path: Path) -> None:
     assert found.counted.tolist() == [False, False, True]
     assert found.counts[2] == 2
     reader.close()
+
+
+def test_only_the_asked_keys_blocks_are_looked_at(tmp_path: Path) -> None:
+    """A count of one series costs its own blocks, not the file's (whose other headers stay unread)."""
+    reader = _file(tmp_path)
+    found = reader.count_keys([b"cpu,host=b#!~#v", b"cpu,host=zz#!~#v"], MIN_TIME, MAX_TIME)
+    assert found.counts.tolist() == [10, 0]
+    assert reader._block_point_counts.tolist() == [-1, -1, -1, 10, -1]
+    found = reader.count_keys([b"cpu,host=a#!~#v"], 50, 149)  # blocks cut by the range are decoded
+    assert found.counts.tolist() == [100]
+    assert reader._block_point_counts.tolist() == [-1, -1, -1, 10, -1]
+    assert reader.block_point_counts().tolist() == [100, 100, 50, 10, 2]
+    assert reader.count_keys([], MIN_TIME, MAX_TIME).counts.tolist() == []
+    reader.close()
