@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import queue
 import threading
 from collections.abc import Callable
 from typing import Any
 
 _STOP = None
+log = logging.getLogger("chronus.http")
 
 
 class Workers:
@@ -38,7 +40,7 @@ class Workers:
         return future
 
     def submit(self, func: Callable[..., Any], *args: Any) -> None:
-        """``func(*args)`` on a worker, nobody waiting for it (an exception is logged by the thread)."""
+        """``func(*args)`` on a worker, nobody waiting for it (an exception is logged)."""
         self._put((func, args, None, None))
 
     def shutdown(self, wait: bool = True) -> None:
@@ -78,8 +80,7 @@ class Workers:
             except BaseException as err:  # handed to the waiting coroutine, as an executor does
                 result, error = None, err
                 if future is None:
-                    threading.excepthook(threading.ExceptHookArgs((type(err), err, err.__traceback__,
-                                                                   threading.current_thread())))
+                    log.error("background work failed: %s: %s", type(err).__name__, err)
             with self._lock:  # idle before the waiter resumes: its next call finds this thread free
                 self._idle += 1
             if future is not None:

@@ -71,3 +71,12 @@ def test_an_idle_thread_is_reused_rather_than_a_new_one_started() -> None:
 
     assert len(asyncio.run(main())) == 1
     workers.shutdown()
+
+
+def test_a_failure_nobody_waits_for_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    workers = Workers(max_workers=1)
+    with caplog.at_level("ERROR", logger="chronus.http"):
+        workers.submit(lambda: 1 / 0)
+        workers.shutdown(wait=True)
+    messages = [r.getMessage() for r in caplog.records]
+    assert messages == ["background work failed: ZeroDivisionError: division by zero"]
