@@ -27,7 +27,7 @@ import os
 import struct
 import threading
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -244,20 +244,25 @@ class TSMReader:
             merged = _cut(merged, ranges)
         return merged if len(merged) else None
 
+    def _held(self, keys: list[bytes]) -> Iterator[tuple[int, int, bool]]:
+        """``(index in keys, index position, whether deleted ranges cut it)`` of the keys the file holds
+        (not deleted outright)."""
+        state = self._tombstones
+        for i, key in enumerate(keys):
+            pos = self._position(key)
+            if pos >= 0 and not state.gone(pos):
+                yield i, pos, bool(state.ranges.get(pos))
+
     def read_many(self, keys: list[bytes], tmins: np.ndarray, tmaxs: np.ndarray) -> list[Values | None]:
         """``read(keys[i], tmins[i], tmaxs[i])`` for every key, their blocks decoded in one pass (a query over
         many series of a shard makes one call per file instead of one per series). Keys with deleted ranges,
         strings or another type than the first key's go through ``read``."""
-        state = self._tombstones
         out: list[Values | None] = [None] * len(keys)
         batch: list[int] = []
         positions: list[int] = []
-        for i, key in enumerate(keys):
-            pos = self._position(key)
-            if pos < 0 or state.gone(pos):
-                continue
-            if state.ranges.get(pos):
-                out[i] = self.read(key, int(tmins[i]), int(tmaxs[i]))
+        for i, pos, ranged in self._held(keys):
+            if ranged:
+                out[i] = self.read(keys[i], int(tmins[i]), int(tmaxs[i]))
                 continue
             batch.append(i)
             positions.append(pos)
@@ -299,17 +304,13 @@ class TSMReader:
                         ) -> tuple[list[ValueType | None], list[np.ndarray | None]]:
         """Per key its value type here (None when the file does not hold it) and ``edge_times``; the edge
         blocks of every key are found in one pass over the index."""
-        state = self._tombstones
         types: list[ValueType | None] = [None] * len(keys)
         times: list[np.ndarray | None] = [None] * len(keys)
         picked: list[int] = []
         positions: list[int] = []
-        for i, key in enumerate(keys):
-            pos = self._position(key)
-            if pos < 0 or state.gone(pos):
-                continue
+        for i, pos, ranged in self._held(keys):
             types[i] = VALUE_TYPES[self._types[pos]]
-            if not state.ranges.get(pos):
+            if not ranged:
                 picked.append(i)
                 positions.append(pos)
         if not picked:
