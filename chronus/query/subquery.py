@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from chronus.influxql import ast
+from chronus.query import executor
 from chronus.query.executor import QueryError
 from chronus.query.mergeorder import run_places
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
@@ -73,6 +74,17 @@ class SubquerySource:
             offset = _offset(self.run_stmt, compiled.interval, ctx.now_ns)
             self._windows = Windows(compiled.interval, offset, compiled.tmin, compiled.tmax,
                                     self.run_stmt.location)
+        # influxd's fill iterator of an inner aggregate runs over its rows window by window: each change
+        # of series starts a new fill over the whole range (see _filled_runs)
+        self._stream_fill = _stream_filled_call(self.run_stmt, compiled, self.prepared, self._time_columns)
+        self._unfilled = None
+        if self._stream_fill is not None:
+            self._unfilled = replace(self.prepared, stmt=replace(self.run_stmt, fill=ast.FillOption.NoFill))
+
+    @property
+    def stream_runs(self) -> bool:
+        """Whether the inner rows reach the outer query as filled runs (``_filled_runs``)."""
+        return self._stream_fill is not None
 
     def order_key(self, times: np.ndarray) -> np.ndarray:
         """What the inner query's rows are ordered by first: time (raw), else the window start."""
@@ -154,8 +166,11 @@ class SubquerySource:
         from chronus.query.select import select_series
         key = tuple(dimensions)
         if key not in self._runs:
+            prepared = self.prepared if self._unfilled is None else self._unfilled
             out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
-                   for name, tags, times, columns in select_series(self.prepared, self.ctx, key)]
+                   for name, tags, times, columns in select_series(prepared, self.ctx, key)]
+            if self._stream_fill is not None:
+                out = self._filled_runs(out, sorted(dimensions))
             stmt = self.run_stmt
             if (stmt.limit or stmt.offset) and set(self.dimensions) - set(dimensions):
                 out = self._limit_runs(out, sorted(dimensions))
@@ -169,6 +184,53 @@ class SubquerySource:
         for position, _ in self._time_columns:
             columns.insert(position, Column.null(n))
         return columns
+
+    def _filled_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
+        """The inner aggregate's fill as influxd applies it: its rows, unfilled, window by window then
+        series by series within each outer tag set (the order its fill iterator reads them in) fall into
+        runs of one series, and each run is filled over the whole range on its own (a series met again
+        after another one starts over: ``fill(previous)`` forgets, ``fill(<number>)`` repeats windows). The
+        runs reach the outer query one after the other, in that order."""
+        from chronus.query.aggregate import group_windows
+        from chronus.query.condition import MIN_TIME
+        from chronus.query.fill import fill_series
+
+        stmt = self.run_stmt
+        windows = group_windows(stmt, self.prepared.compiled, self.ctx.now_ns)
+        groups: dict[tuple, list[InnerSeries]] = {}
+        for series in output:
+            groups.setdefault((series.name, *(series.tags.get(d, "") for d in dims)), []).append(series)
+        planned = []
+        total = 0
+        for key in sorted(groups):
+            members = sorted(groups[key], key=lambda s: sorted(s.tags.items()))
+            times = np.concatenate([m.times for m in members])
+            ranks = np.repeat(np.arange(len(members)), [len(m.times) for m in members])
+            starts_of = np.cumsum([0, *(len(m.times) for m in members)])
+            order = np.argsort(self.order_key(times), kind="stable")  # window by window, series by series
+            ranked = ranks[order]
+            cuts = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(order)]
+            planned.append((members, starts_of, order, ranked, cuts))
+            # each run is filled from the range's first window (its own first one without a lower bound)
+            first_at = times[order[cuts[:-1]]]
+            if windows.start != MIN_TIME:
+                first_at = np.full(len(first_at), windows.window(windows.start)[0])
+            last = windows.window(windows.end)[0]
+            total += int(np.sum((last - first_at) // windows.interval + 1))
+        if total > executor.MAX_SERIES_ROWS:  # influxd streams them; held here they would exhaust memory
+            most = executor.MAX_SERIES_ROWS
+            raise QueryError(f"fill() in the subquery would write {total} rows (at most {most}): narrow its "
+                             "time range, widen its interval or group it by fewer tags")
+        runs: list[InnerSeries] = []
+        for members, starts_of, order, ranked, cuts in planned:
+            for lo, hi in zip(cuts, cuts[1:], strict=False):
+                member = members[int(ranked[lo])]
+                rows = order[lo:hi] - starts_of[int(ranked[lo])]
+                col = member.columns[0].take(rows)
+                filled_times, filled = fill_series(member.times[rows], col, windows, stmt.fill,
+                                                   stmt.fill_value, True, self._stream_fill, col.kind)
+                runs.append(InnerSeries(member.name, member.tags, filled_times, [filled]))
+        return runs
 
     def _limit_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
         """influxd's LIMIT/OFFSET of a subquery grouping by more tags than its enclosing query: in the
@@ -207,8 +269,8 @@ class SubquerySource:
         then series, then row; reversed windows or times under ORDER BY time DESC. The order is None when
         it is the concatenation's own (an aggregate without GROUP BY time: series after series)."""
         ranks = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
-        if not self.raw_order and self._windows is None:
-            return None, ranks
+        if (not self.raw_order and self._windows is None) or self._stream_fill is not None:
+            return None, ranks  # (filled runs: already in the order they reach the outer query)
         key = self.order_key(times)
         # the concatenation is already by series, then row: a stable sort by key keeps that among equals
         return np.argsort(key if self.ascending else -key, kind="stable"), ranks
@@ -219,6 +281,27 @@ class SubquerySource:
             by_name.setdefault(series.name, []).append(series)
         for name in sorted(by_name):
             yield name, SubqueryReader(plan, self, by_name[name])
+
+
+# Calls whose fill runs over the inner rows window by window: one value per window, filled as it is
+_STREAM_FILLED = ("count", "sum", "mean", "median", "mode", "spread", "stddev", "min", "max", "first", "last",
+                  "percentile")
+
+
+def _stream_filled_call(stmt: ast.SelectStatement, compiled, prepared, time_columns: list) -> str | None:
+    """The call name when the inner statement's fill is to run over its rows in stream order
+    (``_filled_runs``): an explicit fill(<number>), fill(previous) or fill(linear) of a single call over a
+    field, by GROUP BY time in ascending order, without LIMIT/OFFSET or SLIMIT/SOFFSET. None otherwise (the
+    fill then runs series by series, as at the top level)."""
+    fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
+    if (not compiled.interval or not compiled.ascending or stmt.fill not in fills or time_columns
+            or stmt.limit or stmt.offset or stmt.slimit or stmt.soffset or len(prepared.fields) != 1):
+        return None
+    expr = prepared.fields[0].expr
+    if (not isinstance(expr, ast.Call) or expr.name not in _STREAM_FILLED or not expr.args
+            or not isinstance(expr.args[0], ast.VarRef)):
+        return None
+    return expr.name
 
 
 def string_tag_arguments(fields: list[ast.Field], sources: list) -> None:
@@ -316,6 +399,8 @@ class SubqueryReader:
         for series in self.members:
             key = tuple(series.tags.get(d, "") for d in dims)
             groups.setdefault(key, []).append(series)
+        if self.source.stream_runs:  # (filled runs: their own order)
+            return [(key, [members]) for key, members in sorted(groups.items())]
         return [(key, [sorted(members, key=lambda s: sorted(s.tags.items()))])
                 for key, members in sorted(groups.items())]
 
