@@ -1313,33 +1313,44 @@ def _values_of(c: _Call, pts: _Points, positions: dict, aux_refs: list) -> tuple
 
 def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, with_aux: bool):
     """The group's points of the call's argument: times, values, aux columns; ordered by time (stable)."""
-    times, values, aux_parts = [], [], []
-    for pts in chunks:
-        col, mask = _values_of(c, pts, positions, aux_refs)
-        if not mask.any():
-            continue
-        whole = mask.all()  # (no copies of a big series' arrays then)
-        times.append(pts.times if whole else pts.times[mask])
-        values.append(col.values if whole else col.values[mask])
-        if with_aux:
-            aux_parts.append([pts.columns[positions[(r.val, r.type)]].take(slice(None) if whole else mask)
-                              for r in aux_refs])
-    if not times:
+    column = positions[(c.arg.val, c.arg.type)]
+    held = _holding(chunks, column)
+    if not held:
         return None
-    if len(times) == 1:
-        t, v = times[0], values[0]
+    if len(held) == 1 and held[0][2] == len(held[0][0].times):  # one series, every point: no copies
+        pts, col, _ = held[0]
+        t, v = pts.times, col.values
+        aux = [pts.columns[positions[(r.val, r.type)]] for r in aux_refs] if with_aux else None
     else:
-        t = np.concatenate(times)
+        every = all(count == len(pts.times) for pts, _, count in held)
+        valid = slice(None) if every else np.concatenate([col.valid for _, col, _ in held])
+        t = np.concatenate([pts.times for pts, _, _ in held])[valid]
+        values = [col.values for _, col, _ in held]
         v = np.concatenate(values) if len({a.dtype for a in values}) == 1 else np.concatenate(
             [a.astype(object) for a in values])
-    aux = None
-    if with_aux:
-        aux = [Column.concat([part[i] for part in aux_parts]) for i in range(len(aux_refs))]
+        v = v[valid]
+        aux = None
+        if with_aux:
+            aux = [Column.concat([pts.columns[positions[(r.val, r.type)]] for pts, _, _ in held]).take(valid)
+                   for r in aux_refs]
     order = _stable_order(t)
     if order is not None:
         t, v = t[order], v[order]
         aux = None if aux is None else [a.take(order) for a in aux]
     return t, v, aux
+
+
+def _holding(chunks: list[_Points], column: int) -> list[tuple[_Points, Column, int]]:
+    """The series that hold a value in ``column``, with that column and how many values it holds."""
+    cols = [pts.columns[column] for pts in chunks]
+    typed = [(pts, col) for pts, col in zip(chunks, cols, strict=True) if col.kind is not None]
+    if not typed:
+        return []
+    offsets = mergeorder.offsets_of([len(col.valid) for _, col in typed])
+    running = np.zeros(int(offsets[-1]) + 1, np.int64)
+    np.cumsum(np.concatenate([col.valid for _, col in typed]), out=running[1:])
+    counts = running[offsets[1:]] - running[offsets[:-1]]  # valid rows per series (empty series too)
+    return [(pts, col, n) for (pts, col), n in zip(typed, counts.tolist(), strict=True) if n]
 
 
 def _stable_order(keys: np.ndarray) -> np.ndarray | None:
@@ -1871,23 +1882,22 @@ def _point_priorities(c: _Call, chunks: list[_Points], positions: dict, aux_refs
     Points of series that are no candidate (``"only"``) get -1."""
     given = c.priority.get() if isinstance(c.priority, _LazyPriorities) else c.priority
     only = given is not None and given.get("only", False)
+    held = _holding(chunks, positions[(c.arg.val, c.arg.type)])
+    if not held:
+        return None
     entries = []
-    for pts in chunks:
-        col, mask = _values_of(c, pts, positions, aux_refs)
-        if not mask.any():
-            continue
+    for pts, _, count in held:
         found = given.get((pts.part, pts.slot)) if given is not None else None
         if found is None and not only:
             return None
-        entries.append((pts.times[mask], found))
-    if not entries:
-        return None
-    times = np.concatenate([t for t, _ in entries])
+        entries.append((count, found))
+    valid = np.concatenate([col.valid for _, col, _ in held])
+    times = np.concatenate([pts.times for pts, _, _ in held])[valid]
     prios = np.full(len(times), -1, np.int64)
     has = np.array([found is not None for _, found in entries])
     if has.any():
         # every point's window looked up in its series' windows at once: keys (series, window rank)
-        owner = np.repeat(np.arange(len(entries)), [len(t) for t, _ in entries])
+        owner = np.repeat(np.arange(len(entries)), [count for count, _ in entries])
         pick = has[owner]
         w = windows.starts(times[pick])
         listed = [(i, found) for i, (_, found) in enumerate(entries) if found is not None]
