@@ -207,16 +207,19 @@ class SubquerySource:
             times = np.concatenate([m.times for m in members])
             ranks = np.repeat(np.arange(len(members)), [len(m.times) for m in members])
             starts_of = np.cumsum([0, *(len(m.times) for m in members)])
-            order = np.argsort(self.order_key(times), kind="stable")  # window by window, series by series
+            key = self.order_key(times)
+            # window by window (newest first under ORDER BY time DESC), series by series
+            order = np.argsort(key if self.ascending else -key, kind="stable")
             ranked = ranks[order]
             cuts = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(order)]
             planned.append((members, starts_of, order, ranked, cuts))
-            # each run is filled from the range's first window (its own first one without a lower bound)
-            first_at = times[order[cuts[:-1]]]
+            # each run is filled from the range's first window to its last (from its own oldest window
+            # without a lower bound)
+            oldest = times[order[cuts[:-1]]] if self.ascending else times[order[np.array(cuts[1:]) - 1]]
             if windows.start != MIN_TIME:
-                first_at = np.full(len(first_at), windows.window(windows.start)[0])
-            last = windows.window(windows.end)[0]
-            total += int(np.sum((last - first_at) // windows.interval + 1))
+                oldest = np.full(len(oldest), windows.window(windows.start)[0])
+            newest = windows.window(windows.end)[0]
+            total += int(np.sum((newest - oldest) // windows.interval + 1))
         if total > executor.MAX_SERIES_ROWS:  # influxd streams them; held here they would exhaust memory
             most = executor.MAX_SERIES_ROWS
             raise QueryError(f"fill() in the subquery would write {total} rows (at most {most}): narrow its "
@@ -228,7 +231,8 @@ class SubquerySource:
                 rows = order[lo:hi] - starts_of[int(ranked[lo])]
                 col = member.columns[0].take(rows)
                 filled_times, filled = fill_series(member.times[rows], col, windows, stmt.fill,
-                                                   stmt.fill_value, True, self._stream_fill, col.kind)
+                                                   stmt.fill_value, self.ascending, self._stream_fill,
+                                                   col.kind)
                 runs.append(InnerSeries(member.name, member.tags, filled_times, [filled]))
         return runs
 
@@ -291,10 +295,10 @@ _STREAM_FILLED = ("count", "sum", "mean", "median", "mode", "spread", "stddev", 
 def _stream_filled_call(stmt: ast.SelectStatement, compiled, prepared, time_columns: list) -> str | None:
     """The call name when the inner statement's fill is to run over its rows in stream order
     (``_filled_runs``): an explicit fill(<number>), fill(previous) or fill(linear) of a single call over a
-    field, by GROUP BY time in ascending order, without LIMIT/OFFSET or SLIMIT/SOFFSET. None otherwise (the
+    field, by GROUP BY time, without LIMIT/OFFSET or SLIMIT/SOFFSET. None otherwise (the
     fill then runs series by series, as at the top level)."""
     fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
-    if (not compiled.interval or not compiled.ascending or stmt.fill not in fills or time_columns
+    if (not compiled.interval or stmt.fill not in fills or time_columns
             or stmt.limit or stmt.offset or stmt.slimit or stmt.soffset or len(prepared.fields) != 1):
         return None
     expr = prepared.fields[0].expr
