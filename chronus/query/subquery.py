@@ -76,7 +76,7 @@ class SubquerySource:
                                     self.run_stmt.location)
         # influxd's fill iterator of an inner aggregate runs over its rows window by window: each change
         # of series starts a new fill over the whole range (see _filled_runs)
-        self._stream_fill = _stream_filled_call(self.run_stmt, compiled, self.prepared, self._time_columns)
+        self._stream_fill = _stream_filled_calls(self.run_stmt, compiled, self.prepared, self._time_columns)
         self._unfilled = None
         if self._stream_fill is not None:
             self._unfilled = replace(self.prepared, stmt=replace(self.run_stmt, fill=ast.FillOption.NoFill))
@@ -169,8 +169,15 @@ class SubquerySource:
             prepared = self.prepared if self._unfilled is None else self._unfilled
             out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
                    for name, tags, times, columns in select_series(prepared, self.ctx, key)]
-            if self._stream_fill is not None:
+            if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
+                                                     for series in out for c in series.columns):
                 out = self._filled_runs(out, sorted(dimensions))
+            elif self._stream_fill is not None:
+                # a call without a value in a row another call has: influxd's scanner joins the calls'
+                # separately filled streams there, which is not emulated; each series is filled whole
+                self._stream_fill = self._unfilled = None
+                out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
+                       for name, tags, times, columns in select_series(self.prepared, self.ctx, key)]
             stmt = self.run_stmt
             if (stmt.limit or stmt.offset) and set(self.dimensions) - set(dimensions):
                 out = self._limit_runs(out, sorted(dimensions))
@@ -229,11 +236,13 @@ class SubquerySource:
             for lo, hi in zip(cuts, cuts[1:], strict=False):
                 member = members[int(ranked[lo])]
                 rows = order[lo:hi] - starts_of[int(ranked[lo])]
-                col = member.columns[0].take(rows)
-                filled_times, filled = fill_series(member.times[rows], col, windows, stmt.fill,
-                                                   stmt.fill_value, self.ascending, self._stream_fill,
-                                                   col.kind)
-                runs.append(InnerSeries(member.name, member.tags, filled_times, [filled]))
+                columns = []
+                for call, column in zip(self._stream_fill, member.columns, strict=True):
+                    col = column.take(rows)
+                    filled_times, filled = fill_series(member.times[rows], col, windows, stmt.fill,
+                                                       stmt.fill_value, self.ascending, call, col.kind)
+                    columns.append(filled)
+                runs.append(InnerSeries(member.name, member.tags, filled_times, columns))
         return runs
 
     def _limit_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
@@ -292,20 +301,24 @@ _STREAM_FILLED = ("count", "sum", "mean", "median", "mode", "spread", "stddev", 
                   "percentile")
 
 
-def _stream_filled_call(stmt: ast.SelectStatement, compiled, prepared, time_columns: list) -> str | None:
-    """The call name when the inner statement's fill is to run over its rows in stream order
-    (``_filled_runs``): an explicit fill(<number>), fill(previous) or fill(linear) of a single call over a
-    field, by GROUP BY time, without LIMIT/OFFSET or SLIMIT/SOFFSET. None otherwise (the
-    fill then runs series by series, as at the top level)."""
+def _stream_filled_calls(stmt: ast.SelectStatement, compiled, prepared, time_columns: list
+                         ) -> list[str] | None:
+    """Each field's call name when the inner statement's fill is to run over its rows in stream order
+    (``_filled_runs``): an explicit fill(<number>), fill(previous) or fill(linear) of calls over fields (no
+    math around them, no auxiliary field), by GROUP BY time, without LIMIT/OFFSET or SLIMIT/SOFFSET. None
+    otherwise (the fill then runs series by series, as at the top level)."""
     fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
     if (not compiled.interval or stmt.fill not in fills or time_columns
-            or stmt.limit or stmt.offset or stmt.slimit or stmt.soffset or len(prepared.fields) != 1):
+            or stmt.limit or stmt.offset or stmt.slimit or stmt.soffset or not prepared.fields):
         return None
-    expr = prepared.fields[0].expr
-    if (not isinstance(expr, ast.Call) or expr.name not in _STREAM_FILLED or not expr.args
-            or not isinstance(expr.args[0], ast.VarRef)):
-        return None
-    return expr.name
+    names = []
+    for f in prepared.fields:
+        expr = f.expr
+        if (not isinstance(expr, ast.Call) or expr.name not in _STREAM_FILLED or not expr.args
+                or not isinstance(expr.args[0], ast.VarRef)):
+            return None
+        names.append(expr.name)
+    return names
 
 
 def string_tag_arguments(fields: list[ast.Field], sources: list) -> None:
