@@ -837,6 +837,9 @@ class _Points:
     # count/sum/mean alone: per argument column the series' partials (windows, sums, counts) in reading
     # order, worked out as each shard is read; the points themselves are then dropped (``_Partials``)
     partials: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
+    # the rows reach the call in their own order, not by time: a subquery's filled runs (influxd's
+    # iterators then read them as its fill iterator hands them on)
+    stream: bool = False
 
 
 class _Partials:
@@ -1265,6 +1268,7 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                for n, reader in readers(plan, [source]))
     for reader_no, (name, source_no, reader) in enumerate(sourced):
         shard = isinstance(reader, _Reader)
+        stream = not shard and getattr(reader.source, "stream_runs", False)
         tag_sets = reader.tag_sets()
         if shard:  # every series of the shard read at once (``read_many``), bounded to its edge points
             flat = [series for _, series_list in tag_sets for series in series_list]
@@ -1281,7 +1285,8 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                     continue
                 entry = groups.setdefault((name, tags_id), (name, tags, []))
                 pts = _Points(chunk.times, chunk.columns, part, slot, len(series_list),
-                              2 if name in regex_names else 1, reader_no if shard else -1, source_no)
+                              2 if name in regex_names else 1, reader_no if shard else -1, source_no,
+                              stream=stream)
                 entry[2].append(pts)
                 read.append(pts)
         if reduce is not None and read:
@@ -1333,11 +1338,16 @@ def _gather(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, wi
         if with_aux:
             aux = [Column.concat([pts.columns[positions[(r.val, r.type)]] for pts, _, _ in held]).take(valid)
                    for r in aux_refs]
-    order = _stable_order(t)
+    order = None if _streamed([pts for pts, _, _ in held]) else _stable_order(t)
     if order is not None:
         t, v = t[order], v[order]
         aux = None if aux is None else [a.take(order) for a in aux]
     return t, v, aux
+
+
+def _streamed(chunks: list[_Points]) -> bool:
+    """Whether the series' rows reach the call in their own order (``_Points.stream``), not by time."""
+    return bool(chunks) and all(pts.stream for pts in chunks)
 
 
 def _holding(chunks: list[_Points], column: int) -> list[tuple[_Points, Column, int]]:
@@ -1467,7 +1477,8 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
                         times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
                         aux = None if aux is None else [a.take(keep) for a in aux]
                 rows = red.select_rows(name, win, values, times, kind, priority)
-        elif name == "percentile" and isinstance(delivered, _DeliveredRows) and values.dtype != object:
+        elif name == "percentile" and (isinstance(delivered, _DeliveredRows) or _streamed(chunks)) \
+                and values.dtype != object:
             rows = modeorder.percentile_rows(win, values, c.number)  # Go's sort.Sort over them
         elif name == "percentile":
             rows = red.percentile_rows(win, values, c.number)
@@ -1484,7 +1495,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         w, counts = red.count(win[rows])
         return _ordered(_Out(windows.output_time(w), _column(INTEGER, counts)), ascending)
     if name == "distinct":
-        rows = red.distinct_rows(win, values, times, kind, ascending)
+        rows = red.distinct_rows(win, values, times, kind, ascending, by_arrival=_streamed(chunks))
         return _ordered(_Out(windows.output_time(win[rows]), _column(kind, values[rows])), ascending,
                         by_window=True)
     if name in ("top", "bottom"):

@@ -168,13 +168,15 @@ def stddev(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def distinct_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
-                  ascending: bool = True) -> np.ndarray:
+                  ascending: bool = True, by_arrival: bool = False) -> np.ndarray:
     """Rows of the distinct values of every window, ordered by the time each was first seen (the latest
-    occurrence when the statement reads backwards) then value."""
+    occurrence when the statement reads backwards; ``by_arrival``: the first row in the order given, for
+    rows that do not arrive by time) then value."""
     if len(win) == 0:
         return np.zeros(0, np.int64)
     keys = _rank_keys(values, kind)
-    order = np.lexsort((times if ascending else -times, keys, win))
+    seen = np.arange(len(win)) if by_arrival else times if ascending else -times
+    order = np.lexsort((seen, keys, win))
     w, k = win[order], keys[order]
     first = np.concatenate(([True], (w[1:] != w[:-1]) | (k[1:] != k[:-1])))
     rows = order[first]
