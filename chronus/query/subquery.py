@@ -76,6 +76,8 @@ class SubquerySource:
                                     self.run_stmt.location)
         # influxd's fill iterator of an inner aggregate runs over its rows window by window: each change
         # of series starts a new fill over the whole range (see _filled_runs)
+        # only fill(<number>) writes numbers into the inner query's string or boolean fields (_filled_aux)
+        self.mixed_cells = self.run_stmt.fill == ast.FillOption.NumberFill
         self._stream_fill = _stream_filled_calls(self.run_stmt, compiled, self.prepared, self._time_columns)
         self._unfilled = None
         if self._stream_fill is not None:
@@ -214,9 +216,9 @@ class SubquerySource:
             times = np.concatenate([m.times for m in members])
             ranks = np.repeat(np.arange(len(members)), [len(m.times) for m in members])
             starts_of = np.cumsum([0, *(len(m.times) for m in members)])
-            key = self.order_key(times)
+            by = self.order_key(times)
             # window by window (newest first under ORDER BY time DESC), series by series
-            order = np.argsort(key if self.ascending else -key, kind="stable")
+            order = np.argsort(by if self.ascending else -by, kind="stable")
             ranked = ranks[order]
             cuts = [0, *(np.flatnonzero(ranked[1:] != ranked[:-1]) + 1).tolist(), len(order)]
             planned.append((members, starts_of, order, ranked, cuts))
@@ -367,14 +369,14 @@ _NUMERIC = (FLOAT, INTEGER, UNSIGNED)
 _NP = {FLOAT: np.float64, INTEGER: np.int64, UNSIGNED: np.uint64}
 
 
-def cast(col: Column, typ: DT, nan_null: bool = False) -> Column:
+def cast(col: Column, typ: DT, nan_null: bool = False, mixed: bool = False) -> Column:
     """``castToType``: numbers convert to the wanted numeric type; anything else is left as it is.
 
     A NaN (a math function's domain error: ``sqrt(-1)``) made an integer is Go's ``int64(NaN)``, the
     smallest int64, as an aggregate around the subquery sees it; ``nan_null``: null, as a raw query
-    around it answers."""
+    around it answers; ``mixed``: string columns may hold numbers a fill wrote (``_typed_cells``)."""
     want = _CAST_KIND.get(typ)
-    if col.kind == STRING and want in (STRING, BOOLEAN) and not nan_null:
+    if mixed and col.kind == STRING and want in (STRING, BOOLEAN) and not nan_null:
         return _typed_cells(col, want)
     if col.kind is None or want is None or want == col.kind:
         return col
@@ -428,7 +430,8 @@ class SubqueryReader:
         kind, where, typ = mapped
         if kind == "tag":
             return Column.constant(series.tags.get(where, ""), n)
-        return cast(series.columns[where], typ if typ is not None else ref.type, self.plan.raw)
+        return cast(series.columns[where], typ if typ is not None else ref.type, self.plan.raw,
+                    self.source.mixed_cells)
 
     def _keep(self, series: InnerSeries, n: int) -> np.ndarray | None:
         """Rows passing the outer WHERE (``filterCursor``): columns by name, anything else a tag."""
