@@ -1390,17 +1390,11 @@ def _select_groups(c: _Call, groups: dict, order: list, positions: dict, windows
     times, values, sizes = [], [], []
     for key in order:
         size = 0
-        for pts in groups[key][2]:
-            col = pts.columns[column]
-            if col.kind is None:
-                continue
-            if col.valid.all():
-                t, v = pts.times, col.values
-            else:
-                t, v = pts.times[col.valid], col.values[col.valid]
-            times.append(t)
-            values.append(v)
-            size += len(t)
+        for pts, col, count in _holding(groups[key][2], column):
+            whole = count == len(pts.times)
+            times.append(pts.times if whole else pts.times[col.valid])
+            values.append(col.values if whole else col.values[col.valid])
+            size += count
         sizes.append(size)
     if not times or len({v.dtype for v in values}) != 1:
         return None
