@@ -1837,30 +1837,24 @@ def _first_last_priorities(c: _Call, groups: list[list[_Points]], positions: dic
     shards meet in the shards' merge order."""
     first = c.name == "first"
     partials, chosen = [], []
+    column = positions[(c.arg.val, c.arg.type)]
     for number, chunks in enumerate(groups):
-        by_part: dict[int, list[tuple[_Points, np.ndarray]]] = {}
-        for pts in chunks:
-            col, mask = _values_of(c, pts, positions, aux_refs)
-            rows = np.flatnonzero(mask)
-            if len(rows):  # only a series' first two points can be among the merge's first two
-                by_part.setdefault(pts.part, []).append((pts, rows[:2] if first else rows[::-1][:2]))
-        for candidates in by_part.values():
-            if not first:  # read in descending order: the tag set's series reversed
-                candidates = candidates[::-1]
-            times = np.concatenate([pts.times[rows] for pts, rows in candidates]).astype(np.int64)
-            aux = [Column.concat([pts.columns[positions[(r.val, r.type)]].take(rows)
-                                 for pts, rows in candidates]) for r in aux_refs]
-            offsets = mergeorder.offsets_of([len(rows) for _, rows in candidates])
+        edges = _edge_candidates(chunks, column, first)
+        every_time = np.concatenate([pts.times for pts in chunks]) if edges else None
+        for owners, rows, at, offsets in edges:
+            times = every_time[at].astype(np.int64)
+            spans = list(zip(owners[offsets[:-1]].tolist(), offsets[:-1].tolist(), offsets[1:].tolist(),
+                             strict=True)) if aux_refs else []
+            aux = [Column.concat([chunks[o].columns[positions[(r.val, r.type)]].take(rows[lo:hi])
+                                  for o, lo, hi in spans]) for r in aux_refs]
             delivered = mergeorder.sorted_merge(times, aux, first, offsets)[:2].tolist()
-            which = np.searchsorted(offsets, delivered, side="right") - 1
-            met = [(candidates[int(k)][0], int(candidates[int(k)][1][d - offsets[k]])) for k, d in
-                   zip(which.tolist(), delivered, strict=True)]
+            met = [(chunks[int(owners[d])], int(rows[d])) for d in delivered]
             pts, row = met[0]
             if len(met) > 1:
                 other, other_row = met[1]
                 t0, t1 = pts.times[row], other.times[other_row]
-                col0 = pts.columns[positions[(c.arg.val, c.arg.type)]]
-                col1 = other.columns[positions[(c.arg.val, c.arg.type)]]
+                col0 = pts.columns[column]
+                col1 = other.columns[column]
                 better = t1 < t0 if first else t1 > t0
                 v0, v1 = col0.values[row], col1.values[other_row]
                 if c.kind == BOOLEAN:  # BooleanFirstReduce prefers false, BooleanLastReduce true
@@ -1878,6 +1872,42 @@ def _first_last_priorities(c: _Call, groups: list[list[_Points]], positions: dic
         for key, p, prio in zip(chosen, partials, mergeorder.arrival_priorities(partials, ascending),
                                 strict=True):
             out[key] = (p.windows, prio)
+    return out
+
+
+def _edge_candidates(chunks: list[_Points], column: int, first: bool
+                     ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per shard tag set (in the order of its first series holding a value in ``column``), the rows that
+    meet in its merge for first() (last()) without GROUP BY time: each series' first (last) two, series
+    after series, the whole reversed for last() (its tag set read backwards). Each as ``(owners, rows, at,
+    offsets)``: the candidates' chunk and row in it, their place in the chunks' rows one after the other,
+    and where each series' candidates start (and the end)."""
+    if not chunks:
+        return []
+    lengths = [len(pts.times) for pts in chunks]
+    starts = mergeorder.offsets_of(lengths)
+    valid = np.concatenate([pts.columns[column].valid if pts.columns[column].kind is not None
+                            else np.zeros(n, bool) for pts, n in zip(chunks, lengths, strict=True)])
+    hits = valid.nonzero()[0]
+    if not len(hits):
+        return []
+    who = np.searchsorted(starts, hits, side="right") - 1
+    change = np.ones(len(hits), bool)
+    change[1:] = who[1:] != who[:-1]
+    kept = _run_ends(change, first)
+    hits, who = hits[kept], who[kept]
+    parts = np.array([pts.part for pts in chunks], np.int64)[who]
+    _, first_seen = np.unique(parts, return_index=True)
+    out = []
+    for part in parts[np.sort(first_seen)].tolist():
+        sel = (parts == part).nonzero()[0]
+        if not first:
+            sel = sel[::-1]
+        owners, at = who[sel], hits[sel]
+        change = np.ones(len(sel), bool)
+        change[1:] = owners[1:] != owners[:-1]
+        offsets = np.append(change.nonzero()[0], len(sel)).astype(np.int64)
+        out.append((owners, at - starts[owners], at, offsets))
     return out
 
 

@@ -34,7 +34,17 @@ from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
 from chronus.query.result import Frame, Result
 from chronus.query.tasks import QueryTask, detached_task
-from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, binary, evaluate
+from chronus.query.vector import (
+    BOOLEAN,
+    FLOAT,
+    INTEGER,
+    STRING,
+    UNSIGNED,
+    Column,
+    all_valid,
+    binary,
+    evaluate,
+)
 from chronus.tsdb.fields import FieldType
 from chronus.tsdb.index import compile_regex
 
@@ -390,7 +400,7 @@ def _field_column(values, stored_type: DT, want: DT) -> tuple[np.ndarray, Column
         if want != stored_type:
             dtype = np.float64 if want == DT.Float else np.int64 if want == DT.Integer else np.uint64
             arr = arr.astype(dtype)
-    return values.times, Column(kind, arr, np.ones(len(arr), bool))
+    return values.times, Column(kind, arr, all_valid(len(arr)))
 
 
 def _align(times: np.ndarray, source: tuple | None, n: int, kind_hint: str | None) -> Column:
@@ -660,29 +670,38 @@ class _Reader:
                 for ref in _var_refs(filt) if filt is not None else ():
                     if ref.type != DT.Tag and ref.val in self.fields and wanted.get(ref.val) is not every:
                         wanted.setdefault(ref.val, []).append(j)
-            found: dict[tuple[str, int], object] = {}
+            found: dict[str, list] = {}  # per field its values for each picked series (None: not read)
             for name, rows in wanted.items():
-                rows = sorted(set(rows))
+                rows = every if rows is every else sorted(set(rows))
                 values = self.shard.read_many([series_list[picked[j]].key for j in rows], name,
                                               np.array([tmins[j] for j in rows], np.int64),
                                               np.array([tmaxs[j] for j in rows], np.int64))
-                found.update(((name, j), v) for j, v in zip(rows, values, strict=True))
+                if rows is not every:
+                    spread: list = [None] * len(picked)
+                    for j, v in zip(rows, values, strict=True):
+                        spread[j] = v
+                    values = spread
+                found[name] = values
             alone = plan.aux[0] if len(plan.aux) == 1 and plan.aux[0].type != DT.Tag else None
             cast = None if alone is None else _field_cast(alone.type, self.fields.get(alone.val))
+            column = found.get(alone.val) if cast is not None else None
+            points = 0
             for j, i in enumerate(picked):
-                if cast is not None and filters[j] is None:  # one field, every point kept: its column
-                    read = _field_column(found.get((alone.val, j)), *cast)
+                if column is not None and filters[j] is None:  # one field, every point kept: its column
+                    read = _field_column(column[j], *cast)
                     if read is not None:
-                        plan.task.count_points(len(read[0]))
+                        points += len(read[0])
                         out[i] = _Chunk(read[0], [read[1]])
                     continue
 
                 def field(ref: ast.VarRef, stored: FieldType | None, j: int = j, found: dict = found
                           ) -> tuple | None:
                     cast = _field_cast(ref.type, stored)
-                    return None if cast is None else _field_column(found.get((ref.val, j)), *cast)
+                    values = found.get(ref.val)
+                    return None if cast is None or values is None else _field_column(values[j], *cast)
 
                 out[i] = self._rows(series_list[i], filters[j], None, field)
+            plan.task.count_points(points)
         return out
 
     def _in_range(self) -> bool:

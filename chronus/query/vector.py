@@ -78,6 +78,20 @@ class Column:
         return out
 
 
+_ALL_VALID = np.ones(0, bool)
+
+
+def all_valid(n: int) -> np.ndarray:
+    """A validity mask of ``n`` rows, all set, shared and read-only (a column read from storage has no
+    nulls: one allocation per read series was measurable over many series)."""
+    global _ALL_VALID
+    if n > len(_ALL_VALID):
+        grown = np.ones(max(n, 2 * len(_ALL_VALID), 1 << 16), bool)
+        grown.flags.writeable = False
+        _ALL_VALID = grown
+    return _ALL_VALID[:n]
+
+
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return BOOLEAN

@@ -31,6 +31,8 @@ from chronus.tsdb.values import MAX_TIME, MIN_TIME, POINT_SIZES, Values, ValueTy
 from chronus.tsdb.wal import DeleteEntry, DeleteRangeEntry, Entry, WriteEntry
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from chronus.models.points import GroupedValues
 
 KEY_FIELD_SEPARATOR = b"#!~#"
@@ -241,6 +243,24 @@ class Cache:
         if tmin == MIN_TIME and tmax == MAX_TIME:
             return merged
         return merged.include(tmin, tmax)
+
+    def values_many(self, keys: list[bytes], tmins: np.ndarray, tmaxs: np.ndarray) -> list[Values | None]:
+        """``values(keys[i], tmins[i], tmaxs[i])`` of every key; an empty cache (a shard no longer written)
+        answers at once instead of once per key."""
+        if self.empty():
+            return [None] * len(keys)
+        return [self.values(key, int(lo), int(hi)) for key, lo, hi in zip(keys, tmins, tmaxs, strict=True)]
+
+    def types_many(self, keys: list[bytes]) -> list[ValueType | None]:
+        """``type`` of every key (at once when the cache is empty)."""
+        if self.empty():
+            return [None] * len(keys)
+        return [self.type(key) for key in keys]
+
+    def empty(self) -> bool:
+        """Whether neither the live store nor a snapshot being written holds a key."""
+        with self._lock:
+            return not self._store and (self._snapshot is None or not self._snapshot._store)
 
     def type(self, key: bytes) -> ValueType | None:
         """The value type of ``key`` (live store first, then the snapshot), or None if it holds nothing."""

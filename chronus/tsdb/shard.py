@@ -411,11 +411,12 @@ class Shard:
         """``read`` of one field of many series, each over its own range ``[tmins[i], tmaxs[i]]``: each TSM
         file decodes every series' blocks in one call."""
         keys = [_field_key(k, field_name) for k in series_keys]
-        cache = self.cache
-        cached = [cache.values(key, int(lo), int(hi)) for key, lo, hi in zip(keys, tmins, tmaxs, strict=True)]
+        cached = self.cache.values_many(keys, tmins, tmaxs)
         per_file = [reader.read_many(keys, tmins, tmaxs) for reader in self.files.readers()]
         if not per_file:
             return cached
+        if len(per_file) == 1 and not any(c is not None for c in cached):  # one file, nothing cached
+            return per_file[0]
         return [_newest_wins([p for p in parts if p is not None], c)
                 for *parts, c in zip(*per_file, cached, strict=True)]
 
@@ -438,10 +439,9 @@ class Shard:
         keys = [_field_key(k, field_name) for k in series_keys]
         per_file = [r.edge_times_many(keys, tmin, tmax, first, wanted) for r in self.files.readers()]
         out = []
-        cache = self.cache
-        for i, key in enumerate(keys):
+        cached_types = self.cache.types_many(keys)
+        for i, cached in enumerate(cached_types):
             types = {found[0][i] for found in per_file} - {None}
-            cached = cache.type(key)
             if len(types) > 1 or (cached is not None and types and cached not in types):
                 out.append(np.empty(0, np.int64))  # the type changed: ``read`` keeps only the newest type's
                 continue
