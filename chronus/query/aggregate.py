@@ -28,7 +28,7 @@ from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
 from chronus.query.fill import carry_previous, cast_fill_value, fill_series
 from chronus.query.predict import HOLT_WINTERS
-from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
+from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, all_valid, evaluate
 from chronus.query.window import Windows
 
 DT = ast.DataType
@@ -1352,6 +1352,10 @@ def _streamed(chunks: list[_Points]) -> bool:
 
 def _holding(chunks: list[_Points], column: int) -> list[tuple[_Points, Column, int]]:
     """The series that hold a value in ``column``, with that column and how many values it holds."""
+    if len(chunks) == 1:  # (GROUP BY every tag: a group per series, no offsets to work out)
+        col = chunks[0].columns[column]
+        count = int(np.count_nonzero(col.valid)) if col.kind is not None else 0
+        return [(chunks[0], col, count)] if count else []
     cols = [pts.columns[column] for pts in chunks]
     typed = [(pts, col) for pts, col in zip(chunks, cols, strict=True) if col.kind is not None]
     if not typed:
@@ -1375,7 +1379,7 @@ def _aux_rows(aux: list[Column] | None, rows: np.ndarray) -> list[Column] | None
 
 
 def _column(kind: str, values: np.ndarray) -> Column:
-    return Column(kind, values, np.ones(len(values), bool))
+    return Column(kind, values, all_valid(len(values)))
 
 
 def _select_groups(c: _Call, groups: dict, order: list, positions: dict, windows: Windows, selector: bool,
