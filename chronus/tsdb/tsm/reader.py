@@ -126,6 +126,8 @@ class TSMReader:
         self._offsets = offsets
         self._sizes = sizes
         self._block_index = (offsets, sizes, mins, maxs)  # what ``decode_blocks`` reads
+        # every query asks each shard's span (``time_range``): worked out once, the index never changes
+        self._time_range = (int(mins.min()), int(maxs.max())) if len(mins) else (MAX_TIME, MIN_TIME)
         if len(mins) and (
             int((self._offsets + self._sizes).max()) > index_start or int(self._offsets.min()) < HEADER_SIZE
             or int(self._sizes.min()) <= 4
@@ -183,9 +185,7 @@ class TSMReader:
     def time_range(self) -> tuple[int, int]:
         """``(min, max)`` time over every block (``(MAX_TIME, MIN_TIME)`` for none); deletes leave it as it
         is, as influxd's index does."""
-        if not len(self._mins):
-            return MAX_TIME, MIN_TIME
-        return int(self._mins.min()), int(self._maxs.max())
+        return self._time_range
 
     # -- blocks -----------------------------------------------------------------------------------------
 
