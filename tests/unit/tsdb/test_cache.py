@@ -31,6 +31,26 @@ def test_values_are_sorted_and_the_newest_write_wins() -> None:
     assert c.type(K) is ValueType.FLOAT and c.type(b"nope") is None
 
 
+def test_many_keys_at_once_answer_as_one_by_one() -> None:
+    import numpy as np
+
+    c = Cache()
+    other = b"cpu,host=b#!~#value"
+    keys, lo, hi = [K, other, b"nope"], np.array([1, 0, 0], np.int64), np.array([2, 9, 9], np.int64)
+    assert c.empty() and c.values_many(keys, lo, hi) == [None] * 3 and c.types_many(keys) == [None] * 3
+    c.write(K, Values.floats([1, 2, 3], [1.0, 2.0, 3.0]))
+    c.write(other, Values.integers([5], [7]))
+    assert not c.empty()
+    found = c.values_many(keys, lo, hi)
+    assert [None if v is None else v.to_pairs() for v in found] == [[(1, 1.0), (2, 2.0)], [(5, 7)], None]
+    assert c.types_many(keys) == [ValueType.FLOAT, ValueType.INTEGER, None]
+    c.snapshot()  # the points move to the snapshot being written: still the cache's
+    assert not c.empty()
+    assert [None if v is None else v.to_pairs() for v in c.values_many(keys, lo, hi)][1] == [(5, 7)]
+    c.clear_snapshot(True)
+    assert c.empty() and c.values_many(keys, lo, hi) == [None] * 3
+
+
 def test_arrays_handed_out_do_not_change_with_later_writes() -> None:
     c = Cache()
     c.write(K, Values.integers([1, 2], [1, 2]))
