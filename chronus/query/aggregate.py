@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 
 import numpy as np
@@ -94,6 +94,8 @@ class _Out:
     values: Column
     aux: list[Column] | None = None
     closed: bool = False  # the last point is the one influxd's stream reducer gives when it is closed
+    # percentile(): its first window with points (in delivery order) has too few for it (``_lone_empty``)
+    lead_missing: bool = False
 
 
 def _parse_call(call: ast.Call, symbol: str) -> _Call:
@@ -306,7 +308,10 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                               compiled)
     if slices is not None and raw is not None:
         outputs = []
-        for key in sorted(raw, reverse=not ascending):
+        keys = sorted(raw, reverse=not ascending)
+        if keys and _lone_percentile(calls) and any(o.lead_missing for o in raw[keys[0]][2].values()):
+            return  # (``_lone_empty``)
+        for key in keys:
             name, tags, outs = raw[key]
             per_call = {}
             for c in live:
@@ -337,6 +342,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
         c.symbol: found for c in live
         if c.symbol not in mode_inputs
         and (found := _select_groups(c, groups, order, positions, windows, selector, ascending)) is not None}
+    lone = _lone_percentile(calls)
     for key in order:
         name, tags, chunks = groups[key]
         per_call = {}
@@ -360,6 +366,10 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                                 mode_inputs.get(c.symbol, {}).get(key))
             if out is None:
                 continue
+            if lone:  # the first group with points decides (``_lone_empty``)
+                lone = False
+                if out.lead_missing:
+                    return
             if c.name in HOLT_WINTERS and not len(out.times):
                 # influxd's reduce iterator ends at the first series whose forecast is empty: the series
                 # after it get none either
@@ -374,6 +384,19 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             and live[0].inner is None):
         outputs = _closed_last(outputs, live[0].symbol)
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+def _lone_percentile(calls: list[_Call]) -> bool:
+    """Whether percentile() is the statement's only call (``_lone_empty``)."""
+    return len(calls) == 1 and calls[0].name == "percentile" and calls[0].inner is None
+
+
+# _lone_empty: influxd reads a lone call's iterator through a cursor that stops at its first nil; the
+# reduce iterator of percentile() hands on nil when the first window it reduces (the first group with
+# points, its first window in output order) holds too few points for the percentile, so the statement
+# answers nothing at all, whatever the other windows and groups hold (a later window or group without a
+# percentile does not end it: the fill iterator, or the next window read, carries on). With other calls
+# beside it the cursor joins the iterators and only that window lacks it.
 
 
 def _group_series(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list, exprs: list,
@@ -393,7 +416,7 @@ def _group_series(plan, sources: list, live: list[_Call], positions: dict, aux_r
         return
     pending = None
     for name, tags, last, per_call in _group_outputs(plan, sources, live, positions, aux_refs, stmt, windows,
-                                                     ascending, sliceable, selector):
+                                                     ascending, sliceable, selector, _lone_percentile(calls)):
         if pending is not None:
             yield from _series([pending[1:]], exprs, calls, aux_refs, stmt, ascending, pending[0])
         pending = (last, name, tags, per_call)
@@ -403,7 +426,7 @@ def _group_series(plan, sources: list, live: list[_Call], positions: dict, aux_r
 
 def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list,
                    stmt: ast.SelectStatement, windows: Windows, ascending: bool, sliceable: bool,
-                   selector: bool) -> Iterator[tuple[str, dict, bool, dict[str, _Out]]]:
+                   selector: bool, lone: bool = False) -> Iterator[tuple[str, dict, bool, dict[str, _Out]]]:
     """``_group_series``' output series as ``(name, tags, last, per call)`` pieces (``last``: the
     series' final piece). Reducers other than transforms always take the delivery order (Go's unstable
     sorts and heaps reorder equal values even when no two points tie in time)."""
@@ -434,6 +457,10 @@ def _group_outputs(plan, sources: list, live: list[_Call], positions: dict, aux_
                                     delivered.get(c.symbol, {}).get(0))
                 if out is None:
                     continue
+                if lone:  # the first group with points decides (``_lone_empty``)
+                    lone = False
+                    if out.lead_missing:
+                        return
                 if piece.whole:  # fill, OFFSET and LIMIT
                     out = _finish(c, out, stmt, windows, windows.interval, ascending, plan,
                                   aux_refs)
@@ -572,9 +599,10 @@ def _sliced_outputs(slices: list[list], plan, live: list[_Call], positions: dict
 
 def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | None:
     """The slices' points one after the other; None if two slices gave points for one window."""
+    lead_missing = bool(outs) and outs[0].lead_missing  # the first slice holding points decides
     outs = [o for o in outs if len(o.times)] or outs[:1]
     if len(outs) == 1:
-        return outs[0]
+        return replace(outs[0], lead_missing=lead_missing)
     ends = windows.starts(np.array([int(t) for o in outs for t in (o.times[0], o.times[-1])], np.int64))
     firsts, lasts = ends[2::2], ends[1:-1:2]  # each slice's first window and the previous slice's last
     if np.any(firsts <= lasts) if ascending else np.any(firsts >= lasts):
@@ -582,7 +610,8 @@ def _join_outs(outs: list[_Out], windows: Windows, ascending: bool) -> _Out | No
     aux = None
     if all(o.aux is not None for o in outs):
         aux = [Column.concat([o.aux[i] for o in outs]) for i in range(len(outs[0].aux))]
-    return _Out(np.concatenate([o.times for o in outs]), Column.concat([o.values for o in outs]), aux)
+    return _Out(np.concatenate([o.times for o in outs]), Column.concat([o.values for o in outs]), aux,
+                lead_missing=lead_missing)
 
 
 def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, nested: bool, aux_refs: list,
@@ -1486,8 +1515,11 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         else:
             rows = red.mode_rows(win, values, times, kind)
         out_times = times[rows] if point_times else windows.output_time(win[rows])
-        out = _Out(out_times, _column(kind, values[rows]), _aux_rows(aux, rows))
-        return _ordered(out, ascending)
+        out = _ordered(_Out(out_times, _column(kind, values[rows]), _aux_rows(aux, rows)), ascending)
+        if name == "percentile" and len(win):
+            lead = win.min() if ascending else win.max()
+            out.lead_missing = not bool((win[rows] == lead).any())
+        return out
     if name == "count":  # count(distinct(x))
         rows = red.distinct_rows(win, values, times, kind)
         w, counts = red.count(win[rows])
