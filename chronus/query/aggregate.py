@@ -912,14 +912,7 @@ class _Candidates:
         keep = np.zeros(int(offsets[-1]), bool)  # every series' rows one after the other
         for name, column, kind in self.calls:
             if name in ("first", "last") and not self.windows.interval:  # one window: each series' ends
-                cols = [pts.columns[column] for pts in read]
-                row = np.flatnonzero(np.concatenate(
-                    [c.valid if c.kind is not None else np.zeros(len(c.valid), bool) for c in cols]))
-                if len(row):
-                    who = np.searchsorted(offsets, row, side="right") - 1
-                    change = np.ones(len(row), bool)
-                    change[1:] = who[1:] != who[:-1]
-                    keep[row[_run_ends(change, name == "first")]] = True
+                keep[_valued_ends(read, column, offsets, name == "first")[0]] = True
                 continue
             rows, owner, times, values = [], [], [], []
             for i, pts in enumerate(read):
@@ -948,6 +941,20 @@ class _Candidates:
                 picked = _run_ends(change, name == "first")
             keep[offsets[who[picked]] + row[picked]] = True
         _keep_rows(read, offsets, keep)
+
+
+def _valued_ends(chunks: list[_Points], column: int, offsets: np.ndarray, first: bool
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Each series' first two (last two unless ``first``) rows holding a value in ``column``: their places
+    in the series' rows one after the other (``offsets``: where each series starts) and their series."""
+    valid = np.concatenate([pts.columns[column].valid if pts.columns[column].kind is not None
+                            else np.zeros(len(pts.times), bool) for pts in chunks])
+    hits = valid.nonzero()[0]
+    who = np.searchsorted(offsets, hits, side="right") - 1
+    change = np.ones(len(hits), bool)
+    change[1:] = who[1:] != who[:-1]
+    kept = _run_ends(change, first)
+    return hits[kept], who[kept]
 
 
 def _run_ends(change: np.ndarray, first: bool) -> np.ndarray:
@@ -1920,18 +1927,10 @@ def _edge_candidates(chunks: list[_Points], column: int, first: bool
     and where each series' candidates start (and the end)."""
     if not chunks:
         return []
-    lengths = [len(pts.times) for pts in chunks]
-    starts = mergeorder.offsets_of(lengths)
-    valid = np.concatenate([pts.columns[column].valid if pts.columns[column].kind is not None
-                            else np.zeros(n, bool) for pts, n in zip(chunks, lengths, strict=True)])
-    hits = valid.nonzero()[0]
+    starts = mergeorder.offsets_of([len(pts.times) for pts in chunks])
+    hits, who = _valued_ends(chunks, column, starts, first)
     if not len(hits):
         return []
-    who = np.searchsorted(starts, hits, side="right") - 1
-    change = np.ones(len(hits), bool)
-    change[1:] = who[1:] != who[:-1]
-    kept = _run_ends(change, first)
-    hits, who = hits[kept], who[kept]
     parts = np.array([pts.part for pts in chunks], np.int64)[who]
     _, first_seen = np.unique(parts, return_index=True)
     out = []

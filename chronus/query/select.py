@@ -490,7 +490,7 @@ class _Reader:
         self._listed: list = []  # the series tag_sets() found
         self._counts: tuple[str, dict[str, int]] | None = None
         self._shard_span: tuple[int, int] | None = None
-        self._edge_blocks: int | None = None  # see edge_range
+        self._edge_blocks: int | None = None  # see edge_ranges
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
         tags = dict(series.tags)
@@ -769,10 +769,6 @@ class _Reader:
         if len(times) == 0:
             return None
         return _Chunk(times, columns)
-
-
-def _nones(items: list) -> list[None]:
-    return [None] * len(items)
 
 
 def _concat(chunks: list[_Chunk], ascending: bool) -> _Chunk:
@@ -1137,7 +1133,7 @@ def _stream_groups(plan: _Plan, listed: list[_Reader]) -> Iterator[tuple[tuple, 
 _BATCH_SERIES = 256
 
 
-# edge_range reads whole ranges of series spanning this few TSM blocks in the query's range
+# edge_ranges reads whole ranges of series spanning this few TSM blocks in the query's range
 _EDGE_MIN_BLOCKS = 1
 
 # a shard's tag set holding more points than this is read and merged in time slices of about this many
