@@ -331,7 +331,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
         groups = counts
     order = sorted(groups, reverse=not ascending)
     outputs = []
-    ended: set[str] = set()  # forecasts whose reduce iterator stopped (see below)
+    ended: set[str] = set()  # forecasts and transforms whose input iterator stopped (see below)
     mode_inputs = _mode_inputs(live, groups, positions, inner_windows, nested, aux_refs, ascending,
                                (compiled.tmin, compiled.tmax))
     _engine_limited(live, groups, mode_inputs, stmt)
@@ -370,6 +370,9 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 lone = False
                 if out.lead_missing:
                     return
+            if c.inner is not None and out.lead_missing:  # (``_lone_empty``)
+                ended.add(c.symbol)
+                continue
             if c.name in HOLT_WINTERS and not len(out.times):
                 # influxd's reduce iterator ends at the first series whose forecast is empty: the series
                 # after it get none either
@@ -396,7 +399,9 @@ def _lone_percentile(calls: list[_Call]) -> bool:
 # points, its first window in output order) holds too few points for the percentile, so the statement
 # answers nothing at all, whatever the other windows and groups hold (a later window or group without a
 # percentile does not end it: the fill iterator, or the next window read, carries on). With other calls
-# beside it the cursor joins the iterators and only that window lacks it.
+# beside it the cursor joins the iterators and only that window lacks it. A transform over percentile()
+# ends, alone or not, at the first group whose first window lacks it: that group and the ones after it get
+# nothing from it (a window lacking it later in a group does not end it).
 
 
 def _group_series(plan, sources: list, live: list[_Call], positions: dict, aux_refs: list, exprs: list,
@@ -763,10 +768,12 @@ def _run_nested(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list
     if stmt.fill != FO.NoFill and inner.name not in _NO_FILL:
         times, col = fill_series(times, col, windows, stmt.fill, stmt.fill_value, ascending, inner.name,
                                  _result_kind(inner))
-    if col.kind is None or not col.valid.any():
-        return None
+    if col.kind is None or not col.valid.any():  # (kept when it ends a lone call: ``_lone_empty``)
+        return _Out(times[:0], Column.null(0), lead_missing=True) if out.lead_missing else None
     times, values = times[col.valid], col.values[col.valid]
-    return _transform(c, times, values, col.kind, ascending, windows.interval)
+    result = _transform(c, times, values, col.kind, ascending, windows.interval)
+    result.lead_missing = out.lead_missing  # the transform reads what the percentile hands on
+    return result
 
 
 def _transform(c: _Call, times: np.ndarray, values: np.ndarray, kind: str, ascending: bool,
