@@ -65,3 +65,11 @@ def decode_keys(
     npt.NDArray[np.generic],
     npt.NDArray[np.int64],
 ]: ...
+def count_block_times(
+    buf: Buffer,
+    offsets: npt.NDArray[np.int64],
+    sizes: npt.NDArray[np.int64],
+    rows: npt.NDArray[np.int64],
+    tmin: int,
+    tmax: int,
+) -> npt.NDArray[np.int64] | int: ...

@@ -109,6 +109,9 @@ def counted(partials: dict[str, list], symbol: str, windows) -> tuple[np.ndarray
     parts = partials.get(symbol)
     if not parts:
         return None
+    if len(parts) == 1:  # one shard's tag set: its windows are already unique and ascending
+        wins, counts = parts[0]
+        return windows.output_time(wins), Column(INTEGER, counts, np.ones(len(wins), dtype=bool))
     wins, inverse = np.unique(np.concatenate([w for w, _ in parts]), return_inverse=True)
     totals = np.bincount(inverse, weights=np.concatenate([c for _, c in parts]), minlength=len(wins))
     return windows.output_time(wins), Column(INTEGER, totals.astype(np.int64), np.ones(len(wins), dtype=bool))

@@ -33,7 +33,7 @@ from typing import NamedTuple
 import numpy as np
 
 from chronus._ext.tsmindex import TSMIndexError, edge_blocks, parse_index
-from chronus.tsdb.tsm.block import VALUE_TYPES, decode_block, decode_blocks, decode_keys
+from chronus.tsdb.tsm.block import VALUE_TYPES, count_block_times, decode_block, decode_blocks, decode_keys
 from chronus.tsdb.tsm.block import block_count as tsm_block_count
 from chronus.tsdb.tsm.block import block_times as tsm_block_times
 from chronus.tsdb.tsm.tombstone import TombstoneError, append_tombstones, read_tombstones, tombstone_path
@@ -500,14 +500,14 @@ class TSMReader:
         if state.ranges:
             ranged = np.fromiter((p in state.ranges for p in pos.tolist()), dtype=bool, count=len(pos))
             key_counted &= ~ranged
-        for k in np.flatnonzero(key_counted & cut).tolist():
-            first = int(starts[k])
-            for j in range(first, first + int(lengths[k])):
-                if partial[j]:
-                    b = int(rows[j])
-                    times = self.block_times(int(self._offsets[b]), int(self._sizes[b]))
-                    key_counts[k] += int(np.searchsorted(times, tmax, side="right")
-                                         - np.searchsorted(times, tmin, side="left"))
+        if len(pos):  # the blocks the range cuts: their times decoded and counted in one call
+            cut_rows = partial & np.repeat(key_counted & cut, lengths)
+            if cut_rows.any():
+                found = count_block_times(self._map, self._offsets, self._sizes, rows[cut_rows], tmin, tmax)
+                if isinstance(found, int):  # a block's CRC does not match: ``block`` raises the error
+                    at = int(np.flatnonzero(self._offsets == found)[0])
+                    self.block(found, int(self._sizes[at]))
+                np.add.at(key_counts, np.repeat(np.arange(len(pos)), lengths)[cut_rows], found)
         counts[present] = key_counts
         counted[present] = key_counted
         kmin = np.zeros(n, dtype=np.int64)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from chronus.tsdb.tsm.reader import TSMReader
+from chronus.tsdb.tsm.reader import CorruptTSMError, TSMReader
 from chronus.tsdb.tsm.writer import write_tsm_file
 from chronus.tsdb.values import MAX_TIME, MIN_TIME, Values, ValueType
 
@@ -68,4 +69,41 @@ def test_only_the_asked_keys_blocks_are_looked_at(tmp_path: Path) -> None:
     assert reader._block_point_counts.tolist() == [-1, -1, -1, 10, -1]
     assert reader.block_point_counts().tolist() == [100, 100, 50, 10, 2]
     assert reader.count_keys([], MIN_TIME, MAX_TIME).counts.tolist() == []
+    reader.close()
+
+
+def test_a_cut_block_failing_its_crc_is_an_error(tmp_path: Path) -> None:
+    """The blocks a range cuts have their times decoded, so their CRC is checked as ``read`` checks it."""
+    reader = _file(tmp_path)
+    offset = int(reader._offsets[1])  # host=a's second block, times 100..199
+    path = reader.path
+    reader.close()
+    with open(path, "r+b") as f:
+        f.seek(offset + 20)
+        byte = f.read(1)
+        f.seek(offset + 20)
+        f.write(bytes([byte[0] ^ 0xFF]))
+    reader = TSMReader(path)
+    assert reader.count_keys([b"cpu,host=a#!~#v"], 0, 199).counts.tolist() == [200]  # whole blocks: headers
+    with pytest.raises(CorruptTSMError, match=f"checksum mismatch in .* at offset {offset}"):
+        reader.count_keys([b"cpu,host=a#!~#v"], 150, 160)
+    reader.close()
+
+
+def test_many_cut_blocks_counted_at_once(tmp_path: Path) -> None:
+    """Every key's cut blocks go to one call: the counts per key add up over its blocks."""
+    rng = np.random.default_rng(7)
+    items = []
+    for k in range(40):
+        times = np.unique(rng.integers(0, 5000, size=int(rng.integers(1, 400))))
+        items.append((b"m,k=%03d#!~#v" % k, Values(ValueType.FLOAT, times, times * 0.25)))
+    path = str(tmp_path / "000000001-000000001.tsm")
+    write_tsm_file(path, items, max_points_per_block=37)
+    reader = TSMReader(path)
+    keys = [key for key, _ in items]
+    for tmin, tmax in [(100, 4000), (2500, 2500), (-10, 3), (4990, 10**9), (1234, 3456)]:
+        found = reader.count_keys(keys, tmin, tmax)
+        expected = [int(np.count_nonzero((v.times >= tmin) & (v.times <= tmax))) for _, v in items]
+        assert found.counts.tolist() == expected, (tmin, tmax)
+        assert found.counted.all()
     reader.close()
