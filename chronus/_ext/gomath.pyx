@@ -13,7 +13,7 @@ contraction into FMA except where Go's assembly uses one). Arguments of trig fun
 import numpy as np
 
 cimport numpy as cnp
-from libc.math cimport fabs, fma, frexp, isinf, isnan, nearbyint, sqrt
+from libc.math cimport copysign, fabs, fma, frexp, isinf, isnan, modf, nearbyint, sqrt
 from libc.math cimport sin as c_sin, cos as c_cos, tan as c_tan
 from libc.stdint cimport int64_t, uint64_t
 
@@ -312,6 +312,109 @@ cdef double go_exp(double x) noexcept nogil:
     return x * scale
 
 
+cdef bint _is_odd_int(double x) noexcept nogil:
+    cdef double xi
+    if fabs(x) >= 9007199254740992.0:  # 1 << 53
+        return False
+    return modf(x, &xi) == 0.0 and (<int64_t>xi) & 1 == 1
+
+
+cdef double go_ldexp(double frac, int64_t e) noexcept nogil:
+    """Go's ``Ldexp``: normalise, add the exponent, round once through 2**-53 for subnormal results."""
+    cdef double probe, m = 1.0
+    cdef uint64_t bits
+    cdef int fe
+    if frac == 0.0 or isinf(frac) or isnan(frac):
+        return frac
+    if fabs(frac) < 2.2250738585072014e-308:  # subnormal: scaled into the normal range first
+        frac = frac * 4503599627370496.0  # 1 << 52
+        e -= 52
+    probe = frac
+    bits = (<uint64_t *>&probe)[0]
+    e += <int64_t>((bits >> 52) & 0x7FF) - 1023
+    if e < -1075:
+        return copysign(0.0, frac)
+    if e > 1023:
+        return -INF if frac < 0 else INF
+    if e < -1022:
+        e += 53
+        m = 1.0 / 9007199254740992.0
+    bits &= ~(<uint64_t>0x7FF << 52)
+    bits |= <uint64_t>(e + 1023) << 52
+    return m * (<double *>&bits)[0]
+
+
+cdef double go_pow(double x, double y) noexcept nogil:
+    """Go 1.19's ``math.Pow`` (pure Go on amd64): x**frac(y) through Exp(yf * Log(x)), x**int(y) by repeated
+    squaring of Frexp's mantissa with the powers of two kept apart, then ``Ldexp``."""
+    cdef double yi, yf, a1, x1
+    cdef int64_t ae = 0, xe, i
+    cdef int fe
+    if y == 0.0 or x == 1.0:
+        return 1.0
+    if y == 1.0:
+        return x
+    if isnan(x) or isnan(y):
+        return NAN
+    if x == 0.0:
+        if y < 0:
+            return copysign(INF, x) if _is_odd_int(y) else INF
+        if y > 0:
+            return x if _is_odd_int(y) else 0.0
+    if isinf(y):
+        if x == -1.0:
+            return 1.0
+        if (fabs(x) < 1.0) == (y > 0):
+            return 0.0
+        return INF
+    if isinf(x):
+        if x < 0:
+            return go_pow(1.0 / x, -y)
+        if y < 0:
+            return 0.0
+        if y > 0:
+            return INF
+    if y == 0.5:
+        return sqrt(x)
+    if y == -0.5:
+        return 1.0 / sqrt(x)
+    yf = modf(fabs(y), &yi)
+    if yf != 0.0 and x < 0:
+        return NAN
+    if yi >= 9223372036854775808.0:  # 1 << 63
+        if x == -1.0:
+            return 1.0
+        if (fabs(x) < 1.0) == (y > 0):
+            return 0.0
+        return INF
+    a1 = 1.0
+    if yf != 0.0:
+        if yf > 0.5:
+            yf = yf - 1.0
+            yi = yi + 1.0
+        a1 = go_exp(yf * go_log(x))
+    x1 = frexp(x, &fe)
+    xe = fe
+    i = <int64_t>yi
+    while i != 0:
+        if xe < -4096 or xe > 4096:
+            ae += xe
+            break
+        if i & 1 == 1:
+            a1 = a1 * x1
+            ae += xe
+        x1 = x1 * x1
+        xe <<= 1
+        if x1 < 0.5:
+            x1 = x1 + x1
+            xe -= 1
+        i >>= 1
+    if y < 0:
+        a1 = 1.0 / a1
+        ae = -ae
+    return go_ldexp(a1, ae)
+
+
 ctypedef double (*unary_fn)(double) noexcept nogil
 
 
@@ -388,4 +491,17 @@ def log(xs, bases):
     with nogil:
         for i in range(n):
             dst[i] = go_log(a[i]) / go_log(b[i])
+    return out
+
+
+def pow(xs, ys):
+    """Go's ``Pow(x, y)`` row by row."""
+    cdef cnp.float64_t[::1] a = np.ascontiguousarray(xs, np.float64)
+    cdef cnp.float64_t[::1] b = np.ascontiguousarray(ys, np.float64)
+    cdef Py_ssize_t n = a.shape[0], i
+    out = np.empty(n, np.float64)
+    cdef cnp.float64_t[::1] dst = out
+    with nogil:
+        for i in range(n):
+            dst[i] = go_pow(a[i], b[i])
     return out

@@ -740,6 +740,7 @@ def p_var_ref(p):
                | segments DOUBLECOLON IDENT
                | segments DOUBLECOLON FILLID
                | segments DOUBLECOLON TZID"""
+    _check_segments(p[1])  # (Go checks them as it reads them, before anything after the name)
     dtype = A.DataType.Unknown
     if len(p) == 4:
         kind = p.slice[3].type

@@ -187,15 +187,15 @@ def column_fields(fields: list[ast.Field]) -> list[ast.Field]:
 
 def group_windows(stmt: ast.SelectStatement, compiled, now_ns: int) -> Windows:
     """The GROUP BY time() windows of a compiled SELECT (one window over everything without an interval)."""
-    interval = compiled.interval
+    interval = compiled.window_interval
     offset = _offset(stmt, interval, now_ns) if interval else 0
-    return Windows(interval if interval > 0 else 0, offset, compiled.tmin, compiled.tmax, stmt.location)
+    return Windows(interval, offset, compiled.tmin, compiled.tmax, stmt.location)
 
 
 def check_buckets(limit: int, windows: Windows, compiled) -> None:
     """``max-select-buckets``: with a lower time bound, influxd refuses more GROUP BY time() windows."""
-    interval = compiled.interval
-    if limit and interval > 0 and compiled.tmin > MIN_TIME:
+    interval = compiled.window_interval
+    if limit and interval and compiled.tmin > MIN_TIME:
         first = windows.window(compiled.tmin)[0]
         last = windows.window(compiled.tmax - 1)[0]
         buckets = (last - first + interval) // interval
@@ -261,7 +261,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             supported = _SUPPORTED.get(part.name, _NUMERIC)
             if kind not in supported and fed():
                 raise QueryError(_unsupported_type(part, kind))
-    interval = compiled.interval
+    interval = compiled.window_interval
     windows = group_windows(stmt, compiled, ctx.now_ns)
     offset = windows.offset
     check_buckets(ctx.max_select_buckets, windows, compiled)
@@ -352,7 +352,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 continue
             if c.symbol in together:
                 out = together[c.symbol].get(key)
-            elif c.inner is not None and interval:
+            elif c.inner is not None:
                 extended = c.name in tf.EXTENDED
                 if wrapped and extended:
                     continue
@@ -629,7 +629,7 @@ def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, ne
     out: dict = {}
     interval = windows.interval
     for c in live:
-        over = c.inner is not None and interval
+        over = c.inner is not None
         target = c.inner if over else c
         picked = c.name == "percentile" and (aux_refs or not interval)  # the point it picks shows
         if (target is c and not nested and (c.name in _HEAP_REDUCERS or picked) and not c.tag_args
@@ -765,7 +765,7 @@ def _run_nested(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list
     if out is None:
         return None
     times, col = out.times, out.values
-    if stmt.fill != FO.NoFill and inner.name not in _NO_FILL:
+    if windows.interval and stmt.fill != FO.NoFill and inner.name not in _NO_FILL:
         times, col = fill_series(times, col, windows, stmt.fill, stmt.fill_value, ascending, inner.name,
                                  _result_kind(inner))
     if col.kind is None or not col.valid.any():  # (kept when it ends a lone call: ``_lone_empty``)
@@ -1027,7 +1027,7 @@ def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested
 
     if not all(isinstance(source, _Source) for source in sources):
         return None
-    over = [c.inner is not None and bool(interval) for c in live]
+    over = [c.inner is not None for c in live]
     if nested and not all(o and c.name in tf.EXTENDED for c, o in zip(live, over, strict=True)):
         return None
     targets = [c.inner if o else c for c, o in zip(live, over, strict=True)]
@@ -1792,7 +1792,7 @@ def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool,
     shared: dict[tuple, dict] = {}
     for c in live:
         extended = c.inner is not None and bool(interval) and c.name in tf.EXTENDED
-        target = c.inner if c.inner is not None and interval else c
+        target = c.inner if c.inner is not None else c
         if target is None or target.distinct or target.kind is None:
             continue
         selector = target.name in ("min", "max", "first", "last")

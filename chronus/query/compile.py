@@ -62,6 +62,13 @@ class Compiled:
     def is_raw(self) -> bool:
         return not self.calls
 
+    @property
+    def window_interval(self) -> int:
+        """The interval the iterators make windows of: a negative GROUP BY time() passes compilation as an
+        interval (the upper bound is now(), transforms are allowed) but influxd's iterator options take it
+        as none (``newIteratorOptionsStmt``), so every point falls in one window."""
+        return max(self.interval, 0)
+
 
 def compile_select(stmt: ast.SelectStatement, now_ns: int, parent: Compiled | None = None) -> Compiled:
     """Validate ``stmt`` (not modified) and return what was learned; raises CompileError.
@@ -154,6 +161,7 @@ def _compile_dimensions(c: Compiled, stmt: ast.SelectStatement, now_ns: int) -> 
                     raise CompileError("time dimension offset must be duration or now()")
         elif not isinstance(expr, ast.Wildcard | ast.RegexLiteral):
             raise CompileError("only time and tag dimensions allowed")
+        d.expr = expr  # reduced, as influxd leaves it: ``GROUP BY (host)`` groups by the tag host
 
 
 def _validate_fields(c: Compiled, stmt: ast.SelectStatement) -> None:

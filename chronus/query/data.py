@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from chronus.cluster.points_writer import PointsWriter
 from chronus.influxql import ast
 from chronus.meta.client import MetaClient
+from chronus.meta.errors import DatabaseNotFoundError, RetentionPolicyNotFoundError
 from chronus.query.delete import DeleteStatements
 from chronus.query.executor import ExecutionContext, QueryError
 from chronus.query.result import Result
@@ -90,8 +91,12 @@ class DataStatements:
         self.points_writer.write_lines(database, retention_policy, "one", body, "n")
 
     def shards_for(self, database: str, retention_policy: str, tmin: int, tmax: int) -> list[Shard]:
-        """The local shards of the groups of ``database.retention_policy`` overlapping [tmin, tmax]."""
-        groups = self.meta.shard_groups_by_time_range(database, retention_policy, tmin, tmax)
+        """The local shards of the groups of ``database.retention_policy`` overlapping [tmin, tmax]; a
+        policy (or database) that does not exist is the statement's error, in the meta store's words."""
+        try:
+            groups = self.meta.shard_groups_by_time_range(database, retention_policy, tmin, tmax)
+        except (DatabaseNotFoundError, RetentionPolicyNotFoundError) as err:
+            raise QueryError(str(err)) from None
         ids = [shard.id for group in groups for shard in group.shards]
         return self.store.shards(ids)
 
@@ -116,6 +121,7 @@ class DataStatements:
             view = DatabaseView(
                 name=db.name,
                 default_retention_policy=db.default_retention_policy,
+                policies=frozenset(rp.name for rp in db.retention_policies),
                 index=self.store.database_index(db.name) if self.store.has_database_index(db.name) else None,
             )
             for rp in db.retention_policies:

@@ -51,7 +51,7 @@ def call(name: str, args: list[Column], n: int) -> Column:
         b = args[1].values.astype(np.float64)
         valid = arg0.valid & args[1].valid
         if name == "pow":
-            return Column(FLOAT, np.power(a, b), valid)
+            return Column(FLOAT, gomath.pow(a, b), valid)
         if name == "atan2":
             return Column(FLOAT, gomath.atan2(a, b), valid)
         return Column(FLOAT, gomath.log(a, b), valid)

@@ -886,7 +886,7 @@ def mapped_range(compiled) -> tuple[int, int]:
     an aggregate reads before it (``ExtraIntervals``; after it under ORDER BY time DESC), so that a
     derivative at the start of the range finds its previous window in the shard before."""
     tmin, tmax = compiled.tmin, compiled.tmax
-    extra = compiled.extra_intervals * compiled.interval
+    extra = compiled.extra_intervals * compiled.window_interval
     if extra and compiled.ascending:
         tmin = max(MIN_TIME, tmin - extra)
     elif extra:

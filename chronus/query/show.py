@@ -68,6 +68,7 @@ class DatabaseView:
 
     name: str
     default_retention_policy: str = "autogen"
+    policies: frozenset[str] | None = None  # its retention policies' names (None: not checked)
     index: DatabaseIndex | None = None
     shards: list[ShardView] = field(default_factory=list)
 
@@ -381,6 +382,8 @@ def _normalised_sources(sources: list[ast.Source], stmt_database: str, ctx: Show
         if view is None:
             raise _StatementError(database_not_found(database))
         policy = source.retention_policy or view.default_retention_policy
+        if view.policies is not None and policy not in view.policies:  # (the SELECT's shard mapping)
+            raise _StatementError(f"retention policy not found: {policy}")
         out.append(_SourceShards(view, source, view.policy_shards(policy)))
     return out
 
@@ -522,7 +525,7 @@ def _exact_count(stmt: ast.Statement, ctx: ShowContext, kind: str,
                  condition: ast.Expr | None = None) -> Result:
     """``SELECT count(...)`` over each shard's series, grouped by measurement (and GROUP BY tags)."""
     cond = stmt.condition if condition is None else condition
-    series_cond = _tag_key_terms_true(cond)
+    series_cond = _field_terms_false(_tag_key_terms_true(cond))
     dims = [d.expr.val for d in stmt.dimensions if isinstance(d.expr, ast.VarRef)]
     groups = _normalised_sources(stmt.sources, stmt.database, ctx, default_all=True)
     counts: dict[tuple[str, tuple[str, ...]], int] = {}
@@ -570,6 +573,22 @@ def _tag_key_terms_true(expr: ast.Expr | None) -> ast.Expr | None:
         if expr.op in ("AND", "OR"):
             return ast.BinaryExpr(op=expr.op, lhs=_tag_key_terms_true(expr.lhs),
                                   rhs=_tag_key_terms_true(expr.rhs))
+    return expr
+
+
+def _field_terms_false(expr: ast.Expr | None) -> ast.Expr | None:
+    """What influxd's count over series makes of comparisons that are not a tag against a string or regex
+    (``value > 1``, ``host = 1``): its ``EvalBool`` over the series' tags finds no such value, so they are
+    false there (``host = 'a' OR value > 1`` keeps the series of host a, ``AND`` none)."""
+    if isinstance(expr, ast.ParenExpr):
+        return ast.ParenExpr(expr=_field_terms_false(expr.expr))
+    if not isinstance(expr, ast.BinaryExpr):
+        return expr
+    if expr.op in ("AND", "OR"):
+        return ast.BinaryExpr(op=expr.op, lhs=_field_terms_false(expr.lhs), rhs=_field_terms_false(expr.rhs))
+    if isinstance(expr.lhs, ast.VarRef) and (
+            expr.op not in TAG_OPS or not isinstance(expr.rhs, ast.StringLiteral | ast.RegexLiteral)):
+        return ast.BooleanLiteral(val=False)
     return expr
 
 

@@ -65,6 +65,18 @@ _DEFAULTS_DATABASE = (
     ast.ShowSeriesCardinalityStatement,
 )
 
+# SHOW statements influxd rewrites into SELECTs whose measurement sources take the ON database
+# (``rewriteSources``/``rewriteSources2``) before the default one is filled in
+_SOURCES_ON_DATABASE = (
+    ast.ShowFieldKeysStatement,
+    ast.ShowSeriesStatement,
+    ast.ShowSeriesCardinalityStatement,
+    ast.ShowMeasurementCardinalityStatement,
+    ast.ShowTagKeyCardinalityStatement,
+    ast.ShowTagValuesCardinalityStatement,
+    ast.ShowFieldKeyCardinalityStatement,
+)
+
 _META_STATEMENTS = (
     ast.CreateDatabaseStatement,
     ast.DropDatabaseStatement,
@@ -143,6 +155,10 @@ class StatementExecutor:
     def normalize_statement(self, statement: ast.Statement, default_database: str, default_rp: str) -> None:
         """Fill in default databases and retention policies, as influxd does before running a statement."""
         skip_measurements = isinstance(statement, (ast.DropSeriesStatement, ast.DeleteSeriesStatement))
+        if isinstance(statement, _SOURCES_ON_DATABASE) and statement.database:
+            for source in statement.sources:
+                if isinstance(source, ast.Measurement) and not source.database:
+                    source.database = statement.database
         for node in walk(statement):
             if isinstance(node, _DEFAULTS_DATABASE):
                 if not node.database:

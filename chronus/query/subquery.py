@@ -64,15 +64,15 @@ class SubquerySource:
         # rows reach the enclosing query by time across the inner series when it is raw, or transforms of
         # raw fields (their iterators run over the merged stream); else series by series
         from chronus.query import transform as tf
-        self.raw_order = not compiled.calls or (not compiled.interval and all(
+        self.raw_order = not compiled.calls or (not compiled.window_interval and all(
             call.name in tf.TRANSFORMS and not (call.args and isinstance(call.args[0], ast.Call))
             for call in compiled.calls))
         self._windows = None
-        if compiled.calls and compiled.interval:
+        if compiled.calls and compiled.window_interval:
             from chronus.query.aggregate import _offset
             from chronus.query.window import Windows
-            offset = _offset(self.run_stmt, compiled.interval, ctx.now_ns)
-            self._windows = Windows(compiled.interval, offset, compiled.tmin, compiled.tmax,
+            offset = _offset(self.run_stmt, compiled.window_interval, ctx.now_ns)
+            self._windows = Windows(compiled.window_interval, offset, compiled.tmin, compiled.tmax,
                                     self.run_stmt.location)
         # influxd's fill iterator of an inner aggregate runs over its rows window by window: each change
         # of series starts a new fill over the whole range (see _filled_runs)
@@ -310,7 +310,7 @@ def _stream_filled_calls(stmt: ast.SelectStatement, compiled, prepared, time_col
     math around them, no auxiliary field), by GROUP BY time, without LIMIT/OFFSET or SLIMIT/SOFFSET. None
     otherwise (the fill then runs series by series, as at the top level)."""
     fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
-    if (not compiled.interval or stmt.fill not in fills or time_columns
+    if (not compiled.window_interval or stmt.fill not in fills or time_columns
             or stmt.limit or stmt.offset or stmt.slimit or stmt.soffset or not prepared.fields):
         return None
     names = []

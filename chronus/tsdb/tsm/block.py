@@ -98,8 +98,9 @@ def block_count(data: BytesLike) -> int:
     return tsmcodec.block_count(data)
 
 
-def count_block_times(buf: BytesLike | mmap.mmap, offsets: npt.NDArray[np.int64], sizes: npt.NDArray[np.int64],
-                      rows: npt.NDArray[np.int64], tmin: int, tmax: int) -> npt.NDArray[np.int64] | int:
+def count_block_times(buf: BytesLike | mmap.mmap, offsets: npt.NDArray[np.int64],
+                      sizes: npt.NDArray[np.int64], rows: npt.NDArray[np.int64], tmin: int, tmax: int
+                      ) -> npt.NDArray[np.int64] | int:
     """Per block ``rows[i]`` of a file (``offsets``, ``sizes`` counting the CRC), how many of its times lie in
     ``[tmin, tmax]``, CRC checked and values undecoded; or the offset of a block failing its CRC."""
     return tsmcodec.count_block_times(buf, offsets, sizes, np.ascontiguousarray(rows, dtype=np.int64),

@@ -235,6 +235,54 @@ def test_gomath_matches_the_go_algorithms() -> None:
     assert gomath.exp(arr).tolist() == [_go_exp(x) for x in xs]
 
 
+def _go_pow(x: float, y: float) -> float:
+    """Go 1.19's ``math.Pow`` for finite x > 0 (the special cases are checked apart): the fraction of y
+    through Exp(yf * Log(x)), the integer part by squaring Frexp's mantissa, powers of two kept apart."""
+    if y == 0 or x == 1:
+        return 1.0
+    if y == 1:
+        return x
+    if y == 0.5:
+        return math.sqrt(x)
+    if y == -0.5:
+        return 1 / math.sqrt(x)
+    yf, yi = math.modf(abs(y))
+    a1, ae = 1.0, 0
+    if yf:
+        if yf > 0.5:
+            yf, yi = yf - 1, yi + 1
+        a1 = _go_exp(yf * _go_log(x))
+    x1, xe = math.frexp(x)
+    i = int(yi)
+    while i:
+        if i & 1:
+            a1, ae = a1 * x1, ae + xe
+        x1, xe = x1 * x1, xe * 2
+        if x1 < 0.5:
+            x1, xe = x1 + x1, xe - 1
+        i >>= 1
+    if y < 0:
+        a1, ae = 1 / a1, -ae
+    return math.ldexp(a1, ae)
+
+
+def test_gomath_pow_matches_go() -> None:
+    """Not the C library's correctly rounded pow: 99**22 is 8.016305895390458e+43 in Go (and influxd)."""
+    rng = random.Random(11)
+    xs = [rng.lognormvariate(0, 4) for _ in range(2000)] + [99.0, 10.0, 1e-7, 1.25]
+    ys = [float(rng.randint(-40, 40)) if rng.random() < 0.5 else rng.uniform(-20, 20) for _ in range(2000)]
+    ys += [22.0, -3.0, 2.5, 0.3]
+    got = gomath.pow(np.array(xs), np.array(ys)).tolist()
+    assert got == [_go_pow(x, y) for x, y in zip(xs, ys, strict=True)]
+    assert got[2000] == 8.016305895390458e+43
+    xs = [0.0, -0.0, -0.0, 0.0, -8.0, -2.0, math.inf, -math.inf, -math.inf, -1.0, 0.5]
+    ys = [-1.0, -3.0, 3.0, 2.0, 1 / 3, 3.0, -2.0, 3.0, -2.0, math.inf, -math.inf]
+    special = gomath.pow(np.array(xs), np.array(ys))
+    assert special[:4].tolist() == [math.inf, -math.inf, -0.0, 0.0]
+    assert math.copysign(1, special[2]) == -1.0 and math.isnan(special[4])
+    assert special[5:].tolist() == [-8.0, 0.0, -math.inf, 0.0, 1.0, math.inf]
+
+
 def test_gomath_edges() -> None:
     """Go's special cases: NaN in, NaN out; log of 0 and of negatives; exp over- and underflow."""
     assert gomath.ln(np.array([0.0]))[0] == -math.inf

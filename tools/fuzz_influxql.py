@@ -1,0 +1,120 @@
+"""Differential fuzzing of InfluxQL text: mutated statements, influxd 1.6.7 against Chronus.
+
+Usage (needs ``/usr/bin/influxd``)::
+
+    python tools/fuzz_influxql.py 2000 1     # statements, seed
+
+Statements of the parser corpus (``tests/golden/influxql/corpus.txt``) and of the SELECT suite's corpus are
+mutated token by token (a token dropped, doubled, swapped with its neighbour, replaced or followed by one
+from a pool of keywords, operators, literals and punctuation) and sent to a throw-away influxd and to an
+in-process Chronus node, both loaded with the SELECT suite's data set; every differing body is printed.
+Only reads are sent: a mutation that could write or change anything (DROP, CREATE, DELETE, INTO, ...) is
+skipped, so both sides keep the same data throughout. What this finds are parser errors worded or placed
+differently, statements one side refuses and the other runs, and crashes (a Chronus exception is printed as
+such). A difference found here is fixed and its statement recorded in a golden corpus.
+"""
+import json
+import random
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tools"))
+
+from record_golden import InfluxServer  # noqa: E402
+from record_select import must, run_write  # noqa: E402
+from record_select import run as irun  # noqa: E402
+
+from chronus.query.data import DataStatements  # noqa: E402
+from chronus.query.executor import QueryExecutor  # noqa: E402
+from chronus.query.statement_executor import StatementExecutor  # noqa: E402
+from tests.unit.query import test_subquery_golden as golden  # noqa: E402
+from tests.unit.query.golden_node import NOW, loaded_node  # noqa: E402
+
+n, seed = int(sys.argv[1]), int(sys.argv[2])
+rnd = random.Random(seed)
+here = REPO / "tests" / "golden" / "select"
+dataset = json.loads((here / "dataset.json").read_text())
+
+# anything that could change state on either side is never sent
+_WRITES = re.compile(r"\b(drop|create|delete|alter|grant|revoke|kill|set|into|insert)\b", re.IGNORECASE)
+_TOKEN = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|/(?:[^/\\\n]|\\.)+/|\d+(?:\.\d+)?[a-zµ]*|"""
+                    r"""[A-Za-z_][A-Za-z0-9_]*|::|=~|!~|!=|<>|<=|>=|\s+|.""")
+_WORDS = (
+    "( ) , * ; 'x' \"y\" 1 -1 0 1.5 1h 10m -5s now() AND OR = != =~ !~ < > /c.*/ FROM WHERE LIMIT OFFSET",
+    "SLIMIT SOFFSET time ::field ::tag ::float ::integer $x fill( fill(none) SELECT DESC ASC tz('UTC')",
+    "value host cpu mem mean( count( top( distinct AS ON IN SHOW SERIES MEASUREMENTS TAG KEYS VALUES FIELD",
+    "EXACT CARDINALITY EXPLAIN ANALYZE + - / % & | ^ true '2018-01-01T00:00:00Z' 9223372036854775807",
+    "-9223372036854775808 1e400 . \" ' \\ regex interval 1w 0s group by *::field",
+)
+POOL = [w for line in _WORDS for w in line.split()] + ["GROUP BY", "ORDER BY", "WITH KEY",
+                                                       "(SELECT value FROM cpu)"]
+
+
+def corpus_lines() -> list[str]:
+    lines = []
+    for path in (REPO / "tests/golden/influxql/corpus.txt", here / "corpus.txt"):
+        for line in path.read_text().splitlines():
+            if line.strip() and not line.startswith("#") and not _WRITES.search(line):
+                lines.append(line.strip())
+    return lines
+
+
+def mutate(q: str) -> str:
+    tokens = _TOKEN.findall(q)
+    for _ in range(rnd.choice([1, 1, 1, 2, 3])):
+        if not tokens:
+            break
+        i = rnd.randrange(len(tokens))
+        op = rnd.random()
+        if op < 0.25:
+            del tokens[i]
+        elif op < 0.35:
+            tokens.insert(i, tokens[i])
+        elif op < 0.5 and i + 1 < len(tokens):
+            tokens[i], tokens[i + 1] = tokens[i + 1], tokens[i]
+        elif op < 0.75:
+            tokens[i] = rnd.choice(POOL)
+        else:
+            tokens.insert(i + 1, " " + rnd.choice(POOL) + rnd.choice(["", " "]))
+    return "".join(tokens)
+
+
+base = corpus_lines()
+qs = []
+while len(qs) < n:
+    q = mutate(rnd.choice(base))
+    if q.strip() and not _WRITES.search(q):
+        qs.append(q)
+with InfluxServer(binary="/usr/bin/influxd", auth_enabled=False) as server:
+    for q in dataset["setup"]:
+        must(*irun(server, q, dataset["db"], 0), q)
+    for w in dataset["writes"]:
+        must(*run_write(server, dataset["db"], w["rp"], "\n".join(w["body"])), "write")
+    for meta, store, _db in loaded_node(Path(tempfile.mkdtemp()), here / "dataset.json"):
+        ex = QueryExecutor(StatementExecutor(meta, DataStatements(meta, store, clock=lambda: NOW)))
+        diffs = 0
+        for q in qs:
+            try:
+                st, ib = irun(server, q, dataset["db"], 0)
+            except OSError as err:  # influxd did not answer in time (a statement it runs for very long)
+                print(f"SKIP  {q!r}: influxd {type(err).__name__}")
+                continue
+            try:
+                cb = golden.run(ex, q, dataset["db"], 0).decode()
+            except Exception as err:
+                cb = f"EXCEPTION {type(err).__name__}: {err}"
+            if ib != cb:
+                try:
+                    st2, ib2 = irun(server, q, dataset["db"], 0)
+                except OSError:
+                    ib2 = None
+                diffs += 1
+                print(("FLAKY " if ib2 != ib else "DIFF  ") + repr(q))
+                i = next((k for k in range(min(len(ib), len(cb))) if ib[k] != cb[k]), min(len(ib), len(cb)))
+                print("   I:", ib[max(0, i - 200):i + 200])
+                print("   C:", cb[max(0, i - 200):i + 200])
+        print(f"{diffs} diffs of {len(qs)}")
