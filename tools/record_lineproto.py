@@ -312,6 +312,11 @@ CORPUS: list[tuple[str, bytes, str | None]] = [
     ("quirks", b'cpu,t="x v=1 1', None),
     ("quirks", b'cpu v=1,s="a\nb"\ncpu v=2 2', None),
     ("quirks", b"cpu v=1 1\n\\", None),
+    # -- one body over several shard groups: a shard refusing its points keeps no other shard's out ----
+    ("shards", b"cpu v=t 1\ncpu v=12 1000000000000000000\ncpu v=2 3", None),
+    ("shards", b"cpu v=1 1000000000000000000\ncpu v=2i 2\ncpu v2=3 3\ncpu v=4 4", None),
+    ("shards", b"cpu v=1 1\ncpu v=2i 1000000000000000000\ncpu v=3i 2", None),
+    ("shards", b"cpu v=t 1\ncpu v=12\ncpu v=2 3", None),
 ]
 
 

@@ -75,13 +75,16 @@ class PointsWriter:
         if dropped:
             self.stats["writeDrop"] += dropped
             error = WriteError(str(PartialWriteError("points beyond retention policy", dropped)), 400)
+        # influxd writes every shard (at once) and answers the first failure: a shard refusing its points
+        # does not keep the others' out
+        first_failure: WriteError | None = None
         for position, shard_id in enumerate(shards):
             failure = self._write_to_shard(
                 database, retention_policy, shard_id, batch, shard_of_point == position
             )
-            if failure is not None:
-                return failure
-        return error
+            if first_failure is None:
+                first_failure = failure
+        return first_failure if first_failure is not None else error
 
     def _map_shards(
         self, database: str, retention_policy: str, batch: PointBatch

@@ -765,7 +765,9 @@ def _run_nested(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list
     if out is None:
         return None
     times, col = out.times, out.values
-    if windows.interval and stmt.fill != FO.NoFill and inner.name not in _NO_FILL:
+    # (null-filled windows would be dropped just below: only a count's nulls become zeros worth writing)
+    null_only = stmt.fill == FO.NullFill and inner.name != "count"
+    if windows.interval and stmt.fill != FO.NoFill and not null_only and inner.name not in _NO_FILL:
         times, col = fill_series(times, col, windows, stmt.fill, stmt.fill_value, ascending, inner.name,
                                  _result_kind(inner))
     if col.kind is None or not col.valid.any():  # (kept when it ends a lone call: ``_lone_empty``)

@@ -881,6 +881,19 @@ class Prepared:
     columns: list[str]
 
 
+_NOTHING = (MAX_TIME, MIN_TIME)  # a range no shard overlaps
+
+
+def mapping_wraps(compiled) -> bool:
+    """Whether influxd's shard mapping of a statement reads nothing: it widens the range by the statement's
+    extra intervals as a Go time, and the clamp it puts on every iterator built through it (subqueries'
+    too) converts that back to int64 nanoseconds, which wrap around before 1677 (or after 2262)."""
+    extra = compiled.extra_intervals * compiled.window_interval
+    if not extra:
+        return False
+    return compiled.tmin - extra < -(2**63) if compiled.ascending else compiled.tmax + extra >= 2**63
+
+
 def mapped_range(compiled) -> tuple[int, int]:
     """The time range influxd maps shards over: the statement's, widened by the windows a transform over
     an aggregate reads before it (``ExtraIntervals``; after it under ORDER BY time DESC), so that a
@@ -906,6 +919,8 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
     """Compile (unless ``compiled`` is given: a subquery's), map the sources, rewrite the fields."""
     if compiled is None:
         compiled = compile_statement(stmt, ctx.now_ns)
+        if ctx.shard_range is None and mapping_wraps(compiled):
+            ctx = replace(ctx, shard_range=_NOTHING)  # (its subqueries read nothing either)
     sources: list = []
     shard_cache: dict[tuple, list] = {}
     subqueries = iter(compiled.subqueries)
