@@ -369,6 +369,8 @@ class TokenStream:
         self._statement_head = ""  # the first token of the statement being read
         self._prev_end = 0  # where the previous token ended (whitespace or a comment may follow it)
         self._plain_list = False  # inside a list of names or strings (no regex after its commas)
+        self._paren_depth = 0
+        self._subquery_parens: list[int] = []  # paren depths at which a FROM subquery opened
 
     def position(self, index: int) -> tuple[int, int]:
         if index < 0:
@@ -439,8 +441,9 @@ class TokenStream:
         prev2 = self._prev[-2] if len(self._prev) > 1 else ""
         lexer.regex_ok = (prev in _REGEX_AFTER or (prev == "EQ" and prev2 == "MEASUREMENT")) and not (
             (prev == "COMMA" and self._plain_list)
-            # after "name." Go peeks at the very next character: a regex only if it is a "/"
-            or (prev == "DOT" and (self._whitespace_at(lexer.lexpos)
+            # after "name." Go peeks at the very next character: a regex only if it is a "/", only in a
+            # source, and only while it has fewer than three segments (a name's "." ends it before "/")
+            or (prev == "DOT" and (self._whitespace_at(lexer.lexpos) or not 0 <= self._source_segments < 3
                                    or self._history[-5:-1] == ["SUBSCRIPTION", "IDENT", "ON", "IDENT"])))
         special = self._significant_whitespace(prev)
         if special is not None:
@@ -448,7 +451,9 @@ class TokenStream:
         raw = lexer.token()
         if raw is None:
             self._done = True
-            peeked = 1 if lexer.regex_ok else 0  # Go peeked for a regex and read EOF once already
+            # Go peeked for a regex (or, after a name's ".", for one more name) and read EOF once already
+            name_dot = prev == "DOT" and self._history[-5:-1] != ["SUBSCRIPTION", "IDENT", "ON", "IDENT"]
+            peeked = 1 if lexer.regex_ok or name_dot else 0
             eof = self._make("EOF", "", len(self.text) + max(peeked, self._eof_shift()), "EOF")
             eof.spaced = len(self.text) > self._prev_end
             return eof
@@ -469,11 +474,18 @@ class TokenStream:
                 raise ParseError.at(problem, self.position(raw.lexpos))
         elif kind == "BADREGEX":
             raise ParseError.at("bad regex: ", self.position(raw.lexpos))
+        if (prev == "IDENT" and self._source_segments in (1, 2) and not spaced and kind != "DOT"
+                and self.text.startswith("/", lexer.lexpos)):
+            # Go's parser looks for a regex after a source of one or two names by peeking at the character
+            # after the token it read past the name (and put back): a "/" there makes it read that token
+            # again as the regex
+            raise ParseError.unexpected(found, ["regex"], self.position(raw.lexpos))
         if kind == "IDENT":
             kind = self._classify_ident(lit, lexer)
         elif kind == "DISTINCT" and self._glued_paren(lexer):
             kind, lit = "CALLNAME", "distinct"
         kind = self._track_dimensions(kind, prev, spaced)
+        before = (self._prev, self._history, self._plain_list)
         record = kind
         if kind == "LPAREN" and prev in ("CALLNAME", "FILLCALL", "TZCALL"):
             record = "CALL_LPAREN"
@@ -486,6 +498,17 @@ class TokenStream:
         if prev in ("", "SEMICOLON", "QUERY_MODE", "STATEMENT_MODE", "EXPR_MODE"):
             self._statement_head = kind
         self._track_sources(kind)
+        if kind == "DOT" and self.text.startswith("/", lexer.lexpos) and not 0 <= self._source_segments < 3:
+            # Go's name reader stops at a "." followed by "/" and drops the "."; only a source of fewer than
+            # three names then reads a regex, elsewhere the "/" divides. After "..", the name it read last
+            # is the empty one between the dots.
+            self._prev, self._history, self._plain_list = before
+            self._source_segments = -1
+            if prev != "DOT":
+                return self._next()
+            self._prev = [prev, "IDENT"]
+            self._history = self._history[-4:] + ["IDENT"]
+            kind, lit, found = "IDENT", "", ""
         tok = self._make(kind, lit, raw.lexpos, found)
         tok.spaced = spaced
         return tok
@@ -546,6 +569,17 @@ class TokenStream:
 
     def _track_sources(self, kind: str) -> None:
         """Count the name segments of the FROM source being read (Go tries a regex after one or two)."""
+        if kind == "LPAREN":
+            self._paren_depth += 1
+            if self._source_segments == 0:  # a subquery source
+                self._subquery_parens.append(self._paren_depth)
+        elif kind == "RPAREN":
+            closes = bool(self._subquery_parens) and self._subquery_parens[-1] == self._paren_depth
+            self._paren_depth = max(self._paren_depth - 1, 0)
+            if closes:
+                self._subquery_parens.pop()
+                self._source_segments = -2  # the subquery ends the source; a comma may start the next one
+                return
         new_source = (kind == "FROM" and self._statement_head != "REVOKE"  # REVOKE ... FROM names a user
                       or kind == "COMMA" and self._source_segments != -1)
         if new_source:
