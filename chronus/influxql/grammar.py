@@ -436,6 +436,8 @@ def p_clause_head_ref(p):
                      | fill_segments dots ident
        tz_segments : TZID
                    | tz_segments dots ident"""
+    if len(p) == 4 and p.slice[2].type == "DOUBLECOLON" and p.slice[3].type not in ("FIELD", "TAG"):
+        _cast_type(p, 3)  # Go reads the name as any variable first: its cast must be a type
     p[0] = A.VarRef(val=str(p[1]))  # only ever rejected: "fill / tz must be a function call"
 
 
@@ -749,11 +751,20 @@ def p_var_ref(p):
         elif kind == "TAG":
             dtype = A.DataType.Tag
         else:
-            dtype = _CAST_TYPES.get(p[3].lower())
-            if dtype is None:
-                raise _unexpected(_tok(p, 3), ["float", "integer", "unsigned", "string", "boolean", "field",
-                                               "tag"])
+            dtype = _cast_type(p, 3)
     p[0] = A.VarRef(val=".".join(p[1]), type=dtype)
+
+
+def _cast_type(p, index: int) -> A.DataType:
+    """The type named after ``::`` (a word the lexer did not make FIELD or TAG), or Go's refusal."""
+    dtype = _CAST_TYPES.get(str(p[index]).lower())
+    if dtype is None:
+        tok = _tok(p, index)
+        if not hasattr(tok, "found"):  # a nonterminal (``ident``): the token after the last "::"
+            tokens = p.lexer.tokens
+            tok = tokens[max(i for i, t in enumerate(tokens) if t.type == "DOUBLECOLON") + 1]
+        raise _unexpected(tok, ["float", "integer", "unsigned", "string", "boolean", "field", "tag"])
+    return dtype
 
 
 def p_call(p):

@@ -498,10 +498,11 @@ class TokenStream:
         if prev in ("", "SEMICOLON", "QUERY_MODE", "STATEMENT_MODE", "EXPR_MODE"):
             self._statement_head = kind
         self._track_sources(kind)
-        if kind == "DOT" and self.text.startswith("/", lexer.lexpos) and not 0 <= self._source_segments < 3:
-            # Go's name reader stops at a "." followed by "/" and drops the "."; only a source of fewer than
-            # three names then reads a regex, elsewhere the "/" divides. After "..", the name it read last
-            # is the empty one between the dots.
+        ends_name = self.text.startswith("/", lexer.lexpos) and not 0 <= self._source_segments < 3
+        if kind == "DOT" and (ends_name or self.text.startswith("::", lexer.lexpos)):
+            # Go's name reader stops at a "." followed by "/" or "::" and drops the "."; only a source of
+            # fewer than three names then reads a regex, elsewhere the "/" divides (and "::" casts). After
+            # "..", the name it read last is the empty one between the dots.
             self._prev, self._history, self._plain_list = before
             self._source_segments = -1
             if prev != "DOT":

@@ -20,6 +20,7 @@ from chronus.influxql import ast
 from chronus.influxql.grammar import ParseError, build
 from chronus.influxql.lexer import KEYWORDS, OPERATORS, TOKEN_TEXT, TokenStream
 from chronus.influxql.params import bind_params
+from chronus.influxql.quoting import quote_ident
 
 __all__ = ["ParseError", "parse_query", "parse_statement", "parse_expr"]
 
@@ -167,6 +168,9 @@ def _syntax_error(tok):
         raise ParseError("unexpected end of input")
     if tok.type == "SOURCE_WS":
         raise ParseError.unexpected(tok.found, ["regex"], tok.pos)
+    for symbol in _PARSER.symstack:  # Go refuses a long name as soon as it has read it, before what follows
+        if symbol.type == "segments" and len(symbol.value) > 3:
+            raise ParseError.at(f"too many segments in {quote_ident(*symbol.value)}")
     stream = _STATE.stream
     plain = _PLAIN_NAME.get(tok.type)
     if plain and tok.found != "DISTINCT" and plain in _PARSER.action[_PARSER.statestack[-1]]:

@@ -3,7 +3,7 @@
 InfluxQL compiles a regex as soon as it reads one, and a bad one is a parse error worded by Go's
 ``regexp/syntax``: ``error parsing regexp: <what>: `<piece>```.  This is one left-to-right pass over the
 pattern that finds the first such error and quotes the piece Go quotes; it builds nothing (the query engine
-translates valid patterns to Python's ``re`` separately).
+translates valid patterns to Python's ``re`` with Go's meaning in ``re2python``).
 
 Not covered: Go's limits on huge programs ("expression too large", "expression nests too deeply", more
 than ~3 million instructions or a tree over 1000 levels high) and invalid UTF-8 (query text is decoded).

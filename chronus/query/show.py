@@ -19,12 +19,13 @@ of the shards overlapping the time range (exact whenever shard groups, not point
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from chronus.influxql import ast
 from chronus.influxql.walk import walk
+from chronus.query.condition import ConditionError as TimeConditionError
+from chronus.query.condition import condition_expr
 from chronus.query.result import Result, Row
 from chronus.tsdb.fields import MeasurementFieldSet
 from chronus.tsdb.index import (
@@ -183,72 +184,13 @@ def _system_term(expr: ast.BinaryExpr) -> bool:
 
 
 def split_time(cond: ast.Expr | None, now_ns: int) -> tuple[ast.Expr | None, int, int]:
-    """The condition without its ``time`` comparisons, and the [min, max] nanosecond range they give.
-
-    A small stand-in for ``influxql.ConditionExpr`` covering time literals, RFC3339 strings, integers (ns)
-    and ``now() +/- duration``, combined with AND.
-    """
-    bounds = [MIN_TIME, MAX_TIME]
-
-    def visit(expr: ast.Expr | None) -> ast.Expr | None:
-        if isinstance(expr, ast.ParenExpr):
-            inner = visit(expr.expr)
-            if inner is None:
-                return None
-            return ast.ParenExpr(expr=inner) if isinstance(inner, ast.BinaryExpr) else inner
-        if not isinstance(expr, ast.BinaryExpr):
-            return expr
-        if expr.op in ("AND", "OR"):
-            lhs, rhs = visit(expr.lhs), visit(expr.rhs)
-            if lhs is None or rhs is None:
-                return lhs if rhs is None else rhs
-            return ast.BinaryExpr(op=expr.op, lhs=lhs, rhs=rhs)
-        if isinstance(expr.lhs, ast.VarRef) and expr.lhs.val.lower() == "time":
-            _narrow(bounds, expr.op, _time_value(expr.rhs, now_ns))
-            return None
-        if isinstance(expr.rhs, ast.VarRef) and expr.rhs.val.lower() == "time":
-            flipped = {">": "<", ">=": "<=", "<": ">", "<=": ">="}.get(expr.op, expr.op)
-            _narrow(bounds, flipped, _time_value(expr.lhs, now_ns))
-            return None
-        return expr
-
-    rest = visit(cond)
-    if isinstance(rest, ast.ParenExpr):
-        rest = rest.expr
-    return rest, bounds[0], bounds[1]
-
-
-def _narrow(bounds: list[int], op: str, value: int) -> None:
-    if op in (">", ">="):
-        bounds[0] = max(bounds[0], value + (1 if op == ">" else 0))
-    elif op in ("<", "<="):
-        bounds[1] = min(bounds[1], value - (1 if op == "<" else 0))
-    elif op == "=":
-        bounds[0], bounds[1] = max(bounds[0], value), min(bounds[1], value)
-
-
-def _time_value(expr: ast.Expr | None, now_ns: int) -> int:
-    if isinstance(expr, ast.ParenExpr):
-        return _time_value(expr.expr, now_ns)
-    if isinstance(expr, ast.TimeLiteral | ast.IntegerLiteral | ast.DurationLiteral):
-        return int(expr.val)
-    if isinstance(expr, ast.NumberLiteral):
-        return int(expr.val)
-    if isinstance(expr, ast.StringLiteral):
-        text = expr.val.replace("Z", "+00:00")
-        if "T" not in text and " " not in text:
-            text += "T00:00:00+00:00"
-        moment = _dt.datetime.fromisoformat(text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=_dt.UTC)
-        delta = moment - _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
-        return (delta.days * 86400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
-    if isinstance(expr, ast.Call) and expr.name.lower() == "now":
-        return now_ns
-    if isinstance(expr, ast.BinaryExpr) and expr.op in ("+", "-"):
-        lhs, rhs = _time_value(expr.lhs, now_ns), _time_value(expr.rhs, now_ns)
-        return lhs + rhs if expr.op == "+" else lhs - rhs
-    raise _StatementError(f"invalid operation: time and {type(expr).__name__} are not compatible")
+    """The condition without its ``time`` comparisons, and the [min, max] nanosecond range they give
+    (``influxql.ConditionExpr``, whose refusals are the statement's error)."""
+    try:
+        rest, tmin, tmax = condition_expr(cond, now_ns)
+    except TimeConditionError as err:
+        raise _StatementError(str(err)) from None
+    return rest, MIN_TIME if tmin is None else tmin, MAX_TIME if tmax is None else tmax
 
 
 def _sorted_series(index: DatabaseIndex, ids: set[int]) -> list:

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from chronus._ext import serieskeys as _serieskeys
 from chronus.influxql import ast
+from chronus.influxql.re2python import to_python
 from chronus.models.points import make_series_key, split_series_key
 
 # influxql.IsSystemName
@@ -44,8 +45,8 @@ class ConditionError(Exception):
 
 @functools.lru_cache(maxsize=1024)
 def compile_regex(pattern: str) -> re.Pattern[str]:
-    """A compiled InfluxQL regex (RE2 syntax; the common subset means the same in Python)."""
-    return re.compile(pattern)
+    """A compiled InfluxQL regex: Go's RE2 syntax and meaning (``influxql.re2python``)."""
+    return re.compile(to_python(pattern))
 
 
 def regex_matches(pattern: str, text: str) -> bool:
@@ -589,5 +590,5 @@ def go_syntax(expr: ast.Node | None) -> str:
     if isinstance(expr, ast.IntegerLiteral):
         return f"&influxql.IntegerLiteral{{Val:{expr.val}}}"
     if isinstance(expr, ast.VarRef):
-        return f'&influxql.VarRef{{Val:"{expr.val}", Type:0x{int(expr.type):x}}}'
+        return f'&influxql.VarRef{{Val:"{expr.val}", Type:{int(expr.type)}}}'  # (an int: decimal)
     return f"&influxql.{type(expr).__name__}{{...}}"
