@@ -2,12 +2,13 @@
 
 Usage (needs ``/usr/bin/influxd``)::
 
-    python tools/fuzz_influxql.py 2000 1     # statements, seed
+    python tools/fuzz_influxql.py 2000 1 [SUITE]    # statements, seed, golden suite (default: select)
 
-Statements of the parser corpus (``tests/golden/influxql/corpus.txt``) and of the SELECT suite's corpus are
-mutated token by token (a token dropped, doubled, swapped with its neighbour, replaced or followed by one
-from a pool of keywords, operators, literals and punctuation) and sent to a throw-away influxd and to an
-in-process Chronus node, both loaded with the SELECT suite's data set; every differing body is printed.
+Statements of the parser corpus (``tests/golden/influxql/corpus.txt``) and of a golden suite's corpus
+(``select``, ``aggregate``, ``transform``, ``subquery``, ``regex``, ...) are mutated token by token (a
+token dropped, doubled, swapped with its neighbour, replaced or followed by one from a pool of keywords,
+operators, literals and punctuation) and sent to a throw-away influxd and to an
+in-process Chronus node, both loaded with that suite's data set; every differing body is printed.
 Only reads are sent: a mutation that could write or change anything (DROP, CREATE, DELETE, INTO, ...) is
 skipped, so both sides keep the same data throughout. What this finds are parser errors worded or placed
 differently, statements one side refuses and the other runs, and crashes (a Chronus exception is printed as
@@ -35,8 +36,9 @@ from tests.unit.query import test_subquery_golden as golden  # noqa: E402
 from tests.unit.query.golden_node import NOW, loaded_node  # noqa: E402
 
 n, seed = int(sys.argv[1]), int(sys.argv[2])
+suite = sys.argv[3] if len(sys.argv) > 3 else "select"
 rnd = random.Random(seed)
-here = REPO / "tests" / "golden" / "select"
+here = REPO / "tests" / "golden" / suite
 dataset = json.loads((here / "dataset.json").read_text())
 
 # anything that could change state on either side is never sent
@@ -58,8 +60,9 @@ def corpus_lines() -> list[str]:
     lines = []
     for path in (REPO / "tests/golden/influxql/corpus.txt", here / "corpus.txt"):
         for line in path.read_text().splitlines():
-            if line.strip() and not line.startswith("#") and not _WRITES.search(line):
-                lines.append(line.strip())
+            line = re.sub(r"^chunk=\d+ ", "", line.strip())
+            if line and not line.startswith(("#", "@")) and not _WRITES.search(line):
+                lines.append(line)
     return lines
 
 

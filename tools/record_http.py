@@ -110,6 +110,14 @@ CASES += [
     ("GET", q("SELECT * FROM t", chunked="true", chunk_size="1"), {}, b""),
     ("GET", q("SELECT * FROM t GROUP BY h", chunked="true", chunk_size="1"), {}, b""),
 ]
+# ``params`` as influxd's json.Decoder reads it: the first value only, the scanner's own error words.
+BAD_PARAMS = [
+    '{bad', '{"a" 1}', '{"a": 1 "b": 2}', '[1 2]', '{"a": [1 2]}', '{"a": tru}', '{"a": nul}', '{"a": 1.x}',
+    '{"a": -x}', '{"a": "x\\q"}', '{"a": "x\n"}', '{"a": 1} x', '{"a": 1}}', '123x', '"abc', '{"a": 1', '{',
+    '  ', '{"a": 01}', '{"a": 1e}', '{,}', '{"a":1,}', 'nul', 'true x', '{"a":"\\u00"}', "{'a': 1}",
+    '\ufeff{}', '{"a": 1.}', '{"a"}', '{} {}', '{"a": 1e+}', 'null', '{"x": "v"} trailing',
+]
+CASES += [("GET", q("SELECT $x FROM t", params=p), {}, b"") for p in BAD_PARAMS]
 
 
 def send(server: InfluxServer, method: str, path: str, headers: dict[str, str], body: bytes) -> dict:
