@@ -41,7 +41,7 @@ QUERIES = ["SELECT * FROM t", "SELECT v FROM t GROUP BY h", "SELECT count(v) FRO
            "SHOW MEASUREMENTS", "SELECT * FROM t; SELECT * FROM u", "SELECT * FROM", "SELECT $x FROM t",
            "SELECT v FROM t WHERE h = $h", "CREATE DATABASE d", "SHOW TAG VALUES WITH KEY = h", "",
            "SELECT mean(v) FROM t WHERE time > 0 GROUP BY time(1h) fill(none)", "SHOW STATS FOR 'x'",
-           "SELECT * FROM t LIMIT 1", "SHOW RETENTION POLICIES", "KILL QUERY 999", "SHOW QUERIES"]
+           "SELECT * FROM t LIMIT 1", "SHOW RETENTION POLICIES", "KILL QUERY 999"]  # (no SHOW QUERIES: timed)
 BODIES = [b"t v=3", b"t,h=c v=4 1500000000000000005", b"bad line", b"", b"t v=1 1\nt v=2i 2", b"t v=\"s\"",
           b"t v=1 99999999999999999999", b"t v=1,v=2", b"\xff\xfe", b"t,h=a v=1 1500000000\n"]
 
