@@ -118,6 +118,11 @@ BAD_PARAMS = [
     '\ufeff{}', '{"a": 1.}', '{"a"}', '{} {}', '{"a": 1e+}', 'null', '{"x": "v"} trailing',
 ]
 CASES += [("GET", q("SELECT $x FROM t", params=p), {}, b"") for p in BAD_PARAMS]
+# New shard groups take their ids in the order their first points come in the body, not in time order.
+CASES += [
+    ("POST", "/write?db=d&precision=s", {}, b"o v=1 1601000000\no v=1 1590000000\no v=1 1595000000"),
+    ("GET", q("SHOW SHARDS"), {}, b""),
+]
 
 
 def send(server: InfluxServer, method: str, path: str, headers: dict[str, str], body: bytes) -> dict:

@@ -99,10 +99,10 @@ class PointsWriter:
         shard_of_point = np.full(len(batch), -1, dtype=np.int64)
         shard_ids: list[int] = []
         hashes = fnv64a_spans(batch.series_keys, batch.series_offsets)[batch.point_series]
-        # One meta look-up (or creation) per shard group, not per point: take the earliest point not yet
+        # One meta look-up (or creation) per shard group, not per point: take the first point (in the body's
+        # order, as influxd's MapShards does, so that new groups get their ids in that order) not yet
         # covered, get its group, assign every point the group covers, repeat.
         pending = np.flatnonzero(in_retention)
-        pending = pending[np.argsort(times[pending], kind="stable")]
         while len(pending):
             group = self.meta.create_shard_group(database, retention_policy, int(times[pending[0]]))
             end = group.truncated_at or group.end_time
