@@ -12,12 +12,16 @@ import logging
 import os
 import signal
 import ssl
+from functools import partial
+from typing import Any
 
 import tornado.httpserver
 
 from chronus import INFLUXDB_COMPAT_VERSION
 from chronus.cluster.points_writer import PointsWriter
 from chronus.config import Config
+from chronus.config.fields import Kind, settings
+from chronus.config.gotypes import format_duration
 from chronus.config.sections import TLS_VERSIONS, TLSConfig
 from chronus.http.access_log import AccessLog
 from chronus.http.auth import Authenticator
@@ -84,14 +88,15 @@ class Server:
                 coordinator.max_select_point, coordinator.max_select_series, coordinator.max_select_buckets
             ),
         )
+        self.monitor = Monitor()
         self.query_executor = QueryExecutor(
             StatementExecutor(
                 self.meta,
                 DataStatements(self.meta, self.store, points_writer=self.points_writer),
+                self.monitor,
             ),
             self.query_tasks,
         )
-        self.monitor = Monitor()
         self.pool = Workers(max_workers=max(4, 2 * (os.cpu_count() or 2)), thread_name_prefix="req")
         self.backends = HTTPBackends(
             query_runner=self.query_executor,
@@ -147,6 +152,33 @@ class Server:
             return stats
 
         self.monitor.register(provider)
+        self.monitor.index_memory = self.store.index_memory
+        self._register_diagnostics()
+
+    def _register_diagnostics(self) -> None:
+        """The configuration tables ``SHOW DIAGNOSTICS`` lists, with the settings influxd's sections show."""
+        config = self.config
+        tables = {
+            "config": (config, ["bind-address", "reporting-enabled"]),
+            "config-coordinator": (config.coordinator, [
+                "log-queries-after", "max-concurrent-queries", "max-select-buckets", "max-select-point",
+                "max-select-series", "query-timeout", "write-timeout"]),
+            "config-cqs": (config.continuous_queries, ["enabled"]),
+            "config-data": (config.data, [
+                "cache-max-memory-size", "cache-snapshot-memory-size", "cache-snapshot-write-cold-duration",
+                "compact-full-write-cold-duration", "dir", "max-concurrent-compactions",
+                "max-series-per-database", "max-values-per-tag", "wal-dir", "wal-fsync-delay"]),
+            "config-httpd": (config.http, [
+                "access-log-path", "bind-address", "enabled", "https-enabled", "max-connection-limit",
+                "max-row-limit"]),
+            "config-meta": (config.meta, ["dir"]),
+            "config-monitor": (config.monitor, ["store-enabled"]),
+            "config-precreator": (config.shard_precreation, ["enabled"]),
+            "config-retention": (config.retention, ["enabled"]),
+            "config-subscriber": (config.subscriber, ["enabled"]),
+        }
+        for module, (section, keys) in tables.items():
+            self.monitor.register_diagnostics(module, partial(_config_table, section, keys))
 
     def open(self) -> None:
         """Open every service and start listening (call from the thread that runs the IOLoop)."""
@@ -265,3 +297,14 @@ def run_forever(server: Server) -> None:
         server.close()
 
     asyncio.run(main())
+
+
+def _config_table(section: Any, keys: list[str]) -> tuple[list[str], list[list[Any]]]:
+    """A configuration section's settings ``keys`` as a diagnostics table (durations as Go prints them)."""
+    by_key = {item.key: item for item in settings(section)}
+    row = []
+    for key in keys:
+        item = by_key[key]
+        value = getattr(section, item.attr)
+        row.append(format_duration(value) if item.kind in (Kind.DURATION, Kind.GO_DURATION) else value)
+    return keys, [row]

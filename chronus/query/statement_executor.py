@@ -25,6 +25,7 @@ from chronus.query.result import Result, read_only_warning
 
 if TYPE_CHECKING:
     from chronus.query.data import DataStatements
+    from chronus.services.monitor import Monitor
 
 DATABASE_NAME_REQUIRED = "database name required"
 BCRYPT_COST = 10  # influxd hashes passwords with bcrypt at cost 10
@@ -128,9 +129,11 @@ QUICK_SERIES = 20_000
 class StatementExecutor:
     """Runs one statement against the meta client and the data side of this node."""
 
-    def __init__(self, meta: MetaClient, data: DataStatements) -> None:
+    def __init__(self, meta: MetaClient, data: DataStatements, monitor: Monitor | None = None) -> None:
         self.meta = meta
         self.data = data
+        #: SHOW STATS and SHOW DIAGNOSTICS read it; without one (an executor in tests) they are refused
+        self.monitor = monitor
 
     def quick(self, statement: ast.Statement, default_database: str) -> bool:
         """Whether the statement's work is small and bounded (metadata, or the index of a small database):
@@ -198,6 +201,13 @@ class StatementExecutor:
             messages.append(read_only_warning(str(statement)))
         if isinstance(statement, (ast.ShowQueriesStatement, ast.KillQueryStatement)):
             yield self._execute_task_statement(statement, context, messages)
+            return
+        if isinstance(statement, (ast.ShowStatsStatement, ast.ShowDiagnosticsStatement)):
+            if self.monitor is None:
+                raise QueryError(INVALID_QUERY)
+            show = (self.monitor.show_stats if isinstance(statement, ast.ShowStatsStatement)
+                    else self.monitor.show_diagnostics)
+            yield Result(series=show(statement.module), messages=messages)
             return
         try:
             handled = self._execute_data_statement(statement, context)

@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import os
 import shutil
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -108,6 +109,14 @@ class Store:
 
     def has_database_index(self, database: str) -> bool:
         return database in self._indexes
+
+    def index_memory(self) -> int:
+        """Bytes the in-memory series indexes hold in their series objects and keys (``SHOW STATS FOR
+        'indexes'``): measured object by object, so an administrator's question, not a hot path."""
+        with self._lock:
+            indexes = list(self._indexes.values())
+        return sum(sys.getsizeof(series) + sys.getsizeof(series.key)
+                   for index in indexes for series in list(index.series_by_id.values()))
 
     def shard(self, shard_id: int) -> Shard | None:
         return self._shards.get(shard_id)
