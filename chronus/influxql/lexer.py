@@ -55,6 +55,8 @@ OPERATORS = frozenset((
     "EQREGEX", "NEQREGEX", "LT", "LTE", "GT", "GTE",
 ))
 
+# A name, also one glued to "(" (the lexer's call names): in a FROM list Go reads it as a name all the same
+_NAME_KINDS = frozenset(("IDENT", "CALLNAME", "FILLCALL", "TZCALL", "FILLID", "TZID"))
 # Tokens after which Go's parser calls parseRegex (a "/" there starts a regex, elsewhere it divides).
 _REGEX_AFTER = frozenset(("SELECT", "FROM", "BY", "COMMA", "EQREGEX", "NEQREGEX", "DOT", "CALL_LPAREN"))
 
@@ -474,7 +476,7 @@ class TokenStream:
                 raise ParseError.at(problem, self.position(raw.lexpos))
         elif kind == "BADREGEX":
             raise ParseError.at("bad regex: ", self.position(raw.lexpos))
-        if (prev == "IDENT" and self._source_segments in (1, 2) and not spaced and kind != "DOT"
+        if (prev in _NAME_KINDS and self._source_segments in (1, 2) and not spaced and kind != "DOT"
                 and self.text.startswith("/", lexer.lexpos)):
             # Go's parser looks for a regex after a source of one or two names by peeking at the character
             # after the token it read past the name (and put back): a "/" there makes it read that token
@@ -587,7 +589,7 @@ class TokenStream:
             self._source_segments = 0
         elif kind in ("EQ", "EQREGEX") and self._history[-2:-1] == ["MEASUREMENT"]:
             self._source_segments = 0  # WITH MEASUREMENT = <source>
-        elif kind == "IDENT" and self._source_segments >= 0:
+        elif kind in _NAME_KINDS and self._source_segments >= 0:
             self._source_segments += 1
         elif kind == "DOT" and self._history[-2:-1] == ["DOT"] and self._source_segments >= 0:
             self._source_segments += 1  # "db..m": the empty middle segment counts
