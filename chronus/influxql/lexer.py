@@ -540,8 +540,9 @@ class TokenStream:
         if raw is None:
             return 0
         tail = self.text[raw.lexpos:].rstrip(" \t\n")
-        if self.text[raw.lexpos:] != tail or tail.startswith("--"):
-            return 1  # trailing whitespace or a line comment was read up to EOF
+        after = self.text[self._prev_end:].lstrip(" \t\n")
+        if self.text[raw.lexpos:] != tail or tail.startswith("--") or after.startswith("--"):
+            return 1  # trailing whitespace or a line comment (also right after the last token) read up to EOF
         bare_word = raw.type in WORD_TOKENS.values() or raw.type == "BOUNDPARAM"
         if (bare_word or raw.type == "IDENT") and self.text.endswith(tuple(_IDENT_CHARS)):
             return 1
