@@ -32,6 +32,7 @@ from chronus.meta.client import MetaClient
 from chronus.meta.store import LocalMetaStore
 from chronus.query.data import DataStatements
 from chronus.query.executor import QueryExecutor
+from chronus.query.result import GoInt
 from chronus.query.statement_executor import StatementExecutor
 from chronus.query.tasks import QueryManager, SelectLimits
 from chronus.services.monitor import Monitor, Statistic
@@ -306,5 +307,9 @@ def _config_table(section: Any, keys: list[str]) -> tuple[list[str], list[list[A
     for key in keys:
         item = by_key[key]
         value = getattr(section, item.attr)
-        row.append(format_duration(value) if item.kind in (Kind.DURATION, Kind.GO_DURATION) else value)
+        if item.kind in (Kind.DURATION, Kind.GO_DURATION):
+            value = format_duration(value)
+        elif item.kind in (Kind.INT, Kind.SIZE):
+            value = GoInt(value)  # Go's int and toml.Size: no case in influxd's CSV writer
+        row.append(value)
     return keys, [row]

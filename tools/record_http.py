@@ -123,6 +123,18 @@ CASES += [
     ("POST", "/write?db=d&precision=s", {}, b"o v=1 1601000000\no v=1 1590000000\no v=1 1595000000"),
     ("GET", q("SHOW SHARDS"), {}, b""),
 ]
+# How SHOW statements reach the client: TAG KEYS / VALUES one result per measurement, the ones influxd runs
+# as SELECTs (FIELD KEYS, SERIES, exact cardinalities) chunked like a SELECT; replicaN (a Go int) in CSV.
+CASES += [
+    ("GET", q("SHOW RETENTION POLICIES"), {"Accept": "application/csv"}, b""),
+    ("GET", q("SHOW TAG KEYS", chunked="true"), {}, b""),
+    ("GET", q("SHOW TAG VALUES WITH KEY =~ /.*/", chunked="true", chunk_size="1"), {}, b""),
+    ("GET", q("SHOW FIELD KEYS", chunked="true", chunk_size="1"), {}, b""),
+    ("GET", q("SHOW SERIES", chunked="true", chunk_size="1"), {}, b""),
+    ("GET", q("SHOW SERIES EXACT CARDINALITY", chunked="true", chunk_size="1"), {}, b""),
+    ("GET", q("SHOW TAG KEYS; SHOW FIELD KEYS; SHOW TAG VALUES WITH KEY = h"), {}, b""),
+    ("GET", q("SHOW SERIES WHERE 1"), {}, b""),
+]
 
 
 def send(server: InfluxServer, method: str, path: str, headers: dict[str, str], body: bytes) -> dict:

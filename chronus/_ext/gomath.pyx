@@ -469,39 +469,34 @@ def exp(values):
     return _map(go_exp, values)
 
 
-def atan2(ys, xs):
-    cdef cnp.float64_t[::1] a = np.ascontiguousarray(ys, np.float64)
-    cdef cnp.float64_t[::1] b = np.ascontiguousarray(xs, np.float64)
+ctypedef double (*binary_fn)(double, double) noexcept nogil
+
+
+cdef object _map2(binary_fn fn, first, second):
+    cdef cnp.float64_t[::1] a = np.ascontiguousarray(first, np.float64)
+    cdef cnp.float64_t[::1] b = np.ascontiguousarray(second, np.float64)
     cdef Py_ssize_t n = a.shape[0], i
     out = np.empty(n, np.float64)
     cdef cnp.float64_t[::1] dst = out
     with nogil:
         for i in range(n):
-            dst[i] = go_atan2(a[i], b[i])
+            dst[i] = fn(a[i], b[i])
     return out
+
+
+cdef double _go_log_base(double x, double base) noexcept nogil:
+    return go_log(x) / go_log(base)
+
+
+def atan2(ys, xs):
+    return _map2(go_atan2, ys, xs)
 
 
 def log(xs, bases):
     """Go's ``Log(x) / Log(b)``."""
-    cdef cnp.float64_t[::1] a = np.ascontiguousarray(xs, np.float64)
-    cdef cnp.float64_t[::1] b = np.ascontiguousarray(bases, np.float64)
-    cdef Py_ssize_t n = a.shape[0], i
-    out = np.empty(n, np.float64)
-    cdef cnp.float64_t[::1] dst = out
-    with nogil:
-        for i in range(n):
-            dst[i] = go_log(a[i]) / go_log(b[i])
-    return out
+    return _map2(_go_log_base, xs, bases)
 
 
 def pow(xs, ys):
     """Go's ``Pow(x, y)`` row by row."""
-    cdef cnp.float64_t[::1] a = np.ascontiguousarray(xs, np.float64)
-    cdef cnp.float64_t[::1] b = np.ascontiguousarray(ys, np.float64)
-    cdef Py_ssize_t n = a.shape[0], i
-    out = np.empty(n, np.float64)
-    cdef cnp.float64_t[::1] dst = out
-    with nogil:
-        for i in range(n):
-            dst[i] = go_pow(a[i], b[i])
-    return out
+    return _map2(go_pow, xs, ys)

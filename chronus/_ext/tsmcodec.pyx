@@ -1446,6 +1446,18 @@ def decode_block(const uint8_t[::1] data not None):
     return btype + 1, times, vals
 
 
+cdef bint _crc_matches(const uint8_t[::1] data, object view, int64_t offset, int64_t size) except -1:
+    """Whether the block at ``offset`` (``size`` counting its 4-byte CRC) holds the CRC of its data; a block
+    reaching outside the file is an error."""
+    cdef const uint8_t* p
+    cdef uint32_t stored
+    if offset < 0 or size < 4 or offset + size > data.shape[0]:
+        raise CorruptBlockError("block outside the file")
+    p = &data[offset]
+    stored = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
+    return _crc32(view[offset + 4:offset + size]) == stored
+
+
 cdef int _scan_key(const uint8_t[::1] data, object view, const int64_t[::1] offsets,
                    const int64_t[::1] sizes, const int64_t[::1] mins, const int64_t[::1] maxs,
                    Py_ssize_t first, Py_ssize_t end, int64_t tmin, int64_t tmax, int* btype,
@@ -1456,20 +1468,15 @@ cdef int _scan_key(const uint8_t[::1] data, object view, const int64_t[::1] offs
     not match (its offset in ``bad``). On 1 and 2 nothing is appended or added."""
     cdef Py_ssize_t b, start, tlen, count, size, found = 0, points = 0
     cdef const uint8_t* p
-    cdef uint32_t stored
     cdef int kind = btype[0]
     for b in range(first, end):
         if maxs[b] < tmin or mins[b] > tmax:
             continue
         size = sizes[b] - 4
-        if offsets[b] < 0 or size < 0 or offsets[b] + sizes[b] > data.shape[0]:
-            raise CorruptBlockError("block outside the file")
-        p = &data[offsets[b]]
-        stored = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
-        if _crc32(view[offsets[b] + 4:offsets[b] + sizes[b]]) != stored:
+        if not _crc_matches(data, view, offsets[b], sizes[b]):
             bad[0] = offsets[b]
             return 2
-        p += 4
+        p = &data[offsets[b] + 4]
         _block_parts(p, size, &start, &tlen)
         if kind == -1:
             kind = p[0]
@@ -1640,7 +1647,6 @@ def count_block_times(buf not None, const int64_t[::1] offsets not None, const i
     cdef const uint8_t[::1] data = buf
     cdef Py_ssize_t n = rows.shape[0], i, b, size, start, tlen, count, nt, lo, hi, cap = 0
     cdef const uint8_t* p
-    cdef uint32_t stored
     cdef int64_t* scratch = NULL
     counts_arr = np.zeros(n, dtype=np.int64)
     cdef int64_t[::1] counts = counts_arr
@@ -1649,13 +1655,9 @@ def count_block_times(buf not None, const int64_t[::1] offsets not None, const i
         for i in range(n):
             b = rows[i]
             size = sizes[b] - 4
-            if offsets[b] < 0 or size < 0 or offsets[b] + sizes[b] > data.shape[0]:
-                raise CorruptBlockError("block outside the file")
-            p = &data[offsets[b]]
-            stored = (<uint32_t>p[0] << 24) | (<uint32_t>p[1] << 16) | (<uint32_t>p[2] << 8) | p[3]
-            if _crc32(view[offsets[b] + 4:offsets[b] + sizes[b]]) != stored:
+            if not _crc_matches(data, view, offsets[b], sizes[b]):
                 return int(offsets[b])
-            p += 4
+            p = &data[offsets[b] + 4]
             _block_parts(p, size, &start, &tlen)
             count = ts_count(p + start, tlen)
             _check(count, "TimeDecoder")

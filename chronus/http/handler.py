@@ -743,7 +743,7 @@ def _next_results(results: Iterator[Result], most: int) -> tuple[list[Result], b
     batch: list[Result] = []
     for result in results:
         batch.append(result)
-        if len(batch) >= most or not result.partial:
+        if len(batch) >= most or not (result.partial or result.continued):
             break
     ended = not batch or getattr(results, "done", bool)()
     if ended:

@@ -14,7 +14,7 @@ from typing import Any
 
 from chronus._ext.jsonenc import encode_csv, encode_row_head
 from chronus.http import gojson
-from chronus.query.result import FrameValues, Result, Row, response_obj
+from chronus.query.result import FrameValues, GoInt, Result, Row, response_obj
 
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv"
@@ -136,11 +136,13 @@ class CSVFormatter:
     def __init__(self) -> None:
         self.statement_id = -1
         self.columns: list[str] = []
+        self.cells: list[str] = []
 
     def _header(self, out: list[bytes], row: Row, separate: bool) -> None:
         if separate:
             out.append(b"\n")
         self.columns = list(row.columns)
+        self.cells = list(row.columns)  # Go reuses one slice: a cell it writes nothing into keeps its text
         self._line(out, ["name", "tags", *row.columns])
 
     @staticmethod
@@ -170,8 +172,12 @@ class CSVFormatter:
                     columns = [(c.kind, c.values, c.valid) for c in frame.columns]
                     out.append(encode_csv(prefix, frame.times, columns))
                     continue
+                cells = self.cells
                 for values in row.values:
-                    self._line(out, [row.name, tags, *(_csv_value(value) for value in values)])
+                    for i, value in enumerate(values):
+                        if not isinstance(value, GoInt):
+                            cells[i] = _csv_value(value)
+                    self._line(out, [row.name, tags, *cells])
         return b"".join(out)
 
 

@@ -19,7 +19,7 @@ from chronus.meta import errors
 from chronus.meta.client import MetaClient
 from chronus.meta.data import RetentionPolicySpec, RetentionPolicyUpdate, valid_name
 from chronus.meta.info import ALL_PRIVILEGES, NO_PRIVILEGES, PRIVILEGE_NAMES
-from chronus.query.result import Row
+from chronus.query.result import GoInt, Row
 
 SHOW_RETENTION_POLICIES_COLUMNS = ["name", "duration", "shardGroupDuration", "replicaN", "default"]
 SHOW_SHARDS_COLUMNS = ["id", "database", "retention_policy", "shard_group", "start_time", "end_time",
@@ -120,8 +120,8 @@ def show_retention_policies(client: MetaClient, database: str) -> list[Row]:
     if db is None:
         raise errors.DatabaseNotFoundError(database)
     values: list[list[Any]] = [
-        [rp.name, go_duration_string(rp.duration), go_duration_string(rp.shard_group_duration), rp.replica_n,
-         rp.name == db.default_retention_policy]
+        [rp.name, go_duration_string(rp.duration), go_duration_string(rp.shard_group_duration),
+         GoInt(rp.replica_n), rp.name == db.default_retention_policy]
         for rp in db.retention_policies
     ]
     return [Row(columns=list(SHOW_RETENTION_POLICIES_COLUMNS), values=values)]

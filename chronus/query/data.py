@@ -40,6 +40,30 @@ _SHOW_STATEMENTS = (
 )
 
 _DELETE_STATEMENTS = (ast.DeleteSeriesStatement, ast.DropSeriesStatement, ast.DropMeasurementStatement)
+# influxd sends these one result per measurement (chunked, one line each)
+_SENT_PER_MEASUREMENT = (ast.ShowTagKeysStatement, ast.ShowTagValuesStatement)
+# ... and runs these as SELECTs (``query/statement_rewriter.go``): their rows are emitted, and chunked, as a
+# SELECT's series are (the cardinality estimates excepted: one result)
+_ANSWERED_AS_SELECT = (ast.ShowFieldKeysStatement, ast.ShowSeriesStatement,
+                       ast.ShowSeriesCardinalityStatement,
+                       ast.ShowMeasurementCardinalityStatement, ast.ShowTagKeyCardinalityStatement,
+                       ast.ShowTagValuesCardinalityStatement, ast.ShowFieldKeyCardinalityStatement)
+
+
+def _sent_as_influxd(statement: ast.Statement, result: Result, chunk_size: int) -> Iterator[Result]:
+    """A SHOW statement's one result as influxd's handler receives it (a chunked response shows it)."""
+    if not result.series:
+        return iter([result])
+    if isinstance(statement, _SENT_PER_MEASUREMENT):
+        last = len(result.series) - 1
+        return iter([Result(series=[row], continued=i < last) for i, row in enumerate(result.series)])
+    first = result.series[0]
+    if isinstance(statement, _ANSWERED_AS_SELECT) and first.columns != ["cardinality estimation"]:
+        from chronus.query.emitter import emit_series
+
+        rows = ((row.name, row.tags, row.values) for row in result.series)
+        return emit_series(rows, first.columns, chunk_size, None, time_values=False)
+    return iter([result])
 
 
 class DataStatements:
@@ -108,7 +132,7 @@ class DataStatements:
             result = execute_show(statement, self._show_context(context))
             if result.error:
                 raise QueryError(result.error)
-            return iter([result])
+            return _sent_as_influxd(statement, result, context.options.chunk_size)
         if isinstance(statement, _DELETE_STATEMENTS):
             self.deletes.execute(statement, context.database)
             return iter([Result()])

@@ -17,10 +17,11 @@ from chronus.query.result import Frame, Result, Row
 Rows = list[list[Any]] | Frame
 
 
-def emit_series(series: Iterable[tuple], columns: list[str], chunk_size: int, location: str | None
-                ) -> Iterator[Result]:
+def emit_series(series: Iterable[tuple], columns: list[str], chunk_size: int, location: str | None,
+                time_values: bool = True) -> Iterator[Result]:
     """``series`` yields ``(name, tags, rows)``, or ``(name, tags, rows, last)`` where ``last`` False means
-    the next item continues the same series; rows (lists or a ``Frame``) start with a nanosecond time."""
+    the next item continues the same series; rows (lists or a ``Frame``) start with a nanosecond time
+    (``time_values``; rows of a SHOW statement answered like a SELECT have none)."""
     size = chunk_size if chunk_size > 0 else 0
     pending: Row | None = None  # cut, not yet sent: whether it is partial depends on what comes next
     pending_series = -1
@@ -35,12 +36,12 @@ def emit_series(series: Iterable[tuple], columns: list[str], chunk_size: int, lo
             row = Row.from_frame(first, name=name, tags=dict(tags), columns=list(columns), location=location)
         else:
             row = Row(name=name, tags=dict(tags), columns=list(columns), values=list(first),
-                      time_values=True, location=location)
+                      time_values=time_values, location=location)
         for piece in pieces[1:]:
             if isinstance(piece, Frame):
                 row.extend(Row.from_frame(piece))
             else:
-                row.extend(Row(values=list(piece), time_values=True))
+                row.extend(Row(values=list(piece), time_values=time_values))
         return row
 
     def send(row: Row) -> Iterator[Result]:

@@ -178,7 +178,7 @@ class _Attached:
         """Whether no result can follow: closed, or the last piece of the last statement was given (a
         caller can then close at once instead of asking for the end)."""
         last = self._last
-        return self._closed or (last is not None and not last.partial
+        return self._closed or (last is not None and not last.partial and not last.continued
                                 and last.statement_id == self._statements - 1)
 
     def close(self) -> None:

@@ -270,6 +270,12 @@ def utc_offsets(times: np.ndarray, location: str) -> np.ndarray:
     return lookup[inverse.reshape(-1)]
 
 
+class GoInt(int):
+    """An integer influxd holds as Go's ``int`` (``replicaN``, diagnostics' counts and sizes), not int64:
+    JSON writes it as any number, but influxd's CSV writer has no case for it and leaves the cell as it
+    was (the column's name in a first row, else the row before's value)."""
+
+
 @dataclass
 class Result:
     """The outcome of one statement; ``error`` holds the text of a statement-level error."""
@@ -279,6 +285,9 @@ class Result:
     messages: list[Message] = field(default_factory=list)
     partial: bool = False
     error: str | None = None
+    #: more results of the statement follow although this one is not ``partial`` (influxd sends SHOW TAG
+    #: KEYS / VALUES one whole result per measurement); never written out
+    continued: bool = False
 
     def to_json_obj(self) -> dict[str, Any]:
         obj: dict[str, Any] = {"statement_id": self.statement_id}

@@ -345,6 +345,7 @@ def _expand_names(group: _SourceShards) -> list[str]:
 
 
 def show_series(stmt: ast.ShowSeriesStatement, ctx: ShowContext) -> Result:
+    split_time(stmt.condition, ctx.now_ns)  # (a SELECT in influxd: its ConditionExpr refuses what it must)
     in_time = has_time_expr(stmt.condition)
     groups = _normalised_sources(stmt.sources, stmt.database, ctx, default_all=in_time)
     if in_time:

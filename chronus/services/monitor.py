@@ -23,7 +23,7 @@ from typing import Any
 from chronus import INFLUXDB_COMPAT_VERSION
 from chronus.config.gotypes import format_duration
 from chronus.http import gojson
-from chronus.query.result import Row
+from chronus.query.result import GoInt, Row
 from chronus.query.timefmt import format_time
 
 
@@ -78,7 +78,7 @@ class Monitor:
                               [["unknown", "", "unknown", INFLUXDB_COMPAT_VERSION]]),
             "network": lambda: (["hostname"], [[socket.gethostname()]]),
             "runtime": lambda: (["GOARCH", "GOMAXPROCS", "GOOS", "version"],
-                                [[_go_arch(), os.cpu_count() or 1, sys.platform,
+                                [[_go_arch(), GoInt(os.cpu_count() or 1), sys.platform,
                                   "python" + platform.python_version()]]),
             "system": self._system_diagnostics,
         }
@@ -124,7 +124,7 @@ class Monitor:
     def _system_diagnostics(self) -> Diagnostics:
         now = time.time_ns()
         return (["PID", "currentTime", "started", "uptime"],
-                [[os.getpid(), format_time(now), format_time(self.started_ns),
+                [[GoInt(os.getpid()), format_time(now), format_time(self.started_ns),
                   format_duration(now - self.started_ns)]])
 
     def statistics(self) -> list[Statistic]:
