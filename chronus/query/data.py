@@ -19,7 +19,7 @@ from chronus.meta.errors import DatabaseNotFoundError, RetentionPolicyNotFoundEr
 from chronus.query.delete import DeleteStatements
 from chronus.query.executor import ExecutionContext, QueryError
 from chronus.query.result import Result
-from chronus.query.show import DatabaseView, ShardView, ShowContext, execute_show
+from chronus.query.show import REWRITTEN_AS_SELECT, DatabaseView, ShardView, ShowContext, execute_show
 from chronus.tsdb.shard import Shard
 from chronus.tsdb.store import Store
 
@@ -42,12 +42,6 @@ _SHOW_STATEMENTS = (
 _DELETE_STATEMENTS = (ast.DeleteSeriesStatement, ast.DropSeriesStatement, ast.DropMeasurementStatement)
 # influxd sends these one result per measurement (chunked, one line each)
 _SENT_PER_MEASUREMENT = (ast.ShowTagKeysStatement, ast.ShowTagValuesStatement)
-# ... and runs these as SELECTs (``query/statement_rewriter.go``): their rows are emitted, and chunked, as a
-# SELECT's series are (the cardinality estimates excepted: one result)
-_ANSWERED_AS_SELECT = (ast.ShowFieldKeysStatement, ast.ShowSeriesStatement,
-                       ast.ShowSeriesCardinalityStatement,
-                       ast.ShowMeasurementCardinalityStatement, ast.ShowTagKeyCardinalityStatement,
-                       ast.ShowTagValuesCardinalityStatement, ast.ShowFieldKeyCardinalityStatement)
 
 
 def _sent_as_influxd(statement: ast.Statement, result: Result, chunk_size: int) -> Iterator[Result]:
@@ -58,7 +52,7 @@ def _sent_as_influxd(statement: ast.Statement, result: Result, chunk_size: int) 
         last = len(result.series) - 1
         return iter([Result(series=[row], continued=i < last) for i, row in enumerate(result.series)])
     first = result.series[0]
-    if isinstance(statement, _ANSWERED_AS_SELECT) and first.columns != ["cardinality estimation"]:
+    if isinstance(statement, REWRITTEN_AS_SELECT) and first.columns != ["cardinality estimation"]:
         from chronus.query.emitter import emit_series
 
         rows = ((row.name, row.tags, row.values) for row in result.series)

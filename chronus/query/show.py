@@ -38,6 +38,12 @@ from chronus.tsdb.index import (
 )
 
 ERR_DATABASE_NAME_REQUIRED = "database name required"
+# The SHOW statements influxd rewrites into SELECTs (``query/statement_rewriter.go``): their sources take the
+# ON database, and their rows reach the client as a SELECT's series do (the cardinality estimates excepted)
+REWRITTEN_AS_SELECT = (ast.ShowFieldKeysStatement, ast.ShowSeriesStatement,
+                       ast.ShowSeriesCardinalityStatement, ast.ShowMeasurementCardinalityStatement,
+                       ast.ShowTagKeyCardinalityStatement, ast.ShowTagValuesCardinalityStatement,
+                       ast.ShowFieldKeyCardinalityStatement)
 MIN_TIME = -(2**63) + 2
 MAX_TIME = 2**63 - 2
 MATCH_ALL = ".+"

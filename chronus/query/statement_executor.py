@@ -22,6 +22,7 @@ from chronus.meta.client import MetaClient
 from chronus.query.authorize import may_see_database
 from chronus.query.executor import INVALID_QUERY, ExecutionContext, QueryError
 from chronus.query.result import Result, read_only_warning
+from chronus.query.show import REWRITTEN_AS_SELECT
 
 if TYPE_CHECKING:
     from chronus.query.data import DataStatements
@@ -64,18 +65,6 @@ _DEFAULTS_DATABASE = (
     ast.ShowTagValuesStatement,
     ast.ShowMeasurementCardinalityStatement,
     ast.ShowSeriesCardinalityStatement,
-)
-
-# SHOW statements influxd rewrites into SELECTs whose measurement sources take the ON database
-# (``rewriteSources``/``rewriteSources2``) before the default one is filled in
-_SOURCES_ON_DATABASE = (
-    ast.ShowFieldKeysStatement,
-    ast.ShowSeriesStatement,
-    ast.ShowSeriesCardinalityStatement,
-    ast.ShowMeasurementCardinalityStatement,
-    ast.ShowTagKeyCardinalityStatement,
-    ast.ShowTagValuesCardinalityStatement,
-    ast.ShowFieldKeyCardinalityStatement,
 )
 
 _META_STATEMENTS = (
@@ -158,7 +147,7 @@ class StatementExecutor:
     def normalize_statement(self, statement: ast.Statement, default_database: str, default_rp: str) -> None:
         """Fill in default databases and retention policies, as influxd does before running a statement."""
         skip_measurements = isinstance(statement, (ast.DropSeriesStatement, ast.DeleteSeriesStatement))
-        if isinstance(statement, _SOURCES_ON_DATABASE) and statement.database:
+        if isinstance(statement, REWRITTEN_AS_SELECT) and statement.database:  # (rewriteSources)
             for source in statement.sources:
                 if isinstance(source, ast.Measurement) and not source.database:
                     source.database = statement.database
