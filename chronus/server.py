@@ -135,9 +135,15 @@ class Server:
 
     def _register_statistics(self) -> None:
         def provider() -> list[Statistic]:
-            stats = [Statistic("write", None, dict(self.points_writer.stats))]
-            host, port = self.http_address or ("", 0)
-            stats.append(Statistic("httpd", {"bind": f"{host}:{port}"}, dict(self.backends.stats)))
+            # in influxd's order: the query executor, each database, each shard and its engine's parts,
+            # the points writer, subscriptions, the HTTP service
+            stats = [Statistic("queryExecutor", None, self.query_tasks.statistics())]
+            for db in sorted(db.name for db in self.meta.databases()):
+                if self.store.has_database_index(db):
+                    index = self.store.database_index(db)
+                    stats.append(Statistic("database", {"database": db}, {
+                        "numMeasurements": len(index.measurement_names()),
+                        "numSeries": len(index.series_by_id)}))
             for shard, values in self.store.statistics():
                 tags = {
                     "database": shard.database,
@@ -147,9 +153,23 @@ class Server:
                     "retentionPolicy": shard.retention_policy,
                     "walPath": shard.wal_path,
                 }
-                stats.append(Statistic("shard", tags, values))
+                files = shard.files.readers()
+                file_bytes = sum(reader.size for reader in files)
+                wal = shard.wal.statistics()
+                wal_bytes = wal["oldSegmentsDiskBytes"] + wal["currentSegmentDiskBytes"]
+                # (writeBytes counts shard backups in influxd, which this server does not make)
+                stats.append(Statistic("shard", tags, {**values, "diskBytes": file_bytes + wal_bytes,
+                                                       "writeBytes": 0}))
                 stats.append(Statistic("tsm1_cache", tags, shard.cache.statistics()))
-                stats.append(Statistic("tsm1_wal", tags, shard.wal.statistics()))
+                stats.append(Statistic("tsm1_filestore", tags,
+                                       {"diskBytes": file_bytes, "numFiles": len(files)}))
+                stats.append(Statistic("tsm1_wal", tags, wal))
+            stats.append(Statistic("write", None, dict(self.points_writer.stats)))
+            # no subscriptions are written to yet: influxd's subscriber statistic with nothing counted
+            stats.append(Statistic("subscriber", None, {"createFailures": 0, "pointsWritten": 0,
+                                                        "writeFailures": 0}))
+            host, port = self.http_address or ("", 0)
+            stats.append(Statistic("httpd", {"bind": f"{host}:{port}"}, dict(self.backends.stats)))
             return stats
 
         self.monitor.register(provider)

@@ -34,7 +34,10 @@ class PointsWriter:
         self.meta = meta
         self.store = store
         self.clock = clock
-        counters = ("req", "pointReq", "pointReqLocal", "writeOk", "writeError", "writeDrop")
+        # (influxd's write statistic; subWriteOk/subWriteDrop count copies to subscriptions and writeTimeout
+        # shard writes over write-timeout: neither happens in this writer, so they stay 0)
+        counters = ("req", "pointReq", "pointReqLocal", "writeOk", "writeError", "writeDrop", "subWriteOk",
+                    "subWriteDrop", "writeTimeout")
         self.stats = dict.fromkeys(counters, 0)
 
     def database_exists(self, name: str) -> bool:

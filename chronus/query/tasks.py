@@ -248,6 +248,7 @@ class QueryManager:
         self.clock = clock
         self._queries: dict[int, QueryTask] = {}
         self._timers: dict[int, list[_Timer]] = {}
+        self._executed = self._finished = self._duration_ns = 0  # influxd's queryExecutor statistics
         self._next_id = 1
         self._lock = threading.Lock()
         self._shutdown = False
@@ -268,6 +269,7 @@ class QueryManager:
             task.manager = self
             self._next_id += 1
             self._queries[task.qid] = task
+            self._executed += 1
         task.watch(abort)
         timers = []
         if self.query_timeout_ns:
@@ -288,11 +290,20 @@ class QueryManager:
     def detach(self, task: QueryTask) -> None:
         """The query is over: forget it (a later KILL QUERY of its id says ``no such query id``)."""
         with self._lock:
-            self._queries.pop(task.qid, None)
+            if self._queries.pop(task.qid, None) is not None:
+                self._finished += 1
+                self._duration_ns += self._now_ns() - task.started_ns
             timers = self._timers.pop(task.qid, [])
         for timer in timers:
             timer.cancel()
         task.interrupt(QUERY_INTERRUPTED)  # anything still reading for it stops
+
+    def statistics(self) -> dict[str, int]:
+        """influxd's ``queryExecutor`` statistic: queries running, started and ended, their total time."""
+        with self._lock:
+            return {"queriesActive": len(self._queries), "queriesExecuted": self._executed,
+                    "queriesFinished": self._finished, "queryDurationNs": self._duration_ns,
+                    "recoveredPanics": 0}
 
     def kill(self, qid: int) -> None:
         """KILL QUERY ``qid``."""
