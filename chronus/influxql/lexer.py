@@ -324,8 +324,9 @@ def normalize_newlines(text: str) -> str:
 
 
 def found_text(kind: str, lit: str) -> str:
-    """Go's ``tokstr``: the literal when there is one, else the token's name."""
-    if lit:
+    """Go's ``tokstr``: the literal when there is one, else the token's name (Go's scanner gives ``<>`` no
+    literal: it is NEQ, named ``!=``)."""
+    if lit and kind != "NEQ":
         return lit
     return TOKEN_TEXT.get(kind, kind)
 
@@ -501,7 +502,8 @@ class TokenStream:
             self._statement_head = kind
         self._track_sources(kind)
         ends_name = self.text.startswith("/", lexer.lexpos) and not 0 <= self._source_segments < 3
-        if kind == "DOT" and (ends_name or self.text.startswith("::", lexer.lexpos)):
+        if kind == "DOT" and (prev in _NAME_KINDS or prev == "DOT") and (
+                ends_name or self.text.startswith("::", lexer.lexpos)):
             # Go's name reader stops at a "." followed by "/" or "::" and drops the "."; only a source of
             # fewer than three names then reads a regex, elsewhere the "/" divides (and "::" casts). After
             # "..", the name it read last is the empty one between the dots.

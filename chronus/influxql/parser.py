@@ -168,9 +168,6 @@ def _syntax_error(tok):
         raise ParseError("unexpected end of input")
     if tok.type == "SOURCE_WS":
         raise ParseError.unexpected(tok.found, ["regex"], tok.pos)
-    for symbol in _PARSER.symstack:  # Go refuses a long name as soon as it has read it, before what follows
-        if symbol.type == "segments" and len(symbol.value) > 3:
-            raise ParseError.at(f"too many segments in {quote_ident(*symbol.value)}")
     stream = _STATE.stream
     plain = _PLAIN_NAME.get(tok.type)
     if plain and tok.found != "DISTINCT" and plain in _PARSER.action[_PARSER.statestack[-1]]:
@@ -178,6 +175,9 @@ def _syntax_error(tok):
         stream.retype(tok, plain)
         _PARSER.errok()
         return tok
+    names = _pending_name(_PARSER.symstack)  # Go refuses a long name as soon as it has read it
+    if names is not None and len(names) > 3:
+        raise ParseError.at(f"too many segments in {quote_ident(*names)}")
     if len(stream.tokens) > 1 and stream.tokens[-2].type == "DISTINCT" and not tok.spaced:
         raise ParseError.unexpected(tok.found, ["(", "identifier"], tok.pos)  # Go wants "(" or a space
     kinds = _complete_optional_clauses(_PARSER, stream)
@@ -185,6 +185,22 @@ def _syntax_error(tok):
 
 
 _PARSER.errorfunc = _syntax_error
+
+
+def _pending_name(symbols: list) -> list[str] | None:
+    """The dotted name on the parser's stack, with its last name when the parser had not folded it in yet
+    (``segments dots IDENT``, waiting for a lookahead the error stopped)."""
+    for i, symbol in enumerate(symbols):
+        if symbol.type != "segments":
+            continue
+        names = list(symbol.value)
+        rest = symbols[i + 1:i + 3]
+        if len(rest) == 2 and rest[0].type in ("dots", "DOT") and rest[1].type in ("IDENT", "FILLID", "TZID",
+                                                                                     "ident"):
+            dots = rest[0].value if rest[0].type == "dots" else 1
+            names += [""] * (dots - 1) + [str(rest[1].value)]
+        return names
+    return None
 
 
 # What Go's strings.TrimSpace removes (influxd trims the query text before parsing it).
