@@ -12,7 +12,6 @@ to a set of reads (every point, ``SHOW SERIES``, ``SHOW MEASUREMENTS``, ``SHOW T
 VALUES``, ``SHOW FIELD KEYS``, a count per measurement) must agree. Every difference is printed with the
 statements that led to it.
 """
-import http.client
 import json
 import random
 import sys
@@ -26,6 +25,7 @@ sys.path.insert(0, str(REPO / "tools"))
 from record_golden import InfluxServer  # noqa: E402
 
 from tests.integration.servers import ChronusProcess  # noqa: E402
+from tests.integration.test_write_golden import _request as send  # noqa: E402
 
 rounds, seed = int(sys.argv[1]), int(sys.argv[2])
 rnd = random.Random(seed)
@@ -34,16 +34,6 @@ BASE = 1_600_000_000 - 1_600_000_000 % WEEK
 NAMES, TAGS, VALUES = ["cpu", "mem", "disk"], ["host", "region"], ["a", "b", "c"]
 READS = ["SELECT * FROM /.*/ GROUP BY *", "SHOW SERIES", "SHOW MEASUREMENTS", "SHOW TAG KEYS",
          "SHOW TAG VALUES WITH KEY =~ /.*/", "SHOW FIELD KEYS", "SELECT count(*) FROM /.*/"]
-
-
-def send(port: int, method: str, path: str, body: bytes = b"") -> tuple[int, str]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request(method, path, body=body or None)
-        resp = conn.getresponse()
-        return resp.status, resp.read().decode("utf-8", "replace")
-    finally:
-        conn.close()
 
 
 def points(k: int) -> bytes:

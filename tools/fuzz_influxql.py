@@ -18,22 +18,13 @@ import json
 import random
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tools"))
 
-from record_golden import InfluxServer  # noqa: E402
-from record_select import must, run_write  # noqa: E402
-from record_select import run as irun  # noqa: E402
-
-from chronus.query.data import DataStatements  # noqa: E402
-from chronus.query.executor import QueryExecutor  # noqa: E402
-from chronus.query.statement_executor import StatementExecutor  # noqa: E402
-from tests.unit.query import test_subquery_golden as golden  # noqa: E402
-from tests.unit.query.golden_node import NOW, loaded_node  # noqa: E402
+from fuzz_common import compare_with_influxd  # noqa: E402
 
 n, seed = int(sys.argv[1]), int(sys.argv[2])
 suite = sys.argv[3] if len(sys.argv) > 3 else "select"
@@ -92,32 +83,4 @@ while len(qs) < n:
     q = mutate(rnd.choice(base))
     if q.strip() and not _WRITES.search(q):
         qs.append(q)
-with InfluxServer(binary="/usr/bin/influxd", auth_enabled=False) as server:
-    for q in dataset["setup"]:
-        must(*irun(server, q, dataset["db"], 0), q)
-    for w in dataset["writes"]:
-        must(*run_write(server, dataset["db"], w["rp"], "\n".join(w["body"])), "write")
-    for meta, store, _db in loaded_node(Path(tempfile.mkdtemp()), here / "dataset.json"):
-        ex = QueryExecutor(StatementExecutor(meta, DataStatements(meta, store, clock=lambda: NOW)))
-        diffs = 0
-        for q in qs:
-            try:
-                st, ib = irun(server, q, dataset["db"], 0)
-            except OSError as err:  # influxd did not answer in time (a statement it runs for very long)
-                print(f"SKIP  {q!r}: influxd {type(err).__name__}")
-                continue
-            try:
-                cb = golden.run(ex, q, dataset["db"], 0).decode()
-            except Exception as err:
-                cb = f"EXCEPTION {type(err).__name__}: {err}"
-            if ib != cb:
-                try:
-                    st2, ib2 = irun(server, q, dataset["db"], 0)
-                except OSError:
-                    ib2 = None
-                diffs += 1
-                print(("FLAKY " if ib2 != ib else "DIFF  ") + repr(q))
-                i = next((k for k in range(min(len(ib), len(cb))) if ib[k] != cb[k]), min(len(ib), len(cb)))
-                print("   I:", ib[max(0, i - 200):i + 200])
-                print("   C:", cb[max(0, i - 200):i + 200])
-        print(f"{diffs} diffs of {len(qs)}")
+compare_with_influxd(here, qs)

@@ -14,22 +14,13 @@ import json
 import random
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tools"))
 
-from record_golden import InfluxServer  # noqa: E402
-from record_select import must, run_write  # noqa: E402
-from record_select import run as irun  # noqa: E402
-
-from chronus.query.data import DataStatements  # noqa: E402
-from chronus.query.executor import QueryExecutor  # noqa: E402
-from chronus.query.statement_executor import StatementExecutor  # noqa: E402
-from tests.unit.query import test_subquery_golden as golden  # noqa: E402
-from tests.unit.query.golden_node import NOW, loaded_node  # noqa: E402
+from fuzz_common import compare_with_influxd  # noqa: E402
 
 suite, n, seed = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 rnd = random.Random(seed)
@@ -188,26 +179,4 @@ def renamed(q):
 
 
 qs = [renamed(query()) for _ in range(n)]
-with InfluxServer(binary="/usr/bin/influxd", auth_enabled=False) as server:
-    for q in dataset["setup"]:
-        must(*irun(server, q, dataset["db"], 0), q)
-    for w in dataset["writes"]:
-        must(*run_write(server, dataset["db"], w["rp"], "\n".join(w["body"])), "write")
-    for meta, store, _db in loaded_node(Path(tempfile.mkdtemp()), here / "dataset.json"):
-        ex = QueryExecutor(StatementExecutor(meta, DataStatements(meta, store, clock=lambda: NOW)))
-        diffs = 0
-        for q in qs:
-            st, ib = irun(server, q, dataset["db"], 0)
-            try:
-                cb = golden.run(ex, q, dataset["db"], 0).decode()
-            except Exception as err:
-                cb = f"EXCEPTION {type(err).__name__}: {err}"
-            if ib != cb:
-                st2, ib2 = irun(server, q, dataset["db"], 0)
-                flaky = ib2 != ib
-                diffs += 1
-                print(("FLAKY " if flaky else "DIFF  ") + q)
-                i = next((k for k in range(min(len(ib), len(cb))) if ib[k] != cb[k]), min(len(ib), len(cb)))
-                print("   I:", ib[max(0, i - 200):i + 200])
-                print("   C:", cb[max(0, i - 200):i + 200])
-        print(f"{diffs} diffs of {len(qs)}")
+compare_with_influxd(here, qs)
