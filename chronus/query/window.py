@@ -156,7 +156,9 @@ class Windows:
         if self._zone is None:
             if (ascending and first > last) or (not ascending and first < last):
                 return np.zeros(0, np.int64)
-            return np.arange(first, last + (1 if ascending else -1), step, dtype=np.int64)
+            # (np.arange sizes a range through a double: past 2**53 ns, about 104 days, it can drop the last)
+            count = (last - first) // step + 1
+            return first + np.arange(count, dtype=np.int64) * step
         out = []
         t = first
         offset = int(self.zone(np.array([t], np.int64))[0])
