@@ -134,6 +134,9 @@ CASES += [
     ("GET", q("SHOW SERIES EXACT CARDINALITY", chunked="true", chunk_size="1"), {}, b""),
     ("GET", q("SHOW TAG KEYS; SHOW FIELD KEYS; SHOW TAG VALUES WITH KEY = h"), {}, b""),
     ("GET", q("SHOW SERIES WHERE 1"), {}, b""),
+    # an empty body still has its retention policy looked up
+    ("POST", "/write?db=d&rp=nope", {}, b""),
+    ("POST", "/write?db=d&rp=autogen", {}, b"\n\n"),
 ]
 
 

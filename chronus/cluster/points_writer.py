@@ -62,14 +62,16 @@ class PointsWriter:
         """Write every point of ``batch``; the refusal (if any) to answer with, as influxd ranks them."""
         self.stats["req"] += 1
         self.stats["pointReq"] += len(batch)
-        if len(batch) == 0:
-            return None
         try:
             if not retention_policy:
                 db = self.meta.database(database)
                 if db is None:
                     return WriteError(f"database not found: {database}", 500)
                 retention_policy = db.default_retention_policy
+            if len(batch) == 0:  # nothing to map, but influxd still looks the policy up
+                if self.meta.retention_policy(database, retention_policy) is None:
+                    raise MetaError(f"retention policy not found: {retention_policy}")
+                return None
             mapping = self._map_shards(database, retention_policy, batch)
         except MetaError as err:
             return WriteError(str(err), 500)
