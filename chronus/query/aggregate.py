@@ -2072,9 +2072,10 @@ def _rows(call_times: list[np.ndarray], ascending: bool) -> tuple[np.ndarray, li
 
 def _default(stmt, c: _Call, n: int) -> Column:
     """The column of a call without a point in the series: null, or fill(<value>) as its type holds it
-    (fill(-1.5) is -1 in an integer sum's column)."""
-    if stmt.fill == FO.NumberFill:
-        kind = _result_kind(c) if c.kind is not None else None
+    (fill(-1.5) is -1 in an integer sum's column); null for a call over a field no shard has (influxd builds
+    it no iterator, so there is nothing to fill)."""
+    if stmt.fill == FO.NumberFill and c.kind is not None:
+        kind = _result_kind(c)
         value = stmt.fill_value  # a string or boolean call's column takes it as given
         return Column.constant(cast_fill_value(value, kind) if kind in _NUMERIC else value, n)
     return Column.null(n)

@@ -935,7 +935,7 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
         source = _Source(src, shard_cache[key])
         source.names = _names_in(source.shards, src)
         sources.append(source)
-    fields = [ast.Field(expr=_clone(f.expr), alias=f.alias) for f in compiled.fields]
+    fields = [ast.Field(expr=_distinct_calls(_clone(f.expr)), alias=f.alias) for f in compiled.fields]
     fields, dims = _rewrite_fields(fields, stmt.dimensions, sources)
     if compiled.subqueries:
         from chronus.query.subquery import string_tag_arguments
@@ -1000,6 +1000,18 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
 
 def _clone(expr):
     return ast.clone(expr)
+
+
+def _distinct_calls(expr):
+    """``count(DISTINCT value)`` read as ``count(distinct(value))`` (influxd's ``Distinct.NewCall``), so
+    that its variable is typed and read like any call's."""
+    from chronus.influxql.walk import walk
+
+    for node in walk(expr):
+        if isinstance(node, ast.Call):
+            node.args = [ast.Call(name="distinct", args=[ast.VarRef(val=arg.val)])
+                         if isinstance(arg, ast.Distinct) else arg for arg in node.args]
+    return expr
 
 
 def _var_refs_of_fields(fields: list[ast.Field]) -> list[ast.VarRef]:
