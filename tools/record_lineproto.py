@@ -81,6 +81,10 @@ CORPUS: list[tuple[str, bytes, str | None]] = [
     ("escapes", rb"cpu,b=1,a\ =2 value=1 1", None),
     ("escapes", rb"c\,pu,t\ k=v\=1 f\,k=1,f\ k2=2 1", None),
     ("escapes", b"cpu\\\tx value=1 1", None),
+    ("escapes", rb"c\\,pu value=1 1", None),
+    ("escapes", rb"c\\,pu,t=v value=1 1", None),
+    ("escapes", rb"c\\ pu value=1 1", None),
+    ("escapes", b"c\\\\,pu valu\t=12 1", None),
     ("escapes", "m\u00e9t,t\u00e4g=v\u00e4l f\u00efeld=1 1".encode(), None),
     ("escapes", "\u6e29\u5ea6,\u5834\u6240=\u6771\u4eac \u5024=1 1".encode(), None),
     # -- strings --------------------------------------------------------------------------------------
@@ -230,6 +234,11 @@ CORPUS: list[tuple[str, bytes, str | None]] = [
     ("utf8", b"cpu\xff v=x 1", None),
     ("utf8", b"cpu v=1 1\nbad\xe2\x82 line\n", None),
     ("utf8", b"cpu f\xff=1 1", None),
+    # names compare as bytes (a stray byte sorts before the valid character it shares a first byte with)
+    ("utf8", b"\xe6\xb8\xa9,\xe59\xa0\xb4\xe6\x89\x80=a \xe5\x80\xa4=1 1", None),
+    ("utf8", b"cpu,\xe5\x80\xa4=a,\xe59=b v=1 1", None),
+    ("utf8", b"cpu \xe5\x80\xa4=1,\xe59=2,\xe5=3 1", None),
+    ("utf8", b"\xe5\x80\xa4 v=1 1\n\xe59 v=2 1\n\xe5 v=3 1", None),
     # -- every error reason ---------------------------------------------------------------------------
     ("errors", b",cpu v=1 1", None),
     ("errors", b"cpu", None),

@@ -347,7 +347,9 @@ def make_series_key(name: bytes, tags: list[tuple[bytes, bytes]]) -> bytes:
     """The canonical key of a series as the series index keeps it and ``SHOW SERIES`` prints it (Go's
     ``models.MakeKey``): name with ``,`` and space escaped, then the tags in the given order with ``,``,
     space and ``=`` escaped; tags with an empty value are left out. It differs from the key a line wrote
-    to the WAL only for odd escapes (``m\\=x``, ``t==x``)."""
+    to the WAL only for odd escapes (``m\\=x``, ``t==x``, ``c\\\\,pu``). The name's ``\\,`` and ``\\ `` are
+    unescaped first, as ``AppendMakeKey`` does, so a name holding them is not escaped twice."""
+    name = name.replace(b"\\,", b",").replace(b"\\ ", b" ")
     parts = [name.replace(b",", b"\\,").replace(b" ", b"\\ ")]
     for key, value in tags:
         if value:

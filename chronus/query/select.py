@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from chronus.influxql import ast
+from chronus.models.gosort import go_sorted, go_sorted_by
 from chronus.query import mergeorder
 from chronus.query.compile import MATH_FUNCTIONS, CompileError, compile_select
 from chronus.query.condition import MAX_TIME, MIN_TIME, reduce
@@ -109,7 +110,7 @@ def _names_in(shards: list, m: ast.Measurement) -> list[str]:
             found.update(name for name in index.measurement_names() if regex.search(name))
         elif index.measurement(m.name) is not None:
             found.add(m.name)
-    return sorted(found)
+    return go_sorted(found)
 
 
 def _map_type(source: _Source, name_field: str) -> DT:
@@ -204,7 +205,7 @@ def _rewrite_fields(fields: list[ast.Field], dimensions: list[ast.Dimension], so
     if refs and not has_dim_wildcard:
         refs.extend((name, DT.Tag) for name in dim_set)
         dim_set = set()
-    refs.sort(key=lambda ref: (ref[0], int(ref[1])))
+    refs = go_sorted_by(refs, lambda ref: (ref[0], int(ref[1])))
     if has_field_wildcard:
         out: list[ast.Field] = []
         for f in fields:
@@ -232,10 +233,10 @@ def _rewrite_fields(fields: list[ast.Field], dimensions: list[ast.Dimension], so
         names: list[str] = []
         for d in dimensions:
             if isinstance(d.expr, ast.Wildcard):
-                names.extend(sorted(dim_set))
+                names.extend(go_sorted(dim_set))
             elif isinstance(d.expr, ast.RegexLiteral):
                 regex = compile_regex(d.expr.val)
-                names.extend(name for name in sorted(dim_set) if regex.search(name))
+                names.extend(name for name in go_sorted(dim_set) if regex.search(name))
             elif isinstance(d.expr, ast.VarRef):
                 names.append(d.expr.val)
         dim_names = names

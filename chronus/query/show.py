@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from chronus.influxql import ast
 from chronus.influxql.walk import walk
+from chronus.models.gosort import go_sorted, go_sorted_by
 from chronus.query.condition import ConditionError as TimeConditionError
 from chronus.query.condition import condition_expr
 from chronus.query.result import Result, Row
@@ -201,9 +202,8 @@ def split_time(cond: ast.Expr | None, now_ns: int) -> tuple[ast.Expr | None, int
 
 def _sorted_series(index: DatabaseIndex, ids: set[int]) -> list:
     """Series in ``CompareSeriesKeys`` order: measurement name, then the tags pair by pair."""
-    series = [index.series_by_id[i] for i in ids]
-    series.sort(key=lambda s: (s.name, s.tags))
-    return series
+    return go_sorted_by((index.series_by_id[i] for i in ids), lambda s: (s.name, s.tags),
+                        plain=lambda s: s.key.isascii())
 
 
 # -- SHOW MEASUREMENTS ---------------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def show_tag_keys(stmt: ast.ShowTagKeysStatement, ctx: ShowContext) -> Result:
         key_set = index.tag_keys_by_expr(name, None)
         if not key_set:
             continue
-        keys = sorted(key_set)
+        keys = go_sorted(key_set)
         if series_filter is not None:
             values = index.tag_values_by_expr(name, keys, series_filter)
             keys = [key for key, found in zip(keys, values, strict=True) if found]
@@ -293,7 +293,7 @@ def show_tag_values(stmt: ast.ShowTagValuesStatement, ctx: ShowContext) -> Resul
         key_set = index.tag_keys_by_expr(name, cond)
         if not key_set:
             continue
-        keys = sorted(key_set)
+        keys = go_sorted(key_set)
         values = index.tag_values_by_expr(name, keys, series_filter)
         pairs = [[key, value] for key, found in zip(keys, values, strict=True) for value in found]
         pairs = _page(pairs, stmt.offset, stmt.limit)
@@ -389,7 +389,8 @@ def _show_series_in_time(stmt: ast.ShowSeriesStatement, groups: list[_SourceShar
                     continue
                 for series in shard.index.measurement_series(name, cond):
                     found.setdefault((series.name, series.tags), series.display_key)
-    values = _page([[found[k]] for k in sorted(found)], stmt.offset, stmt.limit)
+    ordered = go_sorted_by(found, lambda k: k, plain=lambda k: found[k].isascii())
+    values = _page([[found[k]] for k in ordered], stmt.offset, stmt.limit)
     return Result(series=[Row(columns=["key"], values=values)] if values else [])
 
 
@@ -410,8 +411,9 @@ def show_field_keys(stmt: ast.ShowFieldKeysStatement, ctx: ShowContext) -> Resul
                 for key, kind in shard.fields.field_keys(name):
                     per_measurement.setdefault(name, set()).add((key, kind.type_name))
     rows = []
-    for name in sorted(per_measurement):
-        pairs = _page([list(pair) for pair in sorted(per_measurement[name])], stmt.offset, stmt.limit)
+    for name in go_sorted(per_measurement):
+        ordered = go_sorted_by(per_measurement[name], lambda pair: pair)
+        pairs = _page([list(pair) for pair in ordered], stmt.offset, stmt.limit)
         if pairs:
             rows.append(Row(name=name, columns=["fieldKey", "fieldType"], values=pairs))
     return Result(series=rows)

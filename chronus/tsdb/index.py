@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from chronus._ext import serieskeys as _serieskeys
 from chronus.influxql import ast
 from chronus.influxql.re2python import to_python
+from chronus.models.gosort import go_sorted
 from chronus.models.points import make_series_key, split_series_key
 
 # influxql.IsSystemName
@@ -105,10 +106,10 @@ class Measurement:
                 del self.tag_index[key]
 
     def tag_keys(self) -> list[str]:
-        return sorted(self.tag_index)
+        return go_sorted(self.tag_index)
 
     def tag_values(self, key: str) -> list[str]:
-        return sorted(self.tag_index.get(key, ()))
+        return go_sorted(self.tag_index.get(key, ()))
 
     def ids(self) -> set[int]:
         return set(self.series)
@@ -254,7 +255,7 @@ class DatabaseIndex:
     # -- reading --------------------------------------------------------------------------------------------
 
     def measurement_names(self) -> list[str]:
-        return sorted(self.measurements)
+        return go_sorted(self.measurements)
 
     def measurement(self, name: str) -> Measurement | None:
         return self.measurements.get(name)
@@ -281,7 +282,7 @@ class DatabaseIndex:
         """Sorted names matching a condition on ``_name`` and tags (``IndexSet.MeasurementNamesByExpr``)."""
         if expr is None:
             return self.measurement_names()
-        return sorted(self._names_by_expr(expr))
+        return go_sorted(self._names_by_expr(expr))
 
     def _names_by_expr(self, expr: ast.Expr) -> set[str]:
         if isinstance(expr, ast.ParenExpr):
@@ -510,7 +511,7 @@ class DatabaseIndex:
                 slot = wanted.get(key)
                 if slot is not None:
                     found[slot].add(value)
-        return [sorted(values) for values in found]
+        return [go_sorted(values) for values in found]
 
 
 class ShardIndex:
