@@ -160,6 +160,7 @@ class Server:
                 # (writeBytes counts shard backups in influxd, which this server does not make)
                 stats.append(Statistic("shard", tags, {**values, "diskBytes": file_bytes + wal_bytes,
                                                        "writeBytes": 0}))
+                stats.append(Statistic("tsm1_engine", tags, shard.engine_statistics()))
                 stats.append(Statistic("tsm1_cache", tags, shard.cache.statistics()))
                 stats.append(Statistic("tsm1_filestore", tags,
                                        {"diskBytes": file_bytes, "numFiles": len(files)}))

@@ -45,18 +45,21 @@ class PointsWriter:
 
     def write_lines(
         self, database: str, retention_policy: str, consistency: str, body: bytes, precision: str
-    ) -> None:
-        """Parse and write a body; raises ``WriteError`` with influxd's status and text when refused."""
+    ) -> int:
+        """Parse and write a body: how many points it held; raises ``WriteError`` with influxd's status and
+        text when refused (with ``points`` set once points were handed to the writer)."""
         batch = parse(body, precision, self.clock())
         if batch.errors and len(batch) == 0:
             raise WriteError(batch.error_text(), 400)
         if consistency and consistency.lower() not in CONSISTENCY_LEVELS:
             raise WriteError("invalid consistency level", 400)
         error = self.write_batch(database, retention_policy, batch)
+        if error is None and batch.errors:
+            error = WriteError(str(PartialWriteError(batch.error_text(), 0)), 400, dropped=0)
         if error is not None:
+            error.points = len(batch)
             raise error
-        if batch.errors:
-            raise WriteError(str(PartialWriteError(batch.error_text(), 0)), 400)
+        return len(batch)
 
     def write_batch(self, database: str, retention_policy: str, batch: PointBatch) -> WriteError | None:
         """Write every point of ``batch``; the refusal (if any) to answer with, as influxd ranks them."""
@@ -79,7 +82,8 @@ class PointsWriter:
         error: WriteError | None = None
         if dropped:
             self.stats["writeDrop"] += dropped
-            error = WriteError(str(PartialWriteError("points beyond retention policy", dropped)), 400)
+            reason = "points beyond retention policy"
+            error = WriteError(str(PartialWriteError(reason, dropped)), 400, dropped)
         # influxd writes every shard (at once) and answers the first failure: a shard refusing its points
         # does not keep the others' out
         first_failure: WriteError | None = None
@@ -148,7 +152,7 @@ class PointsWriter:
                 continue
             if partial is not None:
                 self.stats["writeError"] += 1
-                return WriteError(str(partial), 400)
+                return WriteError(str(partial), 400, partial.dropped)
             self.stats["writeOk"] += 1
             return None
         self.stats["writeError"] += 1

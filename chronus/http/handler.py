@@ -69,8 +69,9 @@ class PointsWriter(Protocol):
 
     def write_lines(
         self, database: str, retention_policy: str, consistency: str, body: bytes, precision: str
-    ) -> None:
-        """Parse and write a line-protocol body; raise WriteError for whatever influxd refuses."""
+    ) -> int:
+        """Parse and write a line-protocol body (how many points it held); raise WriteError for whatever
+        influxd refuses."""
 
 
 @dataclass
@@ -89,6 +90,15 @@ class HTTPOptions:
     debug_auth: bool = False
 
 
+# influxd's ``httpd`` statistics (services/httpd), every one listed from the start.
+HTTPD_STATISTICS = (
+    "req", "queryReq", "writeReq", "pingReq", "statusReq", "writeReqBytes", "queryRespBytes",
+    "pointsWrittenOK", "pointsWrittenDropped", "pointsWrittenFail", "authFail", "reqDurationNs",
+    "queryReqDurationNs", "writeReqDurationNs", "reqActive", "writeReqActive", "clientError", "serverError",
+    "recoveredPanics", "promWriteReq", "promReadReq",
+)
+
+
 @dataclass
 class HTTPBackends:
     """What the handlers talk to: one object per concern, shared by every request."""
@@ -98,7 +108,7 @@ class HTTPBackends:
     expvar_body: Callable[[], str]
     options: HTTPOptions = field(default_factory=HTTPOptions)
     pool: Workers = field(default_factory=lambda: Workers(max_workers=8))
-    stats: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, int] = field(default_factory=lambda: dict.fromkeys(HTTPD_STATISTICS, 0))
     authenticator: Authenticator | None = None  # None: [http] auth-enabled = false
     throttler: WriteThrottler = field(default_factory=lambda: WriteThrottler(0, 0, 0))
     requests: debug.RequestTracker = field(default_factory=debug.RequestTracker)
@@ -118,6 +128,8 @@ class BaseHandler(tornado.web.RequestHandler):
     allowed_methods: tuple[str, ...] = ()
     _body_bytes = 0
     _started = 0.0
+    _counted_ns = 0  # when ``req`` was counted (0: not counted, or its duration already added)
+    _phase: tuple[str, str, int] | None = None  # a query's or write's duration and active counters, start
 
     @property
     def backends(self) -> HTTPBackends:
@@ -149,7 +161,39 @@ class BaseHandler(tornado.web.RequestHandler):
             self._body_bytes += len(chunk)
         super().write(chunk)
 
+    def count_request(self) -> None:
+        """influxd's ``ServeHTTP``: ``req`` and ``reqActive`` now, ``reqDurationNs`` when the answer ends."""
+        self._counted_ns = time.perf_counter_ns()
+        self.backends.count("req")
+        self.backends.count("reqActive")
+
+    def count_phase(self, requests: str, duration: str, active: str = "") -> None:
+        """A query or write request served (influxd's ``serveQuery`` / ``serveWrite``): its counter, and
+        its active counter and duration until the answer ends."""
+        self.backends.count(requests)
+        if active:
+            self.backends.count(active)
+        self._phase = (duration, active, time.perf_counter_ns())
+
+    def _end_counts(self) -> None:
+        """The request is over (answered, or its client gone): what was counted at its start ends."""
+        if self._phase is not None:
+            duration, active, started = self._phase
+            self._phase = None
+            if active:
+                self.backends.count(active, -1)
+            self.backends.count(duration, max(1, time.perf_counter_ns() - started))
+        if self._counted_ns:
+            self.backends.count("reqActive", -1)
+            self.backends.count("reqDurationNs", max(1, time.perf_counter_ns() - self._counted_ns))
+            self._counted_ns = 0
+
+    def on_connection_close(self) -> None:
+        self._end_counts()
+        super().on_connection_close()
+
     def on_finish(self) -> None:
+        self._end_counts()
         access_log = self.backends.options.access_log
         if access_log is None or not self.routed or not self.logged:
             return
@@ -177,7 +221,7 @@ class BaseHandler(tornado.web.RequestHandler):
 
     async def prepare(self) -> None:
         self._started = time.time()
-        self.backends.count("req")
+        self.count_request()
         if not self._serves_method():
             raise tornado.web.HTTPError(405)
         if self.routed:
@@ -265,6 +309,8 @@ class BaseHandler(tornado.web.RequestHandler):
         if isinstance(exc, tornado.web.HTTPError) and status_code < 500:
             self._plain(status_code, exc.log_message or self._reason)
             return
+        if not isinstance(exc, tornado.web.HTTPError):
+            self.backends.count("recoveredPanics")  # influxd's recovery handler counts what it catches
         self.set_header("Content-Type", "application/json")
         self.finish(gojson.dumps({"error": str(exc) if exc else self._reason}) + "\n")
 
@@ -294,7 +340,7 @@ class NotFoundHandler(BaseHandler):
 
     async def prepare(self) -> None:
         if not self.side_listener:
-            self.backends.count("req")
+            self.count_request()
         self._plain(404, "404 page not found")
 
 
@@ -360,15 +406,15 @@ class DebugHandler(BaseHandler):
         if self.side_listener:
             return
         if not self.backends.options.debug_auth:
-            self.backends.count("req")
+            self.count_request()
             return
         path = self.request.path
         if path not in _ADMIN_DEBUG_PATHS:
-            self.backends.count("req")
+            self.count_request()
             self._plain(404, "404 page not found")
             return
         if self.request.method not in ("GET", "HEAD"):
-            self.backends.count("req")
+            self.count_request()
             self.set_header("Allow", "GET, HEAD")
             self._plain(405, "Method Not Allowed")
             return
@@ -547,7 +593,7 @@ class QueryHandler(BaseHandler):
         return None
 
     async def _serve(self, read_only: bool) -> None:
-        self.backends.count("queryReq")
+        self.count_phase("queryReq", "queryReqDurationNs")
         self.backends.requests.add(self.request.path, self.request.remote_ip or "",
                                    self.user.name if self.user else None)
         formatter = self.formatter()
@@ -675,6 +721,7 @@ class QueryHandler(BaseHandler):
             self.flush().add_done_callback(_ignore_result)  # a client gone meanwhile is no error here
 
     def _send(self, body: bytes, gz: GzipBody | None) -> None:
+        self.backends.count("queryRespBytes", len(body))  # influxd counts the bytes before gzip
         self.write(gz.chunk(body) if gz is not None else body)
 
     async def _in_pool(self, func: Callable[..., Any], *args: Any) -> Any:
@@ -844,7 +891,7 @@ class WriteHandler(BaseHandler):
 
     def _check_before_body(self) -> None:
         """influxd's checks ahead of reading the body, in its order."""
-        self.backends.count("writeReq")
+        self.count_phase("writeReq", "writeReqDurationNs", "writeReqActive")
         self.backends.requests.add(self.request.path, self.request.remote_ip or "",
                                    self.user.name if self.user else None)
         target = self._database_and_rp()
@@ -922,7 +969,7 @@ class WriteHandler(BaseHandler):
         self.backends.count("writeReqBytes", len(body))
         consistency = self.query_argument("consistency")
         try:
-            await self.backends.pool.run(
+            written = await self.backends.pool.run(
                 self.backends.points_writer.write_lines,
                 self._database,
                 self._retention_policy,
@@ -931,9 +978,22 @@ class WriteHandler(BaseHandler):
                 self._precision(),
             )
         except WriteError as err:
+            self._count_points(err)
             self.http_error(str(err), err.status)
             return
+        self.backends.count("pointsWrittenOK", written)
         self.no_content()
+
+    def _count_points(self, err: WriteError) -> None:
+        """influxd's ``pointsWritten*`` for a refused write: a partial one wrote what it did not drop, any
+        other failed every point handed to the writer (none counted when refused before that)."""
+        if err.points is None:
+            return
+        if err.dropped is None:
+            self.backends.count("pointsWrittenFail", err.points)
+        else:
+            self.backends.count("pointsWrittenOK", err.points - err.dropped)
+            self.backends.count("pointsWrittenDropped", err.dropped)
 
     def on_finish(self) -> None:
         self._release()

@@ -97,7 +97,10 @@ class ShardCompactions:
         self._abort = threading.Event()  # set: running compactions stop and remove their output
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.stats = {"completed": [0, 0, 0, 0], "errors": [0, 0, 0, 0]}
+        # per level 1..4 (4: full or optimize, both counted as full, as influxd 1.6.7 does): compactions
+        # finished, failed, their wall time, and the groups the last plan queued
+        self.stats = {"completed": [0, 0, 0, 0], "errors": [0, 0, 0, 0], "duration_ns": [0, 0, 0, 0],
+                      "queued": [0, 0, 0, 0]}
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -139,6 +142,28 @@ class ShardCompactions:
         with self._cond:
             return sum(self._running)
 
+    def statistics(self) -> dict[str, int]:
+        """The compaction part of influxd's ``tsm1_engine`` values. influxd 1.6.7 counts an optimize
+        compaction as a full one, and reports the level-4 plan's length as the optimize queue."""
+        stats = self.stats
+        with self._cond:
+            running = list(self._running)
+        out: dict[str, int] = {}
+        for level in (1, 2, 3):
+            prefix = f"tsmLevel{level}Compaction"
+            out[prefix + "s"] = stats["completed"][level - 1]
+            out[prefix + "sActive"] = running[level - 1]
+            out[prefix + "Err"] = stats["errors"][level - 1]
+            out[prefix + "Duration"] = stats["duration_ns"][level - 1]
+            out[prefix + "Queue"] = stats["queued"][level - 1]
+        full = {"s": stats["completed"][3], "sActive": running[3], "Err": stats["errors"][3],
+                "Duration": stats["duration_ns"][3], "Queue": 0}
+        optimize = {"s": 0, "sActive": 0, "Err": 0, "Duration": 0, "Queue": stats["queued"][3]}
+        for kind, values in (("Optimize", optimize), ("Full", full)):
+            for suffix, value in values.items():
+                out[f"tsm{kind}Compaction{suffix}"] = value
+        return out
+
     # -- planning ----------------------------------------------------------------------------------------
 
     def _loop(self) -> None:
@@ -168,6 +193,7 @@ class ShardCompactions:
                 return None
             running = list(self._running)
         plans = self.plans()
+        self.stats["queued"] = [len(p) for p in plans]
         level = choose_level([len(p) for p in plans], running, self.limits.max_concurrent)
         started = None
         if level is not None and self.limits.try_take():
@@ -200,6 +226,7 @@ class ShardCompactions:
 
     def _compact(self, level: int, group: Group) -> None:
         started = time.monotonic()
+        started_ns = time.perf_counter_ns()
         written: list[str] = []
         try:
             readers = [self.files.reader(path) for path in group]
@@ -226,6 +253,7 @@ class ShardCompactions:
                 self.stats["errors"][level - 1] += 1
                 log.info("Error compacting TSM files", extra={"shard": self.name, "error": str(err)})
         finally:
+            self.stats["duration_ns"][level - 1] += time.perf_counter_ns() - started_ns
             self.planner.release([group])
             self.limits.release()
             with self._cond:

@@ -149,6 +149,9 @@ class Shard:
         self._snapshot_lock = threading.Lock()
         self._stop_snapshots = threading.Event()
         self._snapshotter: threading.Thread | None = None
+        # the snapshot loop's part of influxd's tsm1_engine values (cacheCompactionsActive stays 0 there)
+        self.snapshot_stats = {"cacheCompactions": 0, "cacheCompactionsActive": 0, "cacheCompactionErr": 0,
+                               "cacheCompactionDuration": 0}
         # Field checks and creation must see one batch at a time (influxd holds the shard's field lock).
         self._fields_lock = threading.Lock()
         self.stats = dict.fromkeys(
@@ -360,10 +363,19 @@ class Shard:
         interval = self.options.snapshot_check_interval_s
         while not self._stop_snapshots.wait(interval):
             try:
-                if self.should_snapshot(time.time()):
-                    self.snapshot()
+                if not self.should_snapshot(time.time()):
+                    continue
+            except Exception as err:  # keep the loop alive
+                log.info("Error writing snapshot", extra={"shard": self.id, "error": str(err)})
+                continue
+            started = time.perf_counter_ns()
+            try:
+                self.snapshot()
+                self.snapshot_stats["cacheCompactions"] += 1
             except Exception as err:  # keep the loop alive; the next tick retries the kept snapshot
                 log.info("Error writing snapshot", extra={"shard": self.id, "error": str(err)})
+                self.snapshot_stats["cacheCompactionErr"] += 1
+            self.snapshot_stats["cacheCompactionDuration"] += time.perf_counter_ns() - started
 
     # -- deletes -----------------------------------------------------------------------------------------
 
@@ -544,6 +556,10 @@ class Shard:
 
     def statistics(self) -> dict[str, int]:
         return dict(self.stats)
+
+    def engine_statistics(self) -> dict[str, int]:
+        """influxd's ``tsm1_engine`` values: background snapshots and compactions per level."""
+        return {**self.snapshot_stats, **self.compactions.statistics()}
 
 
 def _disjoint(found: list, k: int) -> bool:

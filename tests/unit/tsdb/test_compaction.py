@@ -90,6 +90,42 @@ def test_levels_roll_up_and_full_compaction_when_cold(tmp_path):
     assert tsm_names(shard) == ["000000034-000000002.tsm"]  # the highest generation, its next sequence
     values = shard.read("cpu,host=a", "v")
     assert len(values) == len(set(values.times.tolist())) and values.is_sorted_unique()
+    stats = shard.engine_statistics()
+    durations = {k: stats.pop(k) for k in list(stats) if k.endswith("Duration")}
+    assert all(durations[f"tsmLevel{n}CompactionDuration"] > 0 for n in (1, 2))
+    assert durations["tsmFullCompactionDuration"] > 0
+    assert durations["tsmLevel3CompactionDuration"] == durations["tsmOptimizeCompactionDuration"] == 0
+    assert durations["cacheCompactionDuration"] == 0  # snapshots taken by hand, not by the loop
+    assert stats == {
+        "cacheCompactions": 0, "cacheCompactionsActive": 0, "cacheCompactionErr": 0,
+        "tsmLevel1Compactions": 4, "tsmLevel1CompactionsActive": 0, "tsmLevel1CompactionErr": 0,
+        "tsmLevel1CompactionQueue": 0,
+        "tsmLevel2Compactions": 1, "tsmLevel2CompactionsActive": 0, "tsmLevel2CompactionErr": 0,
+        "tsmLevel2CompactionQueue": 0,
+        "tsmLevel3Compactions": 0, "tsmLevel3CompactionsActive": 0, "tsmLevel3CompactionErr": 0,
+        "tsmLevel3CompactionQueue": 0,
+        "tsmOptimizeCompactions": 0, "tsmOptimizeCompactionsActive": 0, "tsmOptimizeCompactionErr": 0,
+        "tsmOptimizeCompactionQueue": 1,  # influxd reports the last level-4 plan there
+        "tsmFullCompactions": 1, "tsmFullCompactionsActive": 0, "tsmFullCompactionErr": 0,
+        "tsmFullCompactionQueue": 0,
+    }
+    shard.close()
+
+
+def test_snapshot_loop_counts_cache_compactions(tmp_path):
+    opts = EngineOptions(snapshot_check_interval_s=0.01, cache_snapshot_write_cold_duration_s=0.0,
+                         compactions_enabled=False)
+    shard = Shard(1, "db", "rp", str(tmp_path / "data"), str(tmp_path / "wal"), DatabaseIndex("db").shard(1),
+                  opts)
+    shard.open()
+    write(shard, b"cpu,host=a v=1 1")
+    deadline = time.monotonic() + 10
+    while not shard.snapshot_stats["cacheCompactions"] and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stats = shard.engine_statistics()
+    assert (stats["cacheCompactions"], stats["cacheCompactionErr"], stats["cacheCompactionsActive"]) == (1, 0, 0)
+    assert stats["cacheCompactionDuration"] > 0
+    assert len(tsm_names(shard)) == 1
     shard.close()
 
 
