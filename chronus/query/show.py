@@ -19,7 +19,7 @@ of the shards overlapping the time range (exact whenever shard groups, not point
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from chronus.influxql import ast
@@ -378,6 +378,8 @@ def _show_series_in_time(stmt: ast.ShowSeriesStatement, groups: list[_SourceShar
                          ctx: ShowContext) -> Result:
     """SHOW SERIES with a time condition: series of the shards overlapping the range (see module doc)."""
     cond, min_ns, max_ns = split_time(stmt.condition, ctx.now_ns)
+    # influxd reads no field for the keys it lists: a comparison of a field name has nothing to hold
+    cond = _field_terms_false(cond, _source_fields(groups), tags_only=False)
     found: dict[tuple, str] = {}
     for group in groups:
         index = group.view.index
@@ -476,9 +478,9 @@ def _exact_count(stmt: ast.Statement, ctx: ShowContext, kind: str,
                  condition: ast.Expr | None = None) -> Result:
     """``SELECT count(...)`` over each shard's series, grouped by measurement (and GROUP BY tags)."""
     cond = stmt.condition if condition is None else condition
-    series_cond = _field_terms_false(_tag_key_terms_true(cond))
     dims = [d.expr.val for d in stmt.dimensions if isinstance(d.expr, ast.VarRef)]
     groups = _normalised_sources(stmt.sources, stmt.database, ctx, default_all=True)
+    series_cond = _field_terms_false(_tag_key_terms_true(cond), _source_fields(groups))
     counts: dict[tuple[str, tuple[str, ...]], int] = {}
     distinct: dict[tuple[str, tuple[str, ...]], set] = {}
     for group in groups:
@@ -527,18 +529,29 @@ def _tag_key_terms_true(expr: ast.Expr | None) -> ast.Expr | None:
     return expr
 
 
-def _field_terms_false(expr: ast.Expr | None) -> ast.Expr | None:
+def _source_fields(groups: list[_SourceShards]) -> set[str]:
+    """The field names of the statement's measurements in its shards: the SELECT influxd rewrites the
+    statement into types a name as a field when any of them has it as one, wherever it is a tag."""
+    return {key for group in groups for name in _expand_names(group) for shard in group.shards
+            for key, _ in shard.fields.field_keys(name)}
+
+
+def _field_terms_false(expr: ast.Expr | None, fields: Collection[str], tags_only: bool = True
+                       ) -> ast.Expr | None:
     """What influxd's count over series makes of comparisons that are not a tag against a string or regex
-    (``value > 1``, ``host = 1``): its ``EvalBool`` over the series' tags finds no such value, so they are
-    false there (``host = 'a' OR value > 1`` keeps the series of host a, ``AND`` none)."""
+    (``value > 1``, ``host = 1``, or ``host = 'a'`` when some measurement has a field ``host``): its
+    ``EvalBool`` over the series' tags finds no such value, so they are false there (``host = 'a' OR
+    value > 1`` keeps the series of host a, ``AND`` none). Without ``tags_only``, only comparisons of a
+    name in ``fields``."""
     if isinstance(expr, ast.ParenExpr):
-        return ast.ParenExpr(expr=_field_terms_false(expr.expr))
+        return ast.ParenExpr(expr=_field_terms_false(expr.expr, fields, tags_only))
     if not isinstance(expr, ast.BinaryExpr):
         return expr
     if expr.op in ("AND", "OR"):
-        return ast.BinaryExpr(op=expr.op, lhs=_field_terms_false(expr.lhs), rhs=_field_terms_false(expr.rhs))
-    if isinstance(expr.lhs, ast.VarRef) and (
-            expr.op not in TAG_OPS or not isinstance(expr.rhs, ast.StringLiteral | ast.RegexLiteral)):
+        return ast.BinaryExpr(op=expr.op, lhs=_field_terms_false(expr.lhs, fields, tags_only),
+                              rhs=_field_terms_false(expr.rhs, fields, tags_only))
+    if isinstance(expr.lhs, ast.VarRef) and (expr.lhs.val in fields or tags_only and (
+            expr.op not in TAG_OPS or not isinstance(expr.rhs, ast.StringLiteral | ast.RegexLiteral))):
         return ast.BooleanLiteral(val=False)
     return expr
 

@@ -252,7 +252,12 @@ class Shard:
         )
         self._add_series(batch, series[~np.asarray(time_tag, dtype=bool)])
         with self._fields_lock:
-            result = self._validate(batch, selected, series_index, raw_names, name_of_series, time_tag)
+            try:
+                result = self._validate(batch, selected, series_index, raw_names, name_of_series, time_tag)
+            except FieldTypeConflictError as err:
+                self._note_field_names(err.created)
+                raise
+            self._note_field_names(result.created)
             if result.created:
                 self.stats["fieldsCreate"] += len(result.created)
                 try:
@@ -271,6 +276,13 @@ class Shard:
         self.stats["writePointsOk"] += written
         self.stats["writePointsDropped"] += result.dropped
         return result.error
+
+    def _note_field_names(self, created: list[tuple[str, str, FieldType]]) -> None:
+        """influxd's ``SetFieldName``: the index learns a measurement's fields as this process creates them
+        (not those loaded at start), and WHERE terms on them then select every series of the measurement
+        in SHOW SERIES / TAG KEYS / TAG VALUES."""
+        for measurement, name, _kind in created:
+            self.index.database.set_field_names(measurement, (name,))
 
     def _add_series(self, batch: PointBatch, series: np.ndarray) -> None:
         if not len(series):
