@@ -979,7 +979,8 @@ def _run_ends(change: np.ndarray, first: bool) -> np.ndarray:
 
 def _keep_rows(read: list[_Points], offsets: np.ndarray, keep: np.ndarray) -> None:
     """Cut each series to its rows ``keep`` marks (all series' rows one after the other): a slice where
-    they are one stretch (the usual case: a series' first or last rows), else a mask."""
+    they are one stretch (the usual case: a series' first or last rows), else a mask. The kept rows are
+    copied: a view would keep the whole decoded batch they were read in alive (every series of it)."""
     kept = np.flatnonzero(keep)
     who = np.searchsorted(offsets, kept, side="right") - 1
     owners, first_at, counts = np.unique(who, return_index=True, return_counts=True)
@@ -995,8 +996,8 @@ def _keep_rows(read: list[_Points], offsets: np.ndarray, keep: np.ndarray) -> No
             cut = slice(span[0], span[0] + span[1])
         else:
             cut = keep[offsets[i]:offsets[i + 1]]
-        pts.times = pts.times[cut]
-        pts.columns = [c.take(cut) for c in pts.columns]
+        pts.times = pts.times[cut].copy()
+        pts.columns = [Column(c.kind, c.values[cut].copy(), c.valid[cut].copy()) for c in pts.columns]
 
 
 class _Reduced:
@@ -1315,10 +1316,10 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
         shard = isinstance(reader, _Reader)
         stream = not shard and getattr(reader.source, "stream_runs", False)
         tag_sets = reader.tag_sets()
-        if shard:  # every series of the shard read at once (``read_many``), bounded to its edge points
+        if shard:  # the shard's series read together (``read_many``), bounded to their edge points
             flat = [series for _, series_list in tag_sets for series in series_list]
             withins = reader.edge_ranges(flat, *edge) if edge is not None else None
-            chunks = iter(reader.read_many(flat, withins))
+            chunks = _read_batches(reader, flat, withins, _REDUCE_BATCH if reduce is not None else len(flat))
         for key, series_list in tag_sets:
             tags = dict(zip(dims, key, strict=True))
             tags_id = _tags_id(dims, key)
@@ -1334,10 +1335,26 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                               stream=stream)
                 entry[2].append(pts)
                 read.append(pts)
+                if reduce is not None and len(read) >= _REDUCE_BATCH:
+                    reduce(read)
+                    read = []
         if reduce is not None and read:
             reduce(read)
         read = []
     return groups
+
+
+# Series a shard reads and reduces at a time when the calls reduce them as they come (``_Partials``,
+# ``_Candidates``: each series on its own): the points held unreduced stay a fraction of a shard's.
+_REDUCE_BATCH = 256
+
+
+def _read_batches(reader, series_list: list, withins: list | None, size: int) -> Iterator:
+    """The chunks of ``reader.read_many`` over ``series_list``, read ``size`` series at a time as they are
+    taken."""
+    for start in range(0, len(series_list), max(size, 1)):
+        stop = start + max(size, 1)
+        yield from reader.read_many(series_list[start:stop], withins[start:stop] if withins else None)
 
 
 # -- one call over one group --------------------------------------------------------------------------------
