@@ -23,6 +23,7 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query import executor
+from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.mergeorder import run_places
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
@@ -80,8 +81,20 @@ class SubquerySource:
         self.mixed_cells = self.run_stmt.fill == ast.FillOption.NumberFill
         self._stream_fill = _stream_filled_calls(self.run_stmt, compiled, self.prepared, self._time_columns)
         self._unfilled = None
+        self._transform: ast.Call | None = None  # a lone transform over the stream-filled call
         if self._stream_fill is not None:
             self._unfilled = replace(self.prepared, stmt=replace(self.run_stmt, fill=ast.FillOption.NoFill))
+        elif (found := _stream_transformed_call(self.run_stmt, compiled, self.prepared,
+                                                self._time_columns)) is not None:
+            # the transform's iterator reads the filled runs: the call is run and filled on its own
+            # (a transform reading one window before the range reads its call's from there: filled too;
+            # where that start wraps around, influxd reads nothing, as the ordinary path does)
+            extra = compiled.window_interval if found[0].name in tf.EXTENDED else 0
+            wraps = compiled.tmin - extra < -(2**63) if compiled.ascending else compiled.tmax + extra >= 2**63
+            if not wraps:
+                self._transform, inner = found
+                self._stream_fill = [inner.name]
+                self._unfilled = _prepared_call(self.run_stmt, inner, compiled, ctx, extra)
 
     @property
     def stream_runs(self) -> bool:
@@ -174,10 +187,12 @@ class SubquerySource:
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
                 out = self._filled_runs(out, sorted(dimensions))
+                if self._transform is not None:
+                    out = self._transformed_runs(out)
             elif self._stream_fill is not None:
                 # a call without a value in a row another call has: influxd's scanner joins the calls'
                 # separately filled streams there, which is not emulated; each series is filled whole
-                self._stream_fill = self._unfilled = None
+                self._stream_fill = self._unfilled = self._transform = None
                 out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
                        for name, tags, times, columns in select_series(self.prepared, self.ctx, key)]
             stmt = self.run_stmt
@@ -201,11 +216,11 @@ class SubquerySource:
         after another one starts over: ``fill(previous)`` forgets, ``fill(<number>)`` repeats windows). The
         runs reach the outer query one after the other, in that order."""
         from chronus.query.aggregate import group_windows
-        from chronus.query.condition import MIN_TIME
         from chronus.query.fill import fill_series
 
         stmt = self.run_stmt
-        windows = group_windows(stmt, self.prepared.compiled, self.ctx.now_ns)
+        filled = self._unfilled if self._transform is not None else self.prepared
+        windows = group_windows(stmt, filled.compiled, self.ctx.now_ns)
         groups: dict[tuple, list[InnerSeries]] = {}
         for series in output:
             groups.setdefault((series.name, *(series.tags.get(d, "") for d in dims)), []).append(series)
@@ -246,6 +261,28 @@ class SubquerySource:
                     columns.append(filled)
                 runs.append(InnerSeries(member.name, member.tags, filled_times, columns))
         return runs
+
+    def _transformed_runs(self, runs: list[InnerSeries]) -> list[InnerSeries]:
+        """The lone transform over the filled runs, as influxd's stream iterator reads them: one reducer per
+        series whose state carries from one of its runs to the next (a cumulative sum goes on where the
+        series' last run left it); null rows are skipped."""
+        from chronus.query import transform as tf
+        from chronus.query.aggregate import _parse_call, _unit
+        call = _parse_call(self._transform, "")
+        interval = self.prepared.compiled.window_interval
+        reducers: dict[tuple, tf.Continued] = {}
+        out: list[InnerSeries] = []
+        for run in runs:
+            col = run.columns[0]
+            key = (run.name, tuple(sorted(run.tags.items())))
+            reducer = reducers.get(key)
+            if reducer is None:
+                reducer = reducers[key] = tf.Continued(call.name, col.kind, self.ascending,
+                                                       _unit(call, interval), call.limit, call.params)
+            times, column = reducer.feed(run.times[col.valid], col.values[col.valid])
+            if len(times):
+                out.append(InnerSeries(run.name, run.tags, times, [column]))
+        return out
 
     def _limit_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
         """influxd's LIMIT/OFFSET of a subquery grouping by more tags than its enclosing query: in the
@@ -303,24 +340,64 @@ _STREAM_FILLED = ("count", "sum", "mean", "median", "mode", "spread", "stddev", 
                   "percentile")
 
 
+# Transforms whose stream reducer is emulated over filled runs (``_transformed_runs``)
+_STREAM_TRANSFORMS = ("cumulative_sum", "derivative", "non_negative_derivative", "difference",
+                      "non_negative_difference", "moving_average", "elapsed")
+
+
+def _stream_fills(stmt: ast.SelectStatement, compiled, prepared, time_columns: list) -> bool:
+    """Whether the inner statement's fill runs over its rows in stream order (``_filled_runs``): an explicit
+    fill(<number>), fill(previous) or fill(linear), by GROUP BY time, without LIMIT/OFFSET or
+    SLIMIT/SOFFSET, explicit time columns or an empty field list."""
+    fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
+    return bool(compiled.window_interval and stmt.fill in fills and not time_columns and not (
+        stmt.limit or stmt.offset or stmt.slimit or stmt.soffset) and prepared.fields)
+
+
+def _is_filled_call(expr: ast.Expr) -> bool:
+    """A call over a field whose fill runs window by window (one value per window)."""
+    return (isinstance(expr, ast.Call) and expr.name in _STREAM_FILLED and bool(expr.args)
+            and isinstance(expr.args[0], ast.VarRef))
+
+
 def _stream_filled_calls(stmt: ast.SelectStatement, compiled, prepared, time_columns: list
                          ) -> list[str] | None:
-    """Each field's call name when the inner statement's fill is to run over its rows in stream order
-    (``_filled_runs``): an explicit fill(<number>), fill(previous) or fill(linear) of calls over fields (no
-    math around them, no auxiliary field), by GROUP BY time, without LIMIT/OFFSET or SLIMIT/SOFFSET. None
-    otherwise (the fill then runs series by series, as at the top level)."""
-    fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
-    if (not compiled.window_interval or stmt.fill not in fills or time_columns
-            or stmt.limit or stmt.offset or stmt.slimit or stmt.soffset or not prepared.fields):
+    """Each field's call name when the inner statement's fill runs in stream order (``_stream_fills``) over
+    calls over fields (no math around them, no auxiliary field). None otherwise (the fill then runs series
+    by series, as at the top level)."""
+    if not _stream_fills(stmt, compiled, prepared, time_columns):
         return None
-    names = []
-    for f in prepared.fields:
-        expr = f.expr
-        if (not isinstance(expr, ast.Call) or expr.name not in _STREAM_FILLED or not expr.args
-                or not isinstance(expr.args[0], ast.VarRef)):
-            return None
-        names.append(expr.name)
-    return names
+    if not all(_is_filled_call(f.expr) for f in prepared.fields):
+        return None
+    return [f.expr.name for f in prepared.fields]
+
+
+def _stream_transformed_call(stmt: ast.SelectStatement, compiled, prepared, time_columns: list
+                             ) -> tuple[ast.Call, ast.Call] | None:
+    """``(transform, call)`` when the inner statement is one transform (``_STREAM_TRANSFORMS``) over such a
+    call and its fill runs in stream order."""
+    if not _stream_fills(stmt, compiled, prepared, time_columns) or len(prepared.fields) != 1:
+        return None
+    expr = prepared.fields[0].expr
+    if (isinstance(expr, ast.Call) and expr.name in _STREAM_TRANSFORMS and expr.args
+            and _is_filled_call(expr.args[0])):
+        return expr, expr.args[0]
+    return None
+
+
+def _prepared_call(stmt: ast.SelectStatement, call: ast.Call, compiled, ctx, extra: int):
+    """The inner statement with ``call`` as its only field and no fill, prepared under the same time range
+    and direction, widened by ``extra`` ns before it (after it under ORDER BY time DESC)."""
+    from chronus.query.compile import Compiled, compile_select
+    from chronus.query.select import prepare_select
+    alone = replace(stmt, fields=[ast.Field(expr=copy.deepcopy(call))], fill=ast.FillOption.NoFill)
+    parent = Compiled(ascending=compiled.ascending, tmin=compiled.tmin, tmax=compiled.tmax)
+    inner = compile_select(alone, ctx.now_ns, parent)
+    if compiled.ascending:
+        inner.tmin = max(MIN_TIME, inner.tmin - extra)
+    else:
+        inner.tmax = min(MAX_TIME, inner.tmax + extra)
+    return prepare_select(alone, ctx, inner)
 
 
 def string_tag_arguments(fields: list[ast.Field], sources: list) -> None:
