@@ -347,11 +347,12 @@ _STREAM_TRANSFORMS = ("cumulative_sum", "derivative", "non_negative_derivative",
 
 def _stream_fills(stmt: ast.SelectStatement, compiled, prepared, time_columns: list) -> bool:
     """Whether the inner statement's fill runs over its rows in stream order (``_filled_runs``): an explicit
-    fill(<number>), fill(previous) or fill(linear), by GROUP BY time, without LIMIT/OFFSET or
-    SLIMIT/SOFFSET, explicit time columns or an empty field list."""
+    fill(<number>), fill(previous) or fill(linear), by GROUP BY time, without LIMIT/OFFSET, explicit time
+    columns or an empty field list (its SLIMIT/SOFFSET, and the enclosing query's added to them, pick the
+    series first)."""
     fills = (ast.FillOption.NumberFill, ast.FillOption.PreviousFill, ast.FillOption.LinearFill)
     return bool(compiled.window_interval and stmt.fill in fills and not time_columns and not (
-        stmt.limit or stmt.offset or stmt.slimit or stmt.soffset) and prepared.fields)
+        stmt.limit or stmt.offset) and prepared.fields)
 
 
 def _is_filled_call(expr: ast.Expr) -> bool:
