@@ -26,7 +26,7 @@ from chronus.query import transform as tf
 from chronus.query.condition import MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
-from chronus.query.fill import carry_previous, cast_fill_value, fill_series
+from chronus.query.fill import carry_previous, cast_fill_value, fill_series, stream_fill
 from chronus.query.predict import HOLT_WINTERS
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, all_valid, evaluate
 from chronus.query.window import Windows
@@ -338,7 +338,8 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     if counts is None:
         _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
                        inner_windows, ascending)
-    together = {} if counts is not None or aux_refs or nested else {
+    stretches = _stretch_windows(live, sources, aux_refs, windows, ascending)
+    together = {} if counts is not None or aux_refs or nested or stretches else {
         c.symbol: found for c in live
         if c.symbol not in mode_inputs
         and (found := _select_groups(c, groups, order, positions, windows, selector, ascending)) is not None}
@@ -352,6 +353,8 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 continue
             if c.symbol in together:
                 out = together[c.symbol].get(key)
+            elif stretches:
+                out = _stretch_call(c, own, positions, windows)
             elif c.inner is not None:
                 extended = c.name in tf.EXTENDED
                 if wrapped and extended:
@@ -378,7 +381,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
                 # after it get none either
                 ended.add(c.symbol)
                 continue
-            out = _finish(c, out, stmt, windows, interval, ascending, plan, aux_refs)
+            out = _finish(c, out, stmt, windows, interval, ascending, plan, aux_refs, stretches)
             if len(out.times):
                 per_call[c.symbol] = out
         if per_call:
@@ -387,6 +390,55 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             and live[0].inner is None):
         outputs = _closed_last(outputs, live[0].symbol)
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+# Calls an aggregate by time over a subquery's filled runs reduces stretch by stretch (``_stretch_call``)
+_STRETCH_CALLS = ("count", "sum", "mean", "min", "max", "first", "last", "median", "spread", "stddev")
+
+
+def _stretch_windows(live: list[_Call], sources: list, aux_refs: list, windows: Windows, ascending: bool
+                     ) -> bool:
+    """Whether the statement is one call of ``_STRETCH_CALLS`` by time over subqueries whose rows come as
+    filled runs (``SubquerySource.stream_runs``), ascending, no auxiliary field, no time zone: influxd's
+    reduce iterator then reads the runs as they come (``_stretch_call``)."""
+    from chronus.query.subquery import SubquerySource
+
+    if not (windows.interval and ascending and windows.location is None and not aux_refs and len(live) == 1):
+        return False
+    c = live[0]
+    return (c.inner is None and not c.distinct and c.name in _STRETCH_CALLS and bool(sources)
+            and all(isinstance(s, SubquerySource) and s.stream_runs for s in sources))
+
+
+def _stretch_call(c: _Call, chunks: list[_Points], positions: dict, windows: Windows) -> _Out | None:
+    """The call over a group's rows in stream order, one point per stretch of consecutive rows in one
+    window: influxd's reduce iterator reads a window's points until the next one falls outside it, so a
+    run of one series after another gets its own points for windows already answered (and the points are
+    handed on in that order, windows going back in time between runs)."""
+    gathered = _gather(c, chunks, positions, [], False)
+    if gathered is None:
+        return None
+    times, values, _ = gathered
+    win = windows.starts(times)
+    change = np.ones(len(win), bool)
+    change[1:] = win[1:] != win[:-1]
+    stretch = np.cumsum(change) - 1
+    starts = win[change]
+    if c.name == "count":
+        return _Out(windows.output_time(starts), _column(INTEGER, red.count(stretch)[1]))
+    if c.name in ("sum", "mean"):
+        sums = red.sums(stretch, values)[1]
+        if c.name == "sum":
+            return _Out(windows.output_time(starts), _column(c.kind, sums))
+        means = sums.astype(np.float64) / red.count(stretch)[1]
+        return _Out(windows.output_time(starts), _column(FLOAT, means))
+    if c.name in ("median", "spread", "stddev"):
+        reducer, kind = {"median": (red.median, FLOAT), "spread": (red.spread, c.kind),
+                         "stddev": (red.stddev, FLOAT)}[c.name]
+        which, found = reducer(stretch, values.astype(np.float64) if c.name == "stddev" else values)
+        return _Out(windows.output_time(starts[which]), _column(kind, found))
+    rows = red.select_rows(c.name, stretch, values, times, c.kind)
+    return _Out(windows.output_time(starts), _column(c.kind, values[rows]))
 
 
 def _lone_percentile(calls: list[_Call]) -> bool:
@@ -495,10 +547,15 @@ def _cut(out: _Out, start: int, end: int | None) -> _Out:
 
 
 def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, interval: int, ascending: bool,
-            plan, aux_refs: list[ast.VarRef]) -> _Out:
+            plan, aux_refs: list[ast.VarRef], stretches: bool = False) -> _Out:
     """A call's points of one output series filled (GROUP BY time) and cut by OFFSET and LIMIT; its
-    auxiliary fields (``aux_refs``) filled as influxd's scanner fills them (``_filled_aux``)."""
-    if interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
+    auxiliary fields (``aux_refs``) filled as influxd's scanner fills them (``_filled_aux``).
+    ``stretches``: the points come in stream order (``_stretch_call``) and are filled as they come."""
+    if stretches:
+        times, col = stream_fill(out.times, out.values, windows, stmt.fill, stmt.fill_value, c.name,
+                                 _result_kind(c))
+        out = _Out(times, col)
+    elif interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
         times, col = fill_series(out.times, out.values, windows, stmt.fill, stmt.fill_value,
                                  ascending, c.name, _result_kind(c))
         aux = None

@@ -35,6 +35,15 @@ def cast_fill_value(value, kind: str):
     return "" if kind == STRING else False  # influxd's failed cast leaves the zero value
 
 
+def _refuse_long_walk(walked: int) -> None:
+    """A fill over more windows than a series may hold (e.g. GROUP BY time(1s) without a lower time bound:
+    from 1970) is refused rather than exhausting memory."""
+    if walked > executor.MAX_SERIES_ROWS:
+        most = executor.MAX_SERIES_ROWS
+        raise QueryError(f"fill() would write {walked} GROUP BY time() windows in one series (at most "
+                         f"{most}): bound the time range from below or widen the interval")
+
+
 def carry_previous(values: np.ndarray, valid: np.ndarray, have: np.ndarray) -> None:
     """fill(previous) in place: each row without a value (``have`` false) takes the last row's that has
     one, value and validity; rows before the first keep theirs."""
@@ -59,11 +68,7 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
         last = windows.window(windows.start)[0]
         if last == MIN_TIME:
             last = int(times[-1])
-    walked = abs(last - first) // windows.interval + 1
-    if walked > executor.MAX_SERIES_ROWS:  # e.g. GROUP BY time(1s) without a lower time bound: from 1970
-        most = executor.MAX_SERIES_ROWS
-        raise QueryError(f"fill() would write {walked} GROUP BY time() windows in one series (at most "
-                         f"{most}): bound the time range from below or widen the interval")
+    _refuse_long_walk(abs(last - first) // windows.interval + 1)
     seq = windows.fill_sequence(first, last, ascending)
     ordered_seq = seq if ascending else seq[::-1]
     if len(seq):
@@ -114,3 +119,64 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
                         col.values.dtype)
                 valid[take] = True
     return seq, Column(out_kind, values, valid)
+
+
+def stream_fill(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill_value, call_name: str,
+                kind: str) -> tuple[np.ndarray, Column]:
+    """influxd's fill iterator over one series' windows when they do not come in time order (an aggregate
+    by time over a subquery's filled runs hands on each run's windows in turn), ascending, no time zone.
+
+    It expects the next window after each point it hands on, whatever that point's time: a point at or
+    before the expected window passes as it is, one past it first gets the windows in between filled; at
+    the end, windows are filled up to the range's last. Once the windows go back in time the expected one
+    runs ahead of them, so nothing is filled among later runs. ``previous`` and ``linear`` use the last
+    point handed on (any run's) and, for linear, the next one."""
+    if fill == FO.NullFill and call_name == "count":
+        fill, fill_value = FO.NumberFill, 0
+    if fill == FO.NoFill or len(times) == 0:
+        return times, col
+    interval = windows.interval
+    end = windows.window(windows.end)[0]
+    expected = windows.window(windows.start)[0] if windows.start != MIN_TIME else int(times[0])
+    _refuse_long_walk((end - expected) // interval + 1)
+    out_kind = col.kind or kind
+    point_times, values, valid = times.tolist(), col.values.tolist(), col.valid.tolist()
+    out_times: list[int] = []
+    out_values: list = []
+    out_valid: list[bool] = []
+    prev: tuple[int, object] | None = None  # the last point handed on that had a value
+    i, n = 0, len(point_times)
+    while i < n or expected <= end:
+        if i < n and point_times[i] <= expected:
+            out_times.append(point_times[i])
+            out_values.append(values[i])
+            out_valid.append(valid[i])
+            prev = (point_times[i], values[i]) if valid[i] else None
+            i += 1
+        else:
+            value, ok = None, False
+            if fill == FO.NumberFill:
+                value, ok = cast_fill_value(fill_value, out_kind), True
+            elif fill == FO.PreviousFill and prev is not None:
+                value, ok = prev[1], True
+            elif fill == FO.LinearFill and prev is not None and i < n and valid[i] \
+                    and out_kind in (FLOAT, INTEGER, UNSIGNED):
+                value, ok = _linear(expected, prev, (point_times[i], values[i]), interval, out_kind), True
+            out_times.append(expected)
+            out_values.append(value)
+            out_valid.append(ok)
+        expected += interval
+    dtype = object if out_kind == STRING else (col.values.dtype if col.kind else np.float64)
+    filled = np.array([v if ok else 0 for v, ok in zip(out_values, out_valid, strict=True)], dtype=dtype) \
+        if dtype is not object else np.array(out_values, dtype=object)
+    return np.array(out_times, np.int64), Column(out_kind, filled, np.array(out_valid, bool))
+
+
+def _linear(window: int, prev: tuple[int, object], nxt: tuple[int, object], interval: int, kind: str):
+    """Go's ``linearFloat`` / ``linearInteger`` on the window index scale (times divided by the interval,
+    truncated)."""
+    w, pt, nt = (int(_trunc_div(np.int64(t), interval)) for t in (window, prev[0], nxt[0]))
+    if kind == FLOAT:
+        return (nxt[1] - prev[1]) / float(nt - pt) * float(w - pt) + prev[1]
+    slope = float(int(nxt[1]) - int(prev[1])) / float(nt - pt)
+    return int(slope * float(w - pt) + float(prev[1]))
