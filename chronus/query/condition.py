@@ -135,6 +135,25 @@ def _reduce_binary(expr: ast.BinaryExpr, now_ns: int | None, location: str | Non
     return folded if folded is not None else ast.BinaryExpr(op=op, lhs=lhs, rhs=rhs)
 
 
+def _fold_unsigned(op: str, lhs: ast.UnsignedLiteral, rhs: ast.Expr, location: str | None) -> ast.Expr | None:
+    """``reduceBinaryExprUnsignedLHS``: uint64 arithmetic (wrapping; / and % by 0 give 0), a float with a
+    number, an integer cast to uint64 (a negative one first decides an ordering comparison)."""
+    if isinstance(rhs, ast.NumberLiteral):
+        return _fold(op, ast.NumberLiteral(val=float(lhs.val)), rhs, location)
+    if isinstance(rhs, ast.IntegerLiteral):
+        if rhs.val < 0 and op in ("<", "<=", ">", ">="):
+            return _bool(op in (">", ">="))
+        return _fold_unsigned(op, lhs, ast.UnsignedLiteral(val=rhs.val % 2**64), location)
+    if not isinstance(rhs, ast.UnsignedLiteral):
+        return None
+    a, b = lhs.val, rhs.val
+    if op in ("+", "-", "*"):
+        return ast.UnsignedLiteral(val=(a + b if op == "+" else a - b if op == "-" else a * b) % 2**64)
+    if op in ("/", "%"):
+        return ast.UnsignedLiteral(val=0 if b == 0 else a // b if op == "/" else a % b)
+    return _compare(op, a, b)
+
+
 def _is_bool(expr: ast.Expr | None, value: bool) -> bool:
     return isinstance(expr, ast.BooleanLiteral) and expr.val is value
 
@@ -194,7 +213,13 @@ def _fold(op: str, lhs: ast.Expr, rhs: ast.Expr, location: str | None) -> ast.Ex
         if isinstance(rhs, ast.StringLiteral):
             t = _lit_time(rhs, location)
             return None if t is None else _fold(op, ast.DurationLiteral(val=lhs.val), t, location)
+        if isinstance(rhs, ast.UnsignedLiteral):
+            if lhs.val < 0 and op in ("<", "<=", ">", ">="):  # no cast: a negative integer is the smaller
+                return _bool(op in ("<", "<="))
+            return _fold(op, ast.UnsignedLiteral(val=lhs.val % 2**64), rhs, location)
         return None
+    if isinstance(lhs, ast.UnsignedLiteral):
+        return _fold_unsigned(op, lhs, rhs, location)
     if isinstance(lhs, ast.NumberLiteral):
         if isinstance(rhs, ast.NumberLiteral | ast.IntegerLiteral | ast.UnsignedLiteral):
             a, b = lhs.val, float(rhs.val)

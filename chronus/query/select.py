@@ -301,10 +301,13 @@ def _eval_type(expr: ast.Expr | None, field_mapper: bool = False) -> DT:
         return DT.Boolean
     if isinstance(expr, ast.Call):
         types = [_eval_type(arg, field_mapper) for arg in expr.args]
-        if expr.name in MATH_FUNCTIONS and not field_mapper:
-            return DT.Float
         from chronus.query.aggregate import call_type
-        return call_type(expr.name, types[0] if types else DT.Unknown)
+        # influxd's FunctionTypeMapper answers first and gives an unknown function its argument's type:
+        # only for an argument of unknown type does the MathTypeMapper after it make a math call a float
+        typ = call_type(expr.name, types[0] if types else DT.Unknown)
+        if typ == DT.Unknown and expr.name in MATH_FUNCTIONS and not field_mapper:
+            return DT.Float
+        return typ
     if not isinstance(expr, ast.BinaryExpr):
         return DT.Unknown
     lhs, rhs = _eval_type(expr.lhs, field_mapper), _eval_type(expr.rhs, field_mapper)

@@ -95,9 +95,11 @@ def all_valid(n: int) -> np.ndarray:
 def _kind_of(value: Any) -> str:
     if isinstance(value, bool | np.bool_):
         return BOOLEAN
-    if isinstance(value, float):
+    if isinstance(value, np.unsignedinteger):  # an unsigned literal (``literal_value``)
+        return UNSIGNED
+    if isinstance(value, float | np.floating):
         return FLOAT
-    if isinstance(value, int):
+    if isinstance(value, int | np.integer):
         return INTEGER
     return STRING
 
