@@ -294,8 +294,9 @@ class SubquerySource:
         kept: dict[int, np.ndarray] = {}
         for members in groups.values():
             members = sorted(members, key=lambda s: sorted(s.tags.items()))
-            order, ranks = self.cursor_order(np.concatenate([m.times for m in members]),
-                                             [len(m.times) for m in members])
+            lengths = [len(m.times) for m in members]
+            order = self.cursor_order(np.concatenate([m.times for m in members]))
+            ranks = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
             if order is None:
                 order = np.arange(len(ranks))
             place = run_places(ranks[order])  # influxd's limit iterator restarts when the series changes
@@ -315,17 +316,16 @@ class SubquerySource:
                 out.append(InnerSeries(series.name, series.tags, series.times[mask], columns))
         return out
 
-    def cursor_order(self, times: np.ndarray, lengths: list[int]) -> tuple[np.ndarray | None, np.ndarray]:
-        """Rows of several inner series (``times`` concatenated, ``lengths`` rows each) in the order
-        influxd's cursor hands them on, and each row's series rank: by window (aggregates) or time (raw),
-        then series, then row; reversed windows or times under ORDER BY time DESC. The order is None when
-        it is the concatenation's own (an aggregate without GROUP BY time: series after series)."""
-        ranks = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+    def cursor_order(self, times: np.ndarray) -> np.ndarray | None:
+        """Rows of several inner series (their ``times`` concatenated) in the order influxd's cursor hands
+        them on: by window (aggregates) or time (raw), then series, then row; reversed windows or times
+        under ORDER BY time DESC. None when it is the concatenation's own (an aggregate without GROUP BY
+        time: series after series)."""
         if (not self.raw_order and self._windows is None) or self._stream_fill is not None:
-            return None, ranks  # (filled runs: already in the order they reach the outer query)
+            return None  # (filled runs: already in the order they reach the outer query)
         key = self.order_key(times)
         # the concatenation is already by series, then row: a stable sort by key keeps that among equals
-        return np.argsort(key if self.ascending else -key, kind="stable"), ranks
+        return np.argsort(key if self.ascending else -key, kind="stable")
 
     def readers(self, plan) -> Iterator[tuple[str, SubqueryReader]]:
         by_name: dict[str, list[InnerSeries]] = {}
@@ -550,14 +550,19 @@ class SubqueryReader:
         if not times_parts:
             return None
         times = np.concatenate(times_parts) if len(times_parts) > 1 else times_parts[0]
-        order, _ = self.source.cursor_order(times, [len(t) for t in times_parts])
-        columns = [Column.concat([part[i] for part in column_parts]) for i in range(len(self.plan.aux))]
+        order = self.source.cursor_order(times)
+
+        def column(i: int) -> Column:
+            return Column.concat([part[i] for part in column_parts])
+
         if order is None:
             if self.source.ascending:
-                return _Chunk(times, columns)
+                return _Chunk(times, [column(i) for i in range(len(self.plan.aux))])
             order = np.arange(len(times) - 1, -1, -1)
         elif not self.source.ascending:
             order = order[::-1]
-        return _Chunk(times[order], [c.take(order) for c in columns])
+        times = times[order]
+        # one column concatenated at a time, dropped once its rows are taken in order
+        return _Chunk(times, [column(i).take(order) for i in range(len(self.plan.aux))])
 
 
