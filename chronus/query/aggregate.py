@@ -338,7 +338,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     if counts is None:
         _combine_trees(live, groups, interval, nested, wrapped, compiled, positions, aux_refs, windows,
                        inner_windows, ascending)
-    stretches = _stretch_windows(live, sources, aux_refs, windows, ascending)
+    stretches = _stretch_windows(live, sources, aux_refs, windows)
     together = {} if counts is not None or aux_refs or nested or stretches else {
         c.symbol: found for c in live
         if c.symbol not in mode_inputs
@@ -354,7 +354,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             if c.symbol in together:
                 out = together[c.symbol].get(key)
             elif stretches:
-                out = _stretch_call(c, own, positions, windows)
+                out = _stretch_call(c, own, positions, windows, ascending)
             elif c.inner is not None:
                 extended = c.name in tf.EXTENDED
                 if wrapped and extended:
@@ -396,21 +396,21 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
 _STRETCH_CALLS = ("count", "sum", "mean", "min", "max", "first", "last", "median", "spread", "stddev")
 
 
-def _stretch_windows(live: list[_Call], sources: list, aux_refs: list, windows: Windows, ascending: bool
-                     ) -> bool:
+def _stretch_windows(live: list[_Call], sources: list, aux_refs: list, windows: Windows) -> bool:
     """Whether the statement is one call of ``_STRETCH_CALLS`` by time over subqueries whose rows come as
-    filled runs (``SubquerySource.stream_runs``), ascending, no auxiliary field, no time zone: influxd's
-    reduce iterator then reads the runs as they come (``_stretch_call``)."""
+    filled runs (``SubquerySource.stream_runs``), no auxiliary field, no time zone: influxd's reduce
+    iterator then reads the runs as they come (``_stretch_call``)."""
     from chronus.query.subquery import SubquerySource
 
-    if not (windows.interval and ascending and windows.location is None and not aux_refs and len(live) == 1):
+    if not (windows.interval and windows.location is None and not aux_refs and len(live) == 1):
         return False
     c = live[0]
     return (c.inner is None and not c.distinct and c.name in _STRETCH_CALLS and bool(sources)
             and all(isinstance(s, SubquerySource) and s.stream_runs for s in sources))
 
 
-def _stretch_call(c: _Call, chunks: list[_Points], positions: dict, windows: Windows) -> _Out | None:
+def _stretch_call(c: _Call, chunks: list[_Points], positions: dict, windows: Windows, ascending: bool
+                  ) -> _Out | None:
     """The call over a group's rows in stream order, one point per stretch of consecutive rows in one
     window: influxd's reduce iterator reads a window's points until the next one falls outside it, so a
     run of one series after another gets its own points for windows already answered (and the points are
@@ -419,6 +419,8 @@ def _stretch_call(c: _Call, chunks: list[_Points], positions: dict, windows: Win
     if gathered is None:
         return None
     times, values, _ = gathered
+    if not ascending:  # (a subquery's rows are kept in ascending form: stream order reversed)
+        times, values = times[::-1], values[::-1]
     win = windows.starts(times)
     change = np.ones(len(win), bool)
     change[1:] = win[1:] != win[:-1]
@@ -553,7 +555,7 @@ def _finish(c: _Call, out: _Out, stmt: ast.SelectStatement, windows: Windows, in
     ``stretches``: the points come in stream order (``_stretch_call``) and are filled as they come."""
     if stretches:
         times, col = stream_fill(out.times, out.values, windows, stmt.fill, stmt.fill_value, c.name,
-                                 _result_kind(c))
+                                 _result_kind(c), ascending)
         out = _Out(times, col)
     elif interval and stmt.fill != FO.NoFill and c.name not in _NO_FILL:
         times, col = fill_series(out.times, out.values, windows, stmt.fill, stmt.fill_value,

@@ -12,7 +12,7 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query import executor
-from chronus.query.condition import MIN_TIME
+from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.vector import FLOAT, INTEGER, STRING, UNSIGNED, Column
 from chronus.query.window import Windows
@@ -122,23 +122,27 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
 
 
 def stream_fill(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill_value, call_name: str,
-                kind: str) -> tuple[np.ndarray, Column]:
+                kind: str, ascending: bool = True) -> tuple[np.ndarray, Column]:
     """influxd's fill iterator over one series' windows when they do not come in time order (an aggregate
-    by time over a subquery's filled runs hands on each run's windows in turn), ascending, no time zone.
+    by time over a subquery's filled runs hands on each run's windows in turn), no time zone.
 
-    It expects the next window after each point it hands on, whatever that point's time: a point at or
-    before the expected window passes as it is, one past it first gets the windows in between filled; at
-    the end, windows are filled up to the range's last. Once the windows go back in time the expected one
-    runs ahead of them, so nothing is filled among later runs. ``previous`` and ``linear`` use the last
-    point handed on (any run's) and, for linear, the next one."""
+    It expects the next window after each point it hands on (the one before under ORDER BY time DESC),
+    whatever that point's time: a point at or before the expected window passes as it is, one past it
+    first gets the windows in between filled; at the end, windows are filled up to the range's last. Once
+    the windows go back in time the expected one runs ahead of them, so nothing is filled among later runs.
+    ``previous`` and ``linear`` use the last point handed on (any run's) and, for linear, the next one."""
     if fill == FO.NullFill and call_name == "count":
         fill, fill_value = FO.NumberFill, 0
     if fill == FO.NoFill or len(times) == 0:
         return times, col
-    interval = windows.interval
-    end = windows.window(windows.end)[0]
-    expected = windows.window(windows.start)[0] if windows.start != MIN_TIME else int(times[0])
-    _refuse_long_walk((end - expected) // interval + 1)
+    step = windows.interval if ascending else -windows.interval
+    if ascending:
+        end = windows.window(windows.end)[0]
+        expected = windows.window(windows.start)[0] if windows.start != MIN_TIME else int(times[0])
+    else:  # (without a lower bound nothing is filled after the last point)
+        end = windows.window(windows.start)[0] if windows.start != MIN_TIME else MAX_TIME
+        expected = windows.window(windows.end)[0]
+    _refuse_long_walk(0 if end == MAX_TIME else (end - expected) // step + 1)
     out_kind = col.kind or kind
     point_times, values, valid = times.tolist(), col.values.tolist(), col.valid.tolist()
     out_times: list[int] = []
@@ -146,8 +150,8 @@ def stream_fill(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
     out_valid: list[bool] = []
     prev: tuple[int, object] | None = None  # the last point handed on that had a value
     i, n = 0, len(point_times)
-    while i < n or expected <= end:
-        if i < n and point_times[i] <= expected:
+    while i < n or (expected <= end if ascending else expected >= end):
+        if i < n and (point_times[i] <= expected if ascending else point_times[i] >= expected):
             out_times.append(point_times[i])
             out_values.append(values[i])
             out_valid.append(valid[i])
@@ -161,11 +165,12 @@ def stream_fill(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
                 value, ok = prev[1], True
             elif fill == FO.LinearFill and prev is not None and i < n and valid[i] \
                     and out_kind in (FLOAT, INTEGER, UNSIGNED):
-                value, ok = _linear(expected, prev, (point_times[i], values[i]), interval, out_kind), True
+                value, ok = _linear(expected, prev, (point_times[i], values[i]), windows.interval,
+                                    out_kind), True
             out_times.append(expected)
             out_values.append(value)
             out_valid.append(ok)
-        expected += interval
+        expected += step
     dtype = object if out_kind == STRING else (col.values.dtype if col.kind else np.float64)
     filled = np.array([v if ok else 0 for v, ok in zip(out_values, out_valid, strict=True)], dtype=dtype) \
         if dtype is not object else np.array(out_values, dtype=object)

@@ -49,3 +49,12 @@ def test_a_null_fill_of_count_writes_zero_and_no_fill_keeps_the_points():
     assert _filled([20], [3], FO.NullFill, kind=INTEGER, name="count") == (
         [0, 10, 20, 30, 40], [0, 0, 3, 0, 0])
     assert _filled([30, 10], [1.0, 2.0], FO.NoFill) == ([30, 10], [1.0, 2.0])
+
+
+def test_order_by_time_desc_walks_down_and_fills_down_to_the_first_window():
+    t, col = stream_fill(np.array([30, 10, 40], np.int64), _col([1.0, 2.0, 3.0]), WINDOWS, FO.NumberFill, 0,
+                         "mean", FLOAT, ascending=False)
+    # expects 40 first: 30 is below it, so 40 is filled; then 30, 20 (filled), 10; the run turning back
+    # up to 40 passes as it is and the expected window (-10) is then past the first one
+    assert t.tolist() == [40, 30, 20, 10, 40]
+    assert col.values.tolist() == [0.0, 1.0, 0.0, 2.0, 3.0]
