@@ -372,6 +372,7 @@ class TokenStream:
         self._statement_head = ""  # the first token of the statement being read
         self._prev_end = 0  # where the previous token ended (whitespace or a comment may follow it)
         self._plain_list = False  # inside a list of names or strings (no regex after its commas)
+        self._sort_fields = False  # inside ORDER BY's fields (Go scans them without asking for a regex)
         self._paren_depth = 0
         self._subquery_parens: list[int] = []  # paren depths at which a FROM subquery opened
 
@@ -444,6 +445,7 @@ class TokenStream:
         prev2 = self._prev[-2] if len(self._prev) > 1 else ""
         lexer.regex_ok = (prev in _REGEX_AFTER or (prev == "EQ" and prev2 == "MEASUREMENT")) and not (
             (prev == "COMMA" and self._plain_list)
+            or (prev in ("BY", "COMMA") and self._sort_fields)
             # after "name." Go peeks at the very next character: a regex only if it is a "/", only in a
             # source, and only while it has fewer than three segments (a name's "." ends it before "/")
             or (prev == "DOT" and (self._whitespace_at(lexer.lexpos) or not 0 <= self._source_segments < 3
@@ -488,7 +490,7 @@ class TokenStream:
         elif kind == "DISTINCT" and self._glued_paren(lexer):
             kind, lit = "CALLNAME", "distinct"
         kind = self._track_dimensions(kind, prev, spaced)
-        before = (self._prev, self._history, self._plain_list)
+        before = (self._prev, self._history, self._plain_list, self._sort_fields)
         record = kind
         if kind == "LPAREN" and prev in ("CALLNAME", "FILLCALL", "TZCALL"):
             record = "CALL_LPAREN"
@@ -498,6 +500,8 @@ class TokenStream:
             self._plain_list = True
         elif kind not in _PLAIN_LIST_ITEMS:
             self._plain_list = False
+        self._sort_fields = (kind == "BY" and prev == "ORDER") or (
+            self._sort_fields and kind in ("IDENT", "ASC", "DESC", "COMMA"))
         if prev in ("", "SEMICOLON", "QUERY_MODE", "STATEMENT_MODE", "EXPR_MODE"):
             self._statement_head = kind
         self._track_sources(kind)
@@ -507,7 +511,7 @@ class TokenStream:
             # Go's name reader stops at a "." followed by "/" or "::" and drops the "."; only a source of
             # fewer than three names then reads a regex, elsewhere the "/" divides (and "::" casts). After
             # "..", the name it read last is the empty one between the dots.
-            self._prev, self._history, self._plain_list = before
+            self._prev, self._history, self._plain_list, self._sort_fields = before
             self._source_segments = -1
             if prev != "DOT":
                 return self._next()

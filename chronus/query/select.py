@@ -1007,10 +1007,13 @@ def _clone(expr):
 
 
 def _distinct_calls(expr):
-    """``count(DISTINCT value)`` read as ``count(distinct(value))`` (influxd's ``Distinct.NewCall``), so
-    that its variable is typed and read like any call's."""
+    """``SELECT DISTINCT value`` and ``count(DISTINCT value)`` read as ``distinct(value)`` and
+    ``count(distinct(value))`` (influxd's ``Distinct.NewCall``), so that the variable is typed and read like
+    any call's."""
     from chronus.influxql.walk import walk
 
+    if isinstance(expr, ast.Distinct):
+        return ast.Call(name="distinct", args=[ast.VarRef(val=expr.val)])
     for node in walk(expr):
         if isinstance(node, ast.Call):
             node.args = [ast.Call(name="distinct", args=[ast.VarRef(val=arg.val)])
