@@ -397,16 +397,16 @@ _STRETCH_CALLS = ("count", "sum", "mean", "min", "max", "first", "last", "median
 
 
 def _stretch_windows(live: list[_Call], sources: list, aux_refs: list, windows: Windows) -> bool:
-    """Whether the statement is one call of ``_STRETCH_CALLS`` by time over subqueries whose rows come as
+    """Whether the statement's calls are ``_STRETCH_CALLS`` by time over subqueries whose rows come as
     filled runs (``SubquerySource.stream_runs``), no auxiliary field, no time zone: influxd's reduce
-    iterator then reads the runs as they come (``_stretch_call``)."""
+    iterators then read the runs as they come (``_stretch_call``) and its cursor joins their points one by
+    one."""
     from chronus.query.subquery import SubquerySource
 
-    if not (windows.interval and windows.location is None and not aux_refs and len(live) == 1):
+    if not (windows.interval and windows.location is None and not aux_refs and live):
         return False
-    c = live[0]
-    return (c.inner is None and not c.distinct and c.name in _STRETCH_CALLS and bool(sources)
-            and all(isinstance(s, SubquerySource) and s.stream_runs for s in sources))
+    return (all(c.inner is None and not c.distinct and c.name in _STRETCH_CALLS for c in live)
+            and bool(sources) and all(isinstance(s, SubquerySource) and s.stream_runs for s in sources))
 
 
 def _stretch_call(c: _Call, chunks: list[_Points], positions: dict, windows: Windows, ascending: bool
@@ -2102,6 +2102,17 @@ def _join(per_call: dict, calls: list[_Call], aux_refs: list, stmt, ascending: b
                 env[c.symbol] = _default(stmt, c, n)
         return out.times, env
     symbols = list(per_call)
+    first = per_call[symbols[0]].times
+    if all(np.array_equal(per_call[s].times, first) for s in symbols[1:]):
+        # every call has a point at each row, in the same order: row k joins each call's k-th point (what
+        # _rows gives for times in output order; the only join for points handed on in stream order,
+        # ``_stretch_call``, whose times go back between runs)
+        n = len(first)
+        for c in calls:
+            env[c.symbol] = per_call[c.symbol].values if c.symbol in per_call else _default(stmt, c, n)
+        for ref in aux_refs:
+            env[(ref.val, ref.type)] = Column.null(n)
+        return first, env
     times, matches = _rows([per_call[s].times for s in symbols], ascending)
     matches = dict(zip(symbols, matches, strict=True))
     n = len(times)
