@@ -14,6 +14,7 @@ import re
 from zoneinfo import ZoneInfo
 
 from chronus.influxql import ast
+from chronus.influxql.walk import walk
 
 MIN_TIME = -(2**63) + 2
 MAX_TIME = 2**63 - 2
@@ -323,13 +324,42 @@ def _is_time(expr: ast.Expr | None) -> bool:
 
 def condition_expr(cond: ast.Expr | None, now_ns: int, location: str | None = None
                    ) -> tuple[ast.Expr | None, int | None, int | None]:
-    """The condition without time comparisons and the time range (None where unbounded)."""
+    """The condition without time comparisons and the time range (None where unbounded).
+
+    What is left must still be a condition: influxd runs ``ConditionExpr`` again over it when it builds
+    the iterators, so a comparison-free term that reduced to a value (``WHERE now() - 1h``) is refused
+    there with that value's text."""
     expr, rng = _condition(cond, now_ns, location)
     if isinstance(expr, ast.ParenExpr):
         expr = expr.expr
     if _is_bool(expr, True):
         expr = None
+    if expr is not None and not isinstance(expr, ast.BinaryExpr | ast.BooleanLiteral):
+        raise ConditionError(f"invalid condition expression: {expr}")
     return expr, rng[0], rng[1]
+
+
+_ARITHMETIC = frozenset(("+", "-", "*", "/", "%", "&", "|", "^"))
+
+
+def arithmetic_terms_true(expr: ast.Expr | None) -> ast.Expr | None:
+    """The condition as the storage engine applies it to a measurement's series: its index walks AND / OR
+    and parentheses and selects every series, with no filter left, for a term that is arithmetic rather
+    than a comparison (``WHERE value + 1``, ``WHERE region * 2`` keep every point). A tag with a string
+    stays (influxd keeps no series for ``WHERE host + 'x'``; seen on influxd, not derived)."""
+    if isinstance(expr, ast.ParenExpr):
+        inner = arithmetic_terms_true(expr.expr)
+        return inner if isinstance(inner, ast.BooleanLiteral) else ast.ParenExpr(expr=inner)
+    if isinstance(expr, ast.BinaryExpr):
+        if expr.op in ("AND", "OR"):
+            return ast.BinaryExpr(op=expr.op, lhs=arithmetic_terms_true(expr.lhs),
+                                  rhs=arithmetic_terms_true(expr.rhs))
+        if expr.op in _ARITHMETIC:
+            nodes = list(walk(expr))
+            tagged = any(isinstance(n, ast.VarRef) and n.type == ast.DataType.Tag for n in nodes)
+            if not (tagged and any(isinstance(n, ast.StringLiteral) for n in nodes)):
+                return _bool(True)
+    return expr
 
 
 def _condition(cond: ast.Expr | None, now_ns: int, location: str | None) -> tuple[ast.Expr | None, tuple]:

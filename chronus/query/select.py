@@ -30,7 +30,7 @@ from chronus.influxql import ast
 from chronus.models.gosort import go_sorted, go_sorted_by
 from chronus.query import mergeorder
 from chronus.query.compile import MATH_FUNCTIONS, CompileError, compile_select
-from chronus.query.condition import MAX_TIME, MIN_TIME, reduce
+from chronus.query.condition import MAX_TIME, MIN_TIME, arithmetic_terms_true, reduce
 from chronus.query.emitter import emit_series
 from chronus.query.executor import QueryError
 from chronus.query.result import Frame, Result
@@ -494,6 +494,7 @@ class _Reader:
         self._listed: list = []  # the series tag_sets() found
         self._counts: tuple[str, dict[str, int]] | None = None
         self._shard_span: tuple[int, int] | None = None
+        self._condition: ast.Expr | None = None  # the plan's, as the engine applies it (_point_filter)
         self._edge_blocks: int | None = None  # see edge_ranges
 
     def _decide(self, series) -> Callable[[ast.BinaryExpr], bool | None]:
@@ -592,7 +593,9 @@ class _Reader:
         when nothing is left, False when the series has no point to give."""
         if self.plan.condition is None:
             return None
-        filt = reduce(_substitute(self.plan.condition, self._decide(series)), None)
+        if self._condition is None:  # (what the engine filters a measurement's points by)
+            self._condition = arithmetic_terms_true(self.plan.condition)
+        filt = reduce(_substitute(self._condition, self._decide(series)), None)
         if isinstance(filt, ast.BooleanLiteral):
             return None if filt.val else False
         return filt
