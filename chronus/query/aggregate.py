@@ -330,6 +330,8 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     else:
         groups = counts
     order = sorted(groups, reverse=not ascending)
+    if counts is None and not interval and _reduced_over_subqueries(live, sources):
+        order = _window_cut(groups, order, compiled.tmin, compiled.tmax, ascending)
     outputs = []
     ended: set[str] = set()  # forecasts and transforms whose input iterator stopped (see below)
     mode_inputs = _mode_inputs(live, groups, positions, inner_windows, nested, aux_refs, ascending,
@@ -390,6 +392,46 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             and live[0].inner is None):
         outputs = _closed_last(outputs, live[0].symbol)
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+def _reduced_over_subqueries(live: list[_Call], sources: list) -> bool:
+    """Whether every call is a reduce iterator's over subqueries only (no transform; integral() reads its
+    points through a stream iterator that does not stop so: seen on influxd)."""
+    from chronus.query.subquery import SubquerySource
+
+    return bool(sources) and all(isinstance(s, SubquerySource) for s in sources) and all(
+        c.inner is None and c.name not in tf.TRANSFORMS and c.name != "integral" for c in live)
+
+
+def _window_cut(groups: dict, order: list, tmin: int, tmax: int, ascending: bool) -> list:
+    """influxd's reduce iterator without GROUP BY time reads a subquery's rows while they fall in the
+    query's time range: the first row outside it (an inner aggregate's first window starts before an
+    unaligned lower bound) ends the series' window, and the next window, starting at that row, reduces
+    nothing, which ends the whole iterator. So the groups after it answer nothing, and its own only from
+    the rows before it (nothing when it is the first). Returns the groups left, in order (each group is
+    one chunk in stream order here; several chunks merge by time, which this does not follow)."""
+    if any(len(groups[key][2]) > 1 for key in order):
+        return order
+    kept = []
+    for key in order:
+        name, tags, chunks = groups[key]
+        if not chunks:
+            kept.append(key)
+            continue
+        pts = chunks[0]
+        times = pts.times if ascending else pts.times[::-1]  # (rows kept in ascending form under DESC)
+        outside = np.flatnonzero((times < tmin) | (times > tmax))
+        if not len(outside):
+            kept.append(key)
+            continue
+        first = int(outside[0])
+        if first:
+            rows = slice(0, first) if ascending else slice(len(pts.times) - first, None)
+            groups[key] = (name, tags, [replace(pts, times=pts.times[rows],
+                                                columns=[c.take(rows) for c in pts.columns])])
+            kept.append(key)
+        break
+    return kept
 
 
 # Calls an aggregate by time over a subquery's filled runs reduces stretch by stretch (``_stretch_call``)
