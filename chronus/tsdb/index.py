@@ -28,7 +28,7 @@ from chronus._ext import serieskeys as _serieskeys
 from chronus.influxql import ast
 from chronus.influxql.re2python import to_python
 from chronus.models.gosort import go_sorted
-from chronus.models.points import make_series_key, split_series_key
+from chronus.models.points import make_series_key, split_series_key, unescape_measurement
 
 # influxql.IsSystemName
 SYSTEM_NAMES = frozenset(("_fieldKeys", "_measurements", "_name", "_series", "_tagKey", "_tagKeys", "_tags"))
@@ -184,7 +184,11 @@ class DatabaseIndex:
         return series
 
     def set_field_names(self, measurement: str, names: Iterable[str]) -> None:
-        """Record field names of a measurement (``SetFieldName``); they make WHERE terms field filters."""
+        """Record field names of a measurement (``SetFieldName``); they make WHERE terms field filters. The
+        name is unescaped once more, as influxd's ``CreateMeasurementIndexIfNotExists`` does: a point named
+        ``c\\,pu`` (``c\\,pu`` unescaped from the line) lands on the index's ``c,pu``, not on a new entry."""
+        measurement = unescape_measurement(measurement.encode("utf-8", "surrogateescape")).decode(
+            "utf-8", "surrogateescape")
         with self.lock:
             entry = self.measurements.get(measurement)
             if entry is None:

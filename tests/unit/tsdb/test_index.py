@@ -98,3 +98,13 @@ def test_series_names_tags_and_display_keys(key: str, name: str, tags: tuple, sh
     db = DatabaseIndex("db")
     series = db.series_by_id[db.create_series([key])[0]]
     assert (series.name, series.tags, series.display_key) == (name, tags, shown)
+
+
+def test_field_names_land_on_the_unescaped_measurement() -> None:
+    """A point named ``c\\,pu`` (the line ``c\\\\,pu``) has the series key ``c\\,pu``, whose measurement is
+    ``c,pu``; influxd's SetFieldName unescapes the point's name too, so no second measurement appears."""
+    db = DatabaseIndex("db")
+    db.shard(1).add_series(["c\\,pu"])
+    db.set_field_names("c\\,pu", ("value",))
+    assert db.measurement_names() == ["c,pu"]
+    assert db.measurement("c,pu").field_names == {"value"}
