@@ -23,6 +23,7 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query import executor
+from chronus.query.compile import MATH_FUNCTIONS
 from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.mergeorder import run_places
@@ -82,8 +83,15 @@ class SubquerySource:
         self._stream_fill = _stream_filled_calls(self.run_stmt, compiled, self.prepared, self._time_columns)
         self._unfilled = None
         self._transform: ast.Call | None = None  # a lone transform over the stream-filled call
+        # math around the stream-filled calls: evaluated over their filled runs, as influxd's cursor
+        # evaluates it over the rows of the calls' fill iterators
+        self._math: list[ast.Expr] | None = None
         if self._stream_fill is not None:
             self._unfilled = replace(self.prepared, stmt=replace(self.run_stmt, fill=ast.FillOption.NoFill))
+        elif (math := _stream_filled_math(self.run_stmt, compiled, self.prepared, self._time_columns)):
+            calls, self._math = math
+            self._stream_fill = [call.name for call in calls]
+            self._unfilled = _prepared_calls(self.run_stmt, calls, compiled, ctx, 0)
         elif (found := _stream_transformed_call(self.run_stmt, compiled, self.prepared,
                                                 self._time_columns)) is not None:
             # the transform's iterator reads the filled runs: the call is run and filled on its own
@@ -94,7 +102,7 @@ class SubquerySource:
             if not wraps:
                 self._transform, inner = found
                 self._stream_fill = [inner.name]
-                self._unfilled = _prepared_call(self.run_stmt, inner, compiled, ctx, extra)
+                self._unfilled = _prepared_calls(self.run_stmt, [inner], compiled, ctx, extra)
 
     @property
     def stream_runs(self) -> bool:
@@ -189,10 +197,12 @@ class SubquerySource:
                 out = self._filled_runs(out, sorted(dimensions))
                 if self._transform is not None:
                     out = self._transformed_runs(out)
+                elif self._math is not None:
+                    out = [self._evaluated(run) for run in out]
             elif self._stream_fill is not None:
                 # a call without a value in a row another call has: influxd's scanner joins the calls'
                 # separately filled streams there, which is not emulated; each series is filled whole
-                self._stream_fill = self._unfilled = self._transform = None
+                self._stream_fill = self._unfilled = self._transform = self._math = None
                 out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
                        for name, tags, times, columns in select_series(self.prepared, self.ctx, key)]
             stmt = self.run_stmt
@@ -284,6 +294,12 @@ class SubquerySource:
                 out.append(InnerSeries(run.name, run.tags, times, [column]))
         return out
 
+    def _evaluated(self, run: InnerSeries) -> InnerSeries:
+        """The fields' math over one filled run of the calls' columns."""
+        env = {f"\x00call{i}": column for i, column in enumerate(run.columns)}
+        n = len(run.times)
+        return InnerSeries(run.name, run.tags, run.times, [evaluate(expr, env, n) for expr in self._math])
+
     def _limit_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
         """influxd's LIMIT/OFFSET of a subquery grouping by more tags than its enclosing query: in the
         order the rows reach the enclosing query, the count restarts whenever the series changes."""
@@ -373,6 +389,40 @@ def _stream_filled_calls(stmt: ast.SelectStatement, compiled, prepared, time_col
     return [f.expr.name for f in prepared.fields]
 
 
+def _stream_filled_math(stmt: ast.SelectStatement, compiled, prepared, time_columns: list
+                        ) -> tuple[list[ast.Call], list[ast.Expr]] | None:
+    """``(calls, fields)`` when the inner statement's fill runs in stream order (``_stream_fills``) and its
+    fields are math (``floor(max(i))``, ``max(i) - min(i)``, literals) over such calls and nothing else:
+    the distinct calls (influxd's ``valueMapper`` keeps one iterator per call text) and each field with its
+    calls replaced by references to their columns (``\\x00call<n>``)."""
+    if not _stream_fills(stmt, compiled, prepared, time_columns):
+        return None
+    calls: dict[str, ast.Call] = {}
+
+    def mapped(expr: ast.Expr) -> ast.Expr | None:
+        if _is_filled_call(expr):
+            key = str(expr)
+            calls.setdefault(key, expr)
+            return ast.VarRef(val=f"\x00call{list(calls).index(key)}")
+        if isinstance(expr, ast.Call) and expr.name in MATH_FUNCTIONS:
+            args = [mapped(a) for a in expr.args]
+            return None if None in args else ast.Call(name=expr.name, args=args)
+        if isinstance(expr, ast.BinaryExpr):
+            lhs, rhs = mapped(expr.lhs), mapped(expr.rhs)
+            return None if lhs is None or rhs is None else ast.BinaryExpr(op=expr.op, lhs=lhs, rhs=rhs)
+        if isinstance(expr, ast.ParenExpr):
+            inner = mapped(expr.expr)
+            return None if inner is None else ast.ParenExpr(expr=inner)
+        if isinstance(expr, ast.NumberLiteral | ast.IntegerLiteral | ast.UnsignedLiteral):
+            return expr
+        return None  # an auxiliary field, a string, another kind of call: not emulated
+
+    exprs = [mapped(f.expr) for f in prepared.fields]
+    if not calls or None in exprs:
+        return None
+    return list(calls.values()), exprs
+
+
 def _stream_transformed_call(stmt: ast.SelectStatement, compiled, prepared, time_columns: list
                              ) -> tuple[ast.Call, ast.Call] | None:
     """``(transform, call)`` when the inner statement is one transform (``_STREAM_TRANSFORMS``) over such a
@@ -386,12 +436,13 @@ def _stream_transformed_call(stmt: ast.SelectStatement, compiled, prepared, time
     return None
 
 
-def _prepared_call(stmt: ast.SelectStatement, call: ast.Call, compiled, ctx, extra: int):
-    """The inner statement with ``call`` as its only field and no fill, prepared under the same time range
+def _prepared_calls(stmt: ast.SelectStatement, calls: list[ast.Call], compiled, ctx, extra: int):
+    """The inner statement with ``calls`` as its only fields and no fill, prepared under the same time range
     and direction, widened by ``extra`` ns before it (after it under ORDER BY time DESC)."""
     from chronus.query.compile import Compiled, compile_select
     from chronus.query.select import prepare_select
-    alone = replace(stmt, fields=[ast.Field(expr=copy.deepcopy(call))], fill=ast.FillOption.NoFill)
+    alone = replace(stmt, fields=[ast.Field(expr=copy.deepcopy(call)) for call in calls],
+                    fill=ast.FillOption.NoFill)
     parent = Compiled(ascending=compiled.ascending, tmin=compiled.tmin, tmax=compiled.tmax)
     inner = compile_select(alone, ctx.now_ns, parent)
     if compiled.ascending:
