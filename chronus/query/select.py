@@ -931,10 +931,13 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
     sources: list = []
     shard_cache: dict[tuple, list] = {}
     subqueries = iter(compiled.subqueries)
+    # influxd maps the shards of every measurement, a subquery's too, once over the outermost statement's
+    # range: a subquery's fields and types come from those shards, not from its own narrower range
+    sub_ctx = ctx if ctx.shard_range is not None else replace(ctx, shard_range=mapped_range(compiled))
     for src in stmt.sources:
         if isinstance(src, ast.SubQuery):
             from chronus.query.subquery import SubquerySource
-            sources.append(SubquerySource(src.statement, next(subqueries), ctx, stmt))
+            sources.append(SubquerySource(src.statement, next(subqueries), sub_ctx, stmt))
             continue
         key = (src.database, src.retention_policy)
         if key not in shard_cache:
