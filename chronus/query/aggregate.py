@@ -481,7 +481,7 @@ def _stretch_call(c: _Call, chunks: list[_Points], positions: dict, windows: Win
                          "stddev": (red.stddev, FLOAT)}[c.name]
         which, found = reducer(stretch, values.astype(np.float64) if c.name == "stddev" else values)
         return _Out(windows.output_time(starts[which]), _column(kind, found))
-    rows = red.select_rows(c.name, stretch, values, times, c.kind)
+    rows = red.select_rows(c.name, stretch, values, times, c.kind, ascending=ascending)
     return _Out(windows.output_time(starts), _column(c.kind, values[rows]))
 
 
@@ -1572,7 +1572,7 @@ def _select_groups(c: _Call, groups: dict, order: list, positions: dict, windows
     t, v, win, group = t[by_segment], v[by_segment], win[by_segment], group[by_segment]
     change = np.ones(len(t), bool)
     change[1:] = (group[1:] != group[:-1]) | (win[1:] != win[:-1])
-    rows, tied = red.select_rows_tied(c.name, np.cumsum(change), v, t, c.kind)
+    rows, tied = red.select_rows_tied(c.name, np.cumsum(change), v, t, c.kind, ascending=ascending)
     if tied:
         return None
     out_times = t[rows] if selector and not windows.interval else windows.output_time(win[rows])
@@ -1628,7 +1628,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         if name in _PUSHDOWN_SELECT:
             tied = True
             if isinstance(c.priority, _LazyPriorities):  # needed only when points tie exactly
-                rows, tied = red.select_rows_tied(name, win, values, times, kind)
+                rows, tied = red.select_rows_tied(name, win, values, times, kind, ascending=ascending)
             if tied:
                 priority = _point_priorities(c, chunks, positions, aux_refs, windows)
                 if priority is not None:
@@ -1637,7 +1637,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
                         keep = priority >= 0
                         times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
                         aux = None if aux is None else [a.take(keep) for a in aux]
-                rows = red.select_rows(name, win, values, times, kind, priority)
+                rows = red.select_rows(name, win, values, times, kind, priority, ascending)
         elif name == "percentile" and (isinstance(delivered, _DeliveredRows) or _streamed(chunks)) \
                 and values.dtype != object:
             rows = modeorder.percentile_rows(win, values, c.number)  # Go's sort.Sort over them
@@ -1669,7 +1669,7 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
         out = _Out(times[rows], _column(kind, values[rows]), _aux_rows(aux, rows))
         return _ordered(out, ascending, by_window=True, wins=win[rows])
     if name == "median":
-        w, v = red.median(win, values)
+        w, v = red.median(win, values, ascending)
         return _ordered(_Out(windows.output_time(w), _column(FLOAT, v)), ascending)
     if name == "spread":
         w, v = red.spread(win, values)

@@ -37,17 +37,26 @@ _SELECT_MODES = {"max": 0, "min": 1, "first": 2, "last": 4}
 
 
 def select_rows(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
-                priority: np.ndarray | None = None) -> np.ndarray:
+                priority: np.ndarray | None = None, ascending: bool = True) -> np.ndarray:
     """Index of the row ``max``/``min``/``first``/``last`` keeps in every window; on full ties the lowest
     ``priority`` (the order influxd's merges meet the points, ``mergeorder``), else the later series."""
-    return select_rows_tied(name, win, values, times, kind, priority)[0]
+    return select_rows_tied(name, win, values, times, kind, priority, ascending)[0]
 
 
 def select_rows_tied(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
-                     priority: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
-    """``select_rows`` and whether a full tie (value and time) was decided by ``priority``."""
+                     priority: np.ndarray | None = None, ascending: bool = True) -> tuple[np.ndarray, bool]:
+    """``select_rows`` and whether a full tie (value and time) was decided by ``priority``.
+
+    A NaN (in a subquery's column: a stddev of one point, math such as ``sqrt()`` of a negative mean) is
+    compared false with everything by influxd's max/min reducers: the first point a window delivers (its
+    oldest, the newest under ORDER BY time DESC) is kept when it is NaN, else NaN points are never picked
+    (first/last compare times first: NaN changes nothing there)."""
     if len(win) == 0:
         return np.zeros(0, np.int64), False
+    if values.dtype == np.float64 and name in ("max", "min"):
+        nan = np.isnan(values)
+        if nan.any():
+            return _select_rows_nan(name, win, values, times, kind, priority, ascending, nan)
     from chronus._ext import aggregate as _ext
     keys = _rank_keys(values, kind)
     if keys.dtype == object:  # mixed numeric types: their order as ranks
@@ -61,6 +70,30 @@ def select_rows_tied(name: str, win: np.ndarray, values: np.ndarray, times: np.n
     return _ext.segment_select(mode, np.ascontiguousarray(win, np.int64), np.ascontiguousarray(keys),
                                np.ascontiguousarray(times, np.int64),
                                np.ascontiguousarray(position, np.int64))
+
+
+def _select_rows_nan(name: str, win: np.ndarray, values: np.ndarray, times: np.ndarray, kind: str,
+                     priority: np.ndarray | None, ascending: bool, nan: np.ndarray
+                     ) -> tuple[np.ndarray, bool]:
+    # the first point each window delivers: by time in the statement's direction, then as the merge meets
+    # them (``priority``), else as the rows come (reversed under DESC: they come in ascending form)
+    index = np.arange(len(win), dtype=np.int64)
+    then = priority if priority is not None else index if ascending else -index
+    starts, _ = segments(win)
+    first = np.lexsort((then, times if ascending else -times, win))[starts]
+    out = first.copy()
+    stuck = nan[first]
+    numbers = np.flatnonzero(~nan)
+    tied = False
+    if len(numbers) and not stuck.all():
+        picked, tied = select_rows_tied(name, win[numbers], values[numbers], times[numbers], kind,
+                                        None if priority is None else priority[numbers])
+        picked = numbers[picked]
+        # windows holding numbers: theirs unless their first point is NaN
+        at = np.searchsorted(win[starts], win[picked])
+        keep = ~stuck[at]
+        out[at[keep]] = picked[keep]
+    return out, tied
 
 
 def count(win: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,8 +135,12 @@ def _sorted_by_value(win: np.ndarray, values: np.ndarray) -> np.ndarray:
     return np.lexsort((values, win))
 
 
-def median(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def median(win: np.ndarray, values: np.ndarray, ascending: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Every window's median; a window holding NaN (a subquery's column) as influxd's ``sort.Sort`` by
+    ``<`` leaves its points in delivery order (reversed rows under ORDER BY time DESC)."""
     starts, lengths = segments(win)
+    if values.dtype == np.float64 and np.isnan(values).any():
+        return win[starts], _nan_medians(values, starts, lengths, ascending)
     order = _sorted_by_value(win, values)
     v = values[order].astype(np.float64) if values.dtype != np.float64 else values[order]
     raw = values[order]
@@ -120,6 +157,21 @@ def median(win: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]
                 diff = (raw[hi_i] - raw[lo_i]).astype(np.float64)
             out[even] = raw[lo_i].astype(np.float64) + diff / 2
     return win[starts], out
+
+
+def _nan_medians(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, ascending: bool) -> np.ndarray:
+    from chronus._ext import gosort
+    out = np.empty(len(starts), np.float64)
+    for k, (start, length) in enumerate(zip(starts.tolist(), lengths.tolist(), strict=True)):
+        window = values[start:start + length]
+        window = window if ascending else window[::-1]
+        if length == 1:
+            out[k] = window[0]
+            continue
+        ordered = window[gosort.sort_order(np.ascontiguousarray(window))]
+        mid = length // 2
+        out[k] = ordered[mid - 1] + (ordered[mid] - ordered[mid - 1]) / 2 if length % 2 == 0 else ordered[mid]
+    return out
 
 
 def percentile_rows(win: np.ndarray, values: np.ndarray, pct: float) -> np.ndarray:

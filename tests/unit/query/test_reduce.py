@@ -68,10 +68,18 @@ def test_max_of_the_smallest_integer_is_not_wrapped() -> None:
     assert red.select_rows("min", win, values, times, INTEGER).tolist() == [0]
 
 
-def test_nan_ranks_after_every_number() -> None:
+def test_nan_compares_false_in_max_and_min() -> None:
+    """influxd's max/min keep a NaN delivered first (nothing compares better than it) and never pick a
+    later one; the first delivered is the oldest point, the newest under ORDER BY time DESC."""
     values = np.array([np.nan, 1.0, np.nan], np.float64)
     win = np.zeros(3, np.int64)
     times = np.array([0, 5, 0], np.int64)
-    assert red.select_rows("max", win, values, times, FLOAT).tolist() == [1]
-    assert red.select_rows("min", win, values, times, FLOAT).tolist() == [1]
+    assert red.select_rows("max", win, values, times, FLOAT).tolist() == [0]
+    assert red.select_rows("min", win, values, times, FLOAT).tolist() == [0]
+    assert red.select_rows("max", win, values, times, FLOAT, ascending=False).tolist() == [1]
+    later = np.array([3.0, np.nan, 7.0, np.nan], np.float64)
+    two = np.array([0, 0, 1, 1], np.int64)
+    assert red.select_rows("max", two, later, np.array([1, 2, 3, 4]), FLOAT).tolist() == [0, 2]
+    assert red.select_rows("min", two, later, np.array([1, 2, 3, 4]), FLOAT,
+                           ascending=False).tolist() == [1, 3]
     assert red.select_rows("first", win, values, times, FLOAT).tolist() == [2]
