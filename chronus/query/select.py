@@ -847,10 +847,20 @@ class _Plan:
     tag_set_dims: list[str] | None = None
     raw: bool = False  # no calls: a subquery's rows reach the output as they are (see subquery.cast)
 
+    # (name, inner tag values) of a regrouped raw subquery's series, numbered by ``_read_outer_sets``
+    inner_groups: dict[tuple, int] = field(default_factory=dict)
+
     @property
     def regrouped(self) -> bool:
         """A subquery grouping by more tags than its enclosing query: LIMIT works per run of a series."""
         return self.tag_set_dims is not None and set(self.tag_set_dims) != set(self.dimensions)
+
+    @property
+    def outer_heap(self) -> bool:
+        """A regrouped raw subquery without LIMIT/OFFSET: the engine's tag sets are the enclosing query's
+        (``opt.Dimensions``), so its heaps merge the series of all the subquery's groups within one
+        (``_read_outer_sets``); the rows keep that order (``select_pieces``' ``delivery``)."""
+        return self.raw and self.regrouped and not (self.limit or self.offset)
 
 
 def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Result]:
@@ -962,15 +972,16 @@ def prepare_select(stmt: ast.SelectStatement, ctx: SelectContext, compiled=None)
     return Prepared(stmt, compiled, sources, fields, dims, condition, columns)
 
 
-def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None
-                  ) -> Iterator[tuple[str, dict, np.ndarray, list[Column]]]:
+def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None,
+                  delivery: list | None = None) -> Iterator[tuple[str, dict, np.ndarray, list[Column]]]:
     """Every output series as ``(name, tags, times, columns)``, one column per output column but time.
 
     ``outer_dimensions`` (subqueries only) are the tags the enclosing query groups by: the subquery groups
-    by them too, and they make its tag sets.
+    by them too, and they make its tag sets. ``delivery`` gets, per series, the places its rows take in
+    the engine's merge of its enclosing tag set when it knows them (``_Plan.outer_heap``).
     """
     parts: list[tuple[np.ndarray, list[Column]]] = []
-    for name, tags, times, columns, last in select_pieces(p, ctx, outer_dimensions):
+    for name, tags, times, columns, last in select_pieces(p, ctx, outer_dimensions, delivery):
         parts.append((times, columns))
         if not last:
             continue
@@ -981,8 +992,8 @@ def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
         yield name, tags, times, columns
 
 
-def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None
-                  ) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
+def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None,
+                  delivery: list | None = None) -> Iterator[tuple[str, dict, np.ndarray, list[Column], bool]]:
     """``select_series`` with a raw series possibly in consecutive pieces (``last`` False on all but its
     last one), so that a raw query over many shards holds one shard's points of one series at a time."""
     stmt, compiled = p.stmt, p.compiled
@@ -1002,9 +1013,15 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
     pieces = _streamed(plan, p.sources)
     if pieces is None:
         pieces = ((key, tags, chunk, True) for key, tags, chunk in _collect(plan, p.sources, ctx))
+    placed = plan.outer_heap and all(isinstance(source, _Source) for source in p.sources)
     for (name, _), tags, chunk, last in pieces:
         n = len(chunk.times)
-        env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, chunk.columns, strict=True)}
+        columns = chunk.columns
+        if placed:
+            columns = columns[:-1]
+        if delivery is not None and placed:
+            delivery.append(chunk.columns[-1].values)
+        env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, columns, strict=True)}
         yield name, tags, chunk.times, [evaluate(f.expr, env, n) for f in p.fields], last
 
 
@@ -1085,12 +1102,14 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
     # tag sets in output order, each tag set's series merged; then per source and measurement the shards
     # merged; then the sources (subqueries and regrouped plans keep the plain time order)
     streams: dict[tuple[int, str], list[list[tuple[tuple, _Chunk]]]] = {}
-    heap = not plan.regrouped
+    # (over a subquery, or beside one, the rows keep their time order)
+    outer_heap = plan.outer_heap and all(isinstance(source, _Source) for source in sources)
+    heap = not plan.regrouped or outer_heap
     dims = sorted(plan.dimensions)
     if heap and plan.limit and all(isinstance(source, _Source) for source in sources):
         read = _read_limited(plan, sources, dims)
     else:
-        read = _read_all(plan, sources, dims)
+        read = _read_all(plan, sources, dims, outer_heap)
     for index, name, reader, sets in read:
         heap = heap and isinstance(reader, _Reader)
         stream: list[tuple[tuple, _Chunk]] = []
@@ -1109,8 +1128,61 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
             joined = _concat(chunks, plan.ascending) if len(chunks) > 1 else chunks[0]
         # a regrouped subquery's LIMIT counts runs of its rows in the enclosing query's order (subquery.py)
         merged = joined if plan.regrouped else _limit(joined, plan.offset, plan.limit)
-        if len(merged.times):
+        if outer_heap:
+            out.extend(_split_outer_set(plan, group_key[0], dims, merged))
+        elif len(merged.times):
             out.append((group_key, tags, merged))
+    return out
+
+
+def _read_outer_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple, list]], dims: list[str]
+                     ) -> list[tuple[tuple, dict, _Chunk]]:
+    """``_read_sets`` of a regrouped raw subquery (``_Plan.outer_heap``): one tag set per value of the
+    enclosing query's tags, all its series (in the shard's order) merged by one heap; every row carries the
+    number of its subquery group as a last INTEGER column (the merges compare auxiliary values only while
+    they are strings, so it decides nothing), for ``_split_outer_set``."""
+    if not isinstance(reader, _Reader):
+        raise AssertionError("outer_heap plans read measurements only")
+    outer = sorted(plan.tag_set_dims or ())
+    index = [dims.index(d) for d in outer]
+    group_of: dict[int, tuple[int, tuple]] = {}
+    for key, series_list in tag_sets:
+        number = plan.inner_groups.setdefault((name, key), len(plan.inner_groups))
+        for series in series_list:
+            group_of[id(series)] = (number, tuple(key[i] for i in index))
+    listed = [series for series in reader._listed if id(series) in group_of]
+    by_outer: dict[tuple, list[_Chunk]] = {}
+    for series, chunk in zip(listed, reader.read_many(listed), strict=True):
+        if chunk is None or not len(chunk.times):
+            continue
+        number, outer_key = group_of[id(series)]
+        n = len(chunk.times)
+        owner = Column(INTEGER, np.full(n, number, np.int64), np.ones(n, bool))
+        by_outer.setdefault(outer_key, []).append(_Chunk(chunk.times, [*chunk.columns, owner]))
+    out = []
+    for outer_key in sorted(by_outer):
+        chunks = by_outer[outer_key]
+        if not plan.ascending:
+            chunks = [_reversed(c) for c in reversed(chunks)]
+        merged = _heap_merge(chunks, plan.ascending)
+        out.append((_group_key(name, outer, outer_key), dict(zip(outer, outer_key, strict=True)), merged))
+    return out
+
+
+def _split_outer_set(plan: _Plan, name: str, dims: list[str], merged: _Chunk
+                     ) -> list[tuple[tuple, dict, _Chunk]]:
+    """An enclosing tag set's merged rows back into the subquery's series, each with the rows' places in
+    the merge as a last column (their delivery order, which ``SubqueryReader`` keeps)."""
+    keys = {number: key for key, number in plan.inner_groups.items()}
+    owner = merged.columns[-1].values
+    out = []
+    for number in np.unique(owner).tolist():
+        rows = np.flatnonzero(owner == number)
+        place = Column(INTEGER, rows.astype(np.int64), np.ones(len(rows), bool))
+        _, key = keys[number]
+        chunk = _Chunk(merged.times[rows], [*(c.take(rows) for c in merged.columns[:-1]), place])
+        out.append((_group_key(name, dims, key), dict(zip(dims, key, strict=True)), chunk))
+    out.sort(key=lambda item: item[0], reverse=not plan.ascending)
     return out
 
 
@@ -1284,11 +1356,15 @@ def _reaches_past(chunk: _Chunk | None, lo: int, hi: int, ascending: bool) -> bo
     return bool(chunk.times[-1] > hi) if ascending else bool(chunk.times[-1] < lo)
 
 
-def _read_all(plan: _Plan, sources: list, dims: list[str]) -> Iterator[tuple[int, str, object, list]]:
-    """Per reader of every source, in order: its tag sets read (``_read_sets``)."""
+def _read_all(plan: _Plan, sources: list, dims: list[str], outer_heap: bool = False
+              ) -> Iterator[tuple[int, str, object, list]]:
+    """Per reader of every source, in order: its tag sets read (``_read_sets``, ``_read_outer_sets``)."""
     heap = not plan.regrouped
     for index, source in enumerate(sources):
         for name, reader in readers(plan, [source]):
+            if outer_heap:
+                yield index, name, reader, _read_outer_sets(plan, name, reader, reader.tag_sets(), dims)
+                continue
             heap = heap and isinstance(reader, _Reader)
             yield index, name, reader, _read_sets(plan, name, reader, reader.tag_sets(), dims, heap)
 

@@ -40,6 +40,9 @@ class InnerSeries:
     tags: dict
     times: np.ndarray
     columns: list[Column]
+    # a raw subquery regrouped by the enclosing query: its rows' places in the engine's merge of their
+    # enclosing tag set (``select._Plan.outer_heap``), which orders rows sharing a time
+    places: np.ndarray | None = None
 
 
 def _name(f: ast.Field) -> str:
@@ -190,8 +193,12 @@ class SubquerySource:
         key = tuple(dimensions)
         if key not in self._runs:
             prepared = self.prepared if self._unfilled is None else self._unfilled
+            delivery: list = []
             out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
-                   for name, tags, times, columns in select_series(prepared, self.ctx, key)]
+                   for name, tags, times, columns in select_series(prepared, self.ctx, key, delivery)]
+            if delivery and len(delivery) == len(out):
+                for series, places in zip(out, delivery, strict=True):
+                    series.places = places
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
                 out = self._filled_runs(out, sorted(dimensions))
@@ -585,23 +592,28 @@ class SubqueryReader:
         form (the raw path reverses it under ORDER BY time DESC): an aggregate inner query's rows window by
         window and, inside a window, inner series by series; a raw inner query's rows by time."""
         from chronus.query.select import _Chunk
-        times_parts, column_parts = [], []
+        times_parts, column_parts, place_parts = [], [], []
         for series in members:
             n = len(series.times)
-            times = series.times
+            times, places = series.times, series.places
             columns = [self._column(series, ref, n) for ref in self.plan.aux]
             keep = self._keep(series, n)
             if keep is not None and not keep.all():
                 times = times[keep]
+                places = None if places is None else places[keep]
                 columns = [c.take(keep) for c in columns]
             if len(times) == 0:
                 continue
             times_parts.append(times)
             column_parts.append(columns)
+            place_parts.append(places)
         if not times_parts:
             return None
         times = np.concatenate(times_parts) if len(times_parts) > 1 else times_parts[0]
-        order = self.source.cursor_order(times)
+        if len(place_parts) > 1 and all(p is not None for p in place_parts):
+            order = np.argsort(np.concatenate(place_parts), kind="stable")  # the engine's merge order
+        else:
+            order = self.source.cursor_order(times)
 
         def column(i: int) -> Column:
             return Column.concat([part[i] for part in column_parts])
