@@ -857,10 +857,10 @@ class _Plan:
 
     @property
     def outer_heap(self) -> bool:
-        """A regrouped raw subquery without LIMIT/OFFSET: the engine's tag sets are the enclosing query's
-        (``opt.Dimensions``), so its heaps merge the series of all the subquery's groups within one
-        (``_read_outer_sets``); the rows keep that order (``select_pieces``' ``delivery``)."""
-        return self.raw and self.regrouped and not (self.limit or self.offset)
+        """A regrouped raw subquery: the engine's tag sets are the enclosing query's (``opt.Dimensions``),
+        so its heaps merge the series of all the subquery's groups within one (``_read_outer_sets``); the
+        rows keep that order (``select_pieces``' ``delivery``)."""
+        return self.raw and self.regrouped
 
 
 def execute_select(stmt: ast.SelectStatement, ctx: SelectContext) -> Iterator[Result]:
@@ -1106,7 +1106,7 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
     outer_heap = plan.outer_heap and all(isinstance(source, _Source) for source in sources)
     heap = not plan.regrouped or outer_heap
     dims = sorted(plan.dimensions)
-    if heap and plan.limit and all(isinstance(source, _Source) for source in sources):
+    if heap and plan.limit and not outer_heap and all(isinstance(source, _Source) for source in sources):
         read = _read_limited(plan, sources, dims)
     else:
         read = _read_all(plan, sources, dims, outer_heap)
@@ -1151,10 +1151,16 @@ def _read_outer_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple,
         for series in series_list:
             group_of[id(series)] = (number, tuple(key[i] for i in index))
     listed = [series for series in reader._listed if id(series) in group_of]
+    # with LIMIT/OFFSET the engine keeps OFFSET + LIMIT + 1 points of each series (its newest under DESC),
+    # and limits the merged tag set once more by runs of one series (``query.NewLimitIterator``)
+    keep = plan.offset + plan.limit + 1 if plan.offset or plan.limit else 0
     by_outer: dict[tuple, list[_Chunk]] = {}
     for series, chunk in zip(listed, reader.read_many(listed), strict=True):
         if chunk is None or not len(chunk.times):
             continue
+        if keep:
+            start = 0 if plan.ascending else max(0, len(chunk.times) - keep)
+            chunk = _limit(chunk, start, keep if plan.ascending else 0)
         number, outer_key = group_of[id(series)]
         n = len(chunk.times)
         owner = Column(INTEGER, np.full(n, number, np.int64), np.ones(n, bool))
@@ -1165,7 +1171,14 @@ def _read_outer_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple,
         if not plan.ascending:
             chunks = [_reversed(c) for c in reversed(chunks)]
         merged = _heap_merge(chunks, plan.ascending)
-        out.append((_group_key(name, outer, outer_key), dict(zip(outer, outer_key, strict=True)), merged))
+        if keep:
+            place = mergeorder.run_places(merged.columns[-1].values)
+            ok = place >= plan.offset
+            if plan.limit:
+                ok &= place < plan.offset + plan.limit
+            merged = _take(merged, np.flatnonzero(ok))
+        if len(merged.times):
+            out.append((_group_key(name, outer, outer_key), dict(zip(outer, outer_key, strict=True)), merged))
     return out
 
 

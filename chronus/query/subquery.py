@@ -318,7 +318,10 @@ class SubquerySource:
         for members in groups.values():
             members = sorted(members, key=lambda s: sorted(s.tags.items()))
             lengths = [len(m.times) for m in members]
-            order = self.cursor_order(np.concatenate([m.times for m in members]))
+            if len(members) > 1 and all(m.places is not None for m in members):
+                order = np.argsort(np.concatenate([m.places for m in members]), kind="stable")
+            else:
+                order = self.cursor_order(np.concatenate([m.times for m in members]))
             ranks = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
             if order is None:
                 order = np.arange(len(ranks))
@@ -336,7 +339,8 @@ class SubquerySource:
             mask = kept[id(series)]
             if mask.any():
                 columns = [c.take(mask) for c in series.columns]
-                out.append(InnerSeries(series.name, series.tags, series.times[mask], columns))
+                places = None if series.places is None else series.places[mask]
+                out.append(InnerSeries(series.name, series.tags, series.times[mask], columns, places))
         return out
 
     def cursor_order(self, times: np.ndarray) -> np.ndarray | None:
