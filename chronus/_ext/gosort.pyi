@@ -14,3 +14,10 @@ def top_rows(
     starts: npt.NDArray[np.int64],
     keep: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def top_rows_float(
+    values: npt.NDArray[np.float64],
+    times: npt.NDArray[np.int64],
+    starts: npt.NDArray[np.int64],
+    keep: int,
+    top: bool,
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

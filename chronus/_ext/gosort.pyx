@@ -22,18 +22,43 @@ ctypedef fused key_t:
     uint64_t
     double
 
+
+ctypedef struct TopKey:
+    # a point as top()/bottom()'s reducers compare it (``top_rows_float``)
+    double v
+    int64_t t
+    bint top
+
+
+ctypedef fused sort_t:
+    int64_t
+    uint64_t
+    double
+    TopKey
+
 cdef enum:
     UNKNOWN = 0
     INCREASING = 1
     DECREASING = 2
 
 
-cdef inline bint _less(key_t* k, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
-    return k[i] < k[j]
+cdef inline bint _top_worse(TopKey a, TopKey b) noexcept nogil:
+    """The reducers' ``cmp(a, b)``: ``a`` is the worse point (the heap keeps it at its root). Every
+    comparison with a NaN is false, as in Go."""
+    if a.v != b.v:
+        return a.v < b.v if a.top else a.v > b.v
+    return a.t > b.t
 
 
-cdef inline void _swap(key_t* k, int64_t* p, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
-    cdef key_t t = k[i]
+cdef inline bint _less(sort_t* k, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    if sort_t is TopKey:
+        return _top_worse(k[j], k[i])  # sort.Sort(sort.Reverse(h)): the better point first
+    else:
+        return k[i] < k[j]
+
+
+cdef inline void _swap(sort_t* k, int64_t* p, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    cdef sort_t t = k[i]
     cdef int64_t q = p[i]
     k[i] = k[j]
     k[j] = t
@@ -41,7 +66,7 @@ cdef inline void _swap(key_t* k, int64_t* p, Py_ssize_t i, Py_ssize_t j) noexcep
     p[j] = q
 
 
-cdef void _insertion(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+cdef void _insertion(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     cdef Py_ssize_t i, j
     for i in range(a + 1, b):
         j = i
@@ -50,7 +75,7 @@ cdef void _insertion(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept 
             j -= 1
 
 
-cdef void _sift_down(key_t* k, int64_t* p, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t first) noexcept nogil:
+cdef void _sift_down(sort_t* k, int64_t* p, Py_ssize_t lo, Py_ssize_t hi, Py_ssize_t first) noexcept nogil:
     cdef Py_ssize_t root = lo, child
     while True:
         child = 2 * root + 1
@@ -64,7 +89,7 @@ cdef void _sift_down(key_t* k, int64_t* p, Py_ssize_t lo, Py_ssize_t hi, Py_ssiz
         root = child
 
 
-cdef void _heap_sort(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+cdef void _heap_sort(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     cdef Py_ssize_t first = a, hi = b - a, i
     i = (hi - 1) // 2
     while i >= 0:
@@ -77,7 +102,7 @@ cdef void _heap_sort(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept 
         i -= 1
 
 
-cdef Py_ssize_t _partition(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, Py_ssize_t pivot,
+cdef Py_ssize_t _partition(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, Py_ssize_t pivot,
                            bint* already) noexcept nogil:
     _swap(k, p, a, pivot)
     cdef Py_ssize_t i = a + 1, j = b - 1
@@ -107,7 +132,7 @@ cdef Py_ssize_t _partition(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, Py_
     return j
 
 
-cdef Py_ssize_t _partition_equal(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b,
+cdef Py_ssize_t _partition_equal(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b,
                                  Py_ssize_t pivot) noexcept nogil:
     _swap(k, p, a, pivot)
     cdef Py_ssize_t i = a + 1, j = b - 1
@@ -124,7 +149,7 @@ cdef Py_ssize_t _partition_equal(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t 
     return i
 
 
-cdef bint _partial_insertion(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+cdef bint _partial_insertion(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     cdef Py_ssize_t i = a + 1, j, step
     for step in range(5):
         while i < b and not _less(k, i, i - 1):
@@ -159,7 +184,7 @@ cdef inline int _bits_len(uint64_t x) noexcept nogil:
     return n
 
 
-cdef void _break_patterns(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+cdef void _break_patterns(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     cdef Py_ssize_t length = b - a, idx, other
     cdef uint64_t random, modulus
     if length >= 8:
@@ -177,7 +202,7 @@ cdef void _break_patterns(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noex
             idx += 1
 
 
-cdef inline void _order2(key_t* k, Py_ssize_t* x, Py_ssize_t* y, int* swaps) noexcept nogil:
+cdef inline void _order2(sort_t* k, Py_ssize_t* x, Py_ssize_t* y, int* swaps) noexcept nogil:
     cdef Py_ssize_t t
     if _less(k, y[0], x[0]):
         swaps[0] += 1
@@ -186,7 +211,7 @@ cdef inline void _order2(key_t* k, Py_ssize_t* x, Py_ssize_t* y, int* swaps) noe
         y[0] = t
 
 
-cdef inline Py_ssize_t _median(key_t* k, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c,
+cdef inline Py_ssize_t _median(sort_t* k, Py_ssize_t a, Py_ssize_t b, Py_ssize_t c,
                                int* swaps) noexcept nogil:
     _order2(k, &a, &b, swaps)
     _order2(k, &b, &c, swaps)
@@ -194,7 +219,7 @@ cdef inline Py_ssize_t _median(key_t* k, Py_ssize_t a, Py_ssize_t b, Py_ssize_t 
     return b
 
 
-cdef Py_ssize_t _choose_pivot(key_t* k, Py_ssize_t a, Py_ssize_t b, int* hint) noexcept nogil:
+cdef Py_ssize_t _choose_pivot(sort_t* k, Py_ssize_t a, Py_ssize_t b, int* hint) noexcept nogil:
     cdef Py_ssize_t l = b - a
     cdef int swaps = 0
     cdef Py_ssize_t i = a + l // 4 * 1, j = a + l // 4 * 2, m = a + l // 4 * 3
@@ -213,7 +238,7 @@ cdef Py_ssize_t _choose_pivot(key_t* k, Py_ssize_t a, Py_ssize_t b, int* hint) n
     return j
 
 
-cdef void _reverse(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+cdef void _reverse(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
     cdef Py_ssize_t i = a, j = b - 1
     while i < j:
         _swap(k, p, i, j)
@@ -221,7 +246,7 @@ cdef void _reverse(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b) noexcept no
         j -= 1
 
 
-cdef void _pdqsort(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, int limit) noexcept nogil:
+cdef void _pdqsort(sort_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, int limit) noexcept nogil:
     cdef bint was_balanced = True, was_partitioned = True, already = False
     cdef Py_ssize_t length, pivot, mid, left, right, threshold
     cdef int hint = UNKNOWN
@@ -263,7 +288,7 @@ cdef void _pdqsort(key_t* k, int64_t* p, Py_ssize_t a, Py_ssize_t b, int limit) 
             b = mid
 
 
-cdef void _sort(key_t* k, int64_t* p, Py_ssize_t n) noexcept nogil:
+cdef void _sort(sort_t* k, int64_t* p, Py_ssize_t n) noexcept nogil:
     if n <= 1:
         return
     _pdqsort(k, p, 0, n, _bits_len(<uint64_t>n))
@@ -443,6 +468,103 @@ def top_rows(const int64_t[::1] rank, const int64_t[::1] times, const int64_t[::
             if m > 1:
                 _sort(&k[0], &p[0], m)
             # sort.Stable by time (insertion sort: stable, and any stable sort gives the same order)
+            for i in range(1, m):
+                j = i
+                while j > 0 and times[p[j]] < times[p[j - 1]]:
+                    t = p[j]
+                    p[j] = p[j - 1]
+                    p[j - 1] = t
+                    j -= 1
+            for i in range(m):
+                res[total + i] = p[i]
+            total += m
+            cnt[s] = m
+    return out[:total], counts
+
+
+cdef inline bint _worse_f(const TopKey* k, const int64_t* h, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    return _top_worse(k[h[i]], k[h[j]])
+
+
+cdef void _heap_up_f(const TopKey* k, int64_t* h, Py_ssize_t j) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int64_t t
+    while True:
+        i = (j - 1) // 2
+        if i == j or j <= 0 or not _worse_f(k, h, j, i):
+            return
+        t = h[i]
+        h[i] = h[j]
+        h[j] = t
+        j = i
+
+
+cdef bint _heap_down_f(const TopKey* k, int64_t* h, Py_ssize_t i0, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i = i0, j, j1, j2
+    cdef int64_t t
+    while True:
+        j1 = 2 * i + 1
+        if j1 >= n or j1 < 0:
+            break
+        j = j1
+        j2 = j1 + 1
+        if j2 < n and _worse_f(k, h, j2, j1):
+            j = j2
+        if not _worse_f(k, h, j, i):
+            break
+        t = h[i]
+        h[i] = h[j]
+        h[j] = t
+        i = j
+    return i > i0
+
+
+def top_rows_float(const double[::1] values, const int64_t[::1] times, const int64_t[::1] starts,
+                   Py_ssize_t keep, bint top):
+    """``top_rows`` over float values compared as influxd's float reducers compare them: a NaN is never
+    better nor worse than anything (every comparison with it is false), which no rank can express."""
+    cdef Py_ssize_t nseg = starts.shape[0], n = values.shape[0], s, lo, hi, i, m, j, total = 0
+    cdef int64_t t
+    out = np.empty(n, np.int64)
+    counts = np.zeros(nseg, np.int64)
+    cdef int64_t[::1] res = out
+    cdef int64_t[::1] cnt = counts
+    layout = np.dtype([("v", np.float64), ("t", np.int64), ("top", np.intc)], align=True)  # TopKey
+    points = np.empty(max(n, 1), dtype=layout)
+    cdef TopKey[::1] k = points
+    heap_arr = np.empty(max(keep, 1), np.int64)
+    sort_keys = np.empty(max(keep, 1), dtype=points.dtype)
+    perm_arr = np.empty(max(keep, 1), np.int64)
+    cdef int64_t[::1] h = heap_arr
+    cdef TopKey[::1] sk = sort_keys
+    cdef int64_t[::1] p = perm_arr
+    if keep <= 0 or n == 0:
+        return out[:0], counts
+    with nogil:
+        for i in range(n):
+            k[i].v = values[i]
+            k[i].t = times[i]
+            k[i].top = top
+        for s in range(nseg):
+            lo = starts[s]
+            hi = starts[s + 1] if s + 1 < nseg else n
+            m = 0
+            for i in range(lo, hi):
+                if m == keep:
+                    if not _top_worse(k[h[0]], k[i]):
+                        continue
+                    h[0] = i
+                    if not _heap_down_f(&k[0], &h[0], 0, m):
+                        _heap_up_f(&k[0], &h[0], 0)
+                else:
+                    h[m] = i
+                    m += 1
+                    _heap_up_f(&k[0], &h[0], m - 1)
+            for i in range(m):
+                sk[i] = k[h[i]]
+                p[i] = h[i]
+            if m > 1:
+                _sort(&sk[0], &p[0], m)
             for i in range(1, m):
                 j = i
                 while j > 0 and times[p[j]] < times[p[j - 1]]:

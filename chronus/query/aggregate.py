@@ -1763,7 +1763,7 @@ def _top(c: _Call, times, values, win, aux, aux_refs, ascending: bool) -> _Out:
         rows = rows[np.lexsort((-combos[rows], win[rows]))]
         times, values, win = times[rows], values[rows], win[rows]
         aux = [a.take(rows) for a in aux]
-    rows = red.top_rows(win, values, times, c.limit, top)
+    rows = red.top_rows(win, values, times, c.limit, top, ascending)
     out = _Out(times[rows], _column(c.kind, values[rows]), _aux_rows(aux, rows))
     return _ordered(out, ascending, by_window=True, wins=win[rows])
 

@@ -250,13 +250,22 @@ def _dense_rank(*keys: np.ndarray) -> np.ndarray:
     return rank
 
 
-def top_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, n: int, top: bool) -> np.ndarray:
+def top_rows(win: np.ndarray, values: np.ndarray, times: np.ndarray, n: int, top: bool,
+             ascending: bool = True) -> np.ndarray:
     """Rows kept by ``top``/``bottom`` in every window, in the order influxd emits them (by time; equal
     times as its heap and sort leave them). The points come in the order the reducer receives them,
     windows contiguous."""
     if len(win) == 0:
         return np.zeros(0, np.int64)
     from chronus._ext import gosort
+    if values.dtype == np.float64 and np.isnan(values).any():  # (a subquery's column: no rank orders NaN)
+        # NaN makes the arrival order count: each window's rows as delivered (reversed under DESC)
+        order = np.arange(len(win)) if ascending else np.lexsort((-np.arange(len(win)), win))
+        starts, _ = segments(win[order])
+        rows, _ = gosort.top_rows_float(np.ascontiguousarray(values[order]),
+                                        np.ascontiguousarray(times[order], np.int64), starts.astype(np.int64),
+                                        n, top)
+        return order[rows]
     value_rank = np.unique(values, return_inverse=True)[1].astype(np.int64).reshape(-1)
     # the reducers' cmp: the worse point has the smaller (top) or larger (bottom) value, then the later time
     rank = _dense_rank(-times, value_rank if top else -value_rank)
