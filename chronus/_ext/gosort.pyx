@@ -381,17 +381,35 @@ def mode_rows(keys, const int64_t[::1] times, const int64_t[::1] starts):
     return out
 
 
-cdef inline bint _worse(const int64_t* rank, const int64_t* h, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
-    return rank[h[i]] < rank[h[j]]
+ctypedef fused point_t:
+    int64_t  # a rank (``top_rows``)
+    TopKey   # a float point compared as Go compares floats (``top_rows_float``)
 
 
-cdef void _heap_up(const int64_t* rank, int64_t* h, Py_ssize_t j) noexcept nogil:
+cdef inline bint _worse(const point_t* k, const int64_t* h, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    """The reducers' ``cmp``: the heap's ``h[i]`` is the worse point."""
+    if point_t is TopKey:
+        return _top_worse(k[h[i]], k[h[j]])
+    else:
+        return k[h[i]] < k[h[j]]
+
+
+cdef inline point_t _best_first(point_t a) noexcept nogil:
+    """The key ``sort.Sort(sort.Reverse(h))`` orders the kept points by (``_less`` on it is ``cmp(j, i)``):
+    a negated rank; a ``TopKey`` as it is (its ``_less`` reverses itself)."""
+    if point_t is TopKey:
+        return a
+    else:
+        return -a
+
+
+cdef void _heap_up(const point_t* k, int64_t* h, Py_ssize_t j) noexcept nogil:
     # container/heap's up()
     cdef Py_ssize_t i
     cdef int64_t t
     while True:
         i = (j - 1) // 2
-        if i == j or j <= 0 or not _worse(rank, h, j, i):
+        if i == j or j <= 0 or not _worse(k, h, j, i):
             return
         t = h[i]
         h[i] = h[j]
@@ -399,7 +417,7 @@ cdef void _heap_up(const int64_t* rank, int64_t* h, Py_ssize_t j) noexcept nogil
         j = i
 
 
-cdef bint _heap_down(const int64_t* rank, int64_t* h, Py_ssize_t i0, Py_ssize_t n) noexcept nogil:
+cdef bint _heap_down(const point_t* k, int64_t* h, Py_ssize_t i0, Py_ssize_t n) noexcept nogil:
     # container/heap's down(): whether the element moved
     cdef Py_ssize_t i = i0, j, j1, j2
     cdef int64_t t
@@ -409,15 +427,65 @@ cdef bint _heap_down(const int64_t* rank, int64_t* h, Py_ssize_t i0, Py_ssize_t 
             break
         j = j1
         j2 = j1 + 1
-        if j2 < n and _worse(rank, h, j2, j1):
+        if j2 < n and _worse(k, h, j2, j1):
             j = j2
-        if not _worse(rank, h, j, i):
+        if not _worse(k, h, j, i):
             break
         t = h[i]
         h[i] = h[j]
         h[j] = t
         i = j
     return i > i0
+
+
+cdef inline bint _root_worse(const point_t* k, int64_t root, Py_ssize_t i) noexcept nogil:
+    """Whether the heap's root is worse than point ``i`` (only then does ``i`` take its place)."""
+    if point_t is TopKey:
+        return _top_worse(k[root], k[i])
+    else:
+        return k[root] < k[i]
+
+
+cdef Py_ssize_t _top_segments(const point_t* k, const int64_t* times, const int64_t* starts, Py_ssize_t nseg,
+                              Py_ssize_t n, Py_ssize_t keep, int64_t* h, point_t* sk, int64_t* p,
+                              int64_t* res, int64_t* cnt) noexcept nogil:
+    """``top_rows`` over ``n`` points compared by ``k``: the rows into ``res``, their number per segment
+    into ``cnt``; returns how many rows in all (``h``, ``sk``, ``p``: room for ``keep`` entries)."""
+    cdef Py_ssize_t s, lo, hi, i, m, j, total = 0
+    cdef int64_t t
+    for s in range(nseg):
+        lo = starts[s]
+        hi = starts[s + 1] if s + 1 < nseg else n
+        m = 0
+        for i in range(lo, hi):
+            if m == keep:
+                if not _root_worse(k, h[0], i):
+                    continue
+                h[0] = i
+                if not _heap_down(k, h, 0, m):
+                    _heap_up(k, h, 0)
+            else:
+                h[m] = i
+                m += 1
+                _heap_up(k, h, m - 1)
+        # sort.Sort(sort.Reverse(h)), then sort.Stable by time (insertion sort: any stable sort agrees)
+        for i in range(m):
+            sk[i] = _best_first(k[h[i]])
+            p[i] = h[i]
+        if m > 1:
+            _sort(sk, p, m)
+        for i in range(1, m):
+            j = i
+            while j > 0 and times[p[j]] < times[p[j - 1]]:
+                t = p[j]
+                p[j] = p[j - 1]
+                p[j - 1] = t
+                j -= 1
+        for i in range(m):
+            res[total + i] = p[i]
+        total += m
+        cnt[s] = m
+    return total
 
 
 def top_rows(const int64_t[::1] rank, const int64_t[::1] times, const int64_t[::1] starts, Py_ssize_t keep):
@@ -431,149 +499,44 @@ def top_rows(const int64_t[::1] rank, const int64_t[::1] times, const int64_t[::
     then orders them by time with ``sort.Stable``. Returns the rows, segment after segment, and how many
     each segment gave.
     """
-    cdef Py_ssize_t nseg = starts.shape[0], n = rank.shape[0], s, lo, hi, i, m, j, total = 0
-    cdef int64_t t
+    cdef Py_ssize_t nseg = starts.shape[0], n = rank.shape[0], total
     out = np.empty(n, np.int64)
     counts = np.zeros(nseg, np.int64)
+    if keep <= 0 or n == 0:
+        return out[:0], counts
     cdef int64_t[::1] res = out
     cdef int64_t[::1] cnt = counts
-    heap_arr = np.empty(max(keep, 1), np.int64)
-    key_arr = np.empty(max(keep, 1), np.int64)
-    perm_arr = np.empty(max(keep, 1), np.int64)
-    cdef int64_t[::1] h = heap_arr
-    cdef int64_t[::1] k = key_arr
-    cdef int64_t[::1] p = perm_arr
-    if keep <= 0:
-        return out[:0], counts
+    cdef int64_t[::1] h = np.empty(keep, np.int64)
+    cdef int64_t[::1] sk = np.empty(keep, np.int64)
+    cdef int64_t[::1] p = np.empty(keep, np.int64)
     with nogil:
-        for s in range(nseg):
-            lo = starts[s]
-            hi = starts[s + 1] if s + 1 < nseg else n
-            m = 0
-            for i in range(lo, hi):
-                if m == keep:
-                    if not rank[h[0]] < rank[i]:
-                        continue
-                    h[0] = i
-                    if not _heap_down(&rank[0], &h[0], 0, m):
-                        _heap_up(&rank[0], &h[0], 0)
-                else:
-                    h[m] = i
-                    m += 1
-                    _heap_up(&rank[0], &h[0], m - 1)
-            # sort.Sort(sort.Reverse(h)): Less(i, j) is rank[j] < rank[i]
-            for i in range(m):
-                k[i] = -rank[h[i]]
-                p[i] = h[i]
-            if m > 1:
-                _sort(&k[0], &p[0], m)
-            # sort.Stable by time (insertion sort: stable, and any stable sort gives the same order)
-            for i in range(1, m):
-                j = i
-                while j > 0 and times[p[j]] < times[p[j - 1]]:
-                    t = p[j]
-                    p[j] = p[j - 1]
-                    p[j - 1] = t
-                    j -= 1
-            for i in range(m):
-                res[total + i] = p[i]
-            total += m
-            cnt[s] = m
+        total = _top_segments(&rank[0], &times[0], &starts[0], nseg, n, keep, &h[0], &sk[0], &p[0],
+                              &res[0], &cnt[0])
     return out[:total], counts
-
-
-cdef inline bint _worse_f(const TopKey* k, const int64_t* h, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
-    return _top_worse(k[h[i]], k[h[j]])
-
-
-cdef void _heap_up_f(const TopKey* k, int64_t* h, Py_ssize_t j) noexcept nogil:
-    cdef Py_ssize_t i
-    cdef int64_t t
-    while True:
-        i = (j - 1) // 2
-        if i == j or j <= 0 or not _worse_f(k, h, j, i):
-            return
-        t = h[i]
-        h[i] = h[j]
-        h[j] = t
-        j = i
-
-
-cdef bint _heap_down_f(const TopKey* k, int64_t* h, Py_ssize_t i0, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i = i0, j, j1, j2
-    cdef int64_t t
-    while True:
-        j1 = 2 * i + 1
-        if j1 >= n or j1 < 0:
-            break
-        j = j1
-        j2 = j1 + 1
-        if j2 < n and _worse_f(k, h, j2, j1):
-            j = j2
-        if not _worse_f(k, h, j, i):
-            break
-        t = h[i]
-        h[i] = h[j]
-        h[j] = t
-        i = j
-    return i > i0
 
 
 def top_rows_float(const double[::1] values, const int64_t[::1] times, const int64_t[::1] starts,
                    Py_ssize_t keep, bint top):
-    """``top_rows`` over float values compared as influxd's float reducers compare them: a NaN is never
-    better nor worse than anything (every comparison with it is false), which no rank can express."""
-    cdef Py_ssize_t nseg = starts.shape[0], n = values.shape[0], s, lo, hi, i, m, j, total = 0
-    cdef int64_t t
+    """``top_rows`` over float values compared as influxd's float reducers compare them (``top``: top(),
+    else bottom()): a NaN is never better nor worse than anything (every comparison with it is false),
+    which no rank can express."""
+    cdef Py_ssize_t nseg = starts.shape[0], n = values.shape[0], i, total
     out = np.empty(n, np.int64)
     counts = np.zeros(nseg, np.int64)
-    cdef int64_t[::1] res = out
-    cdef int64_t[::1] cnt = counts
-    layout = np.dtype([("v", np.float64), ("t", np.int64), ("top", np.intc)], align=True)  # TopKey
-    points = np.empty(max(n, 1), dtype=layout)
-    cdef TopKey[::1] k = points
-    heap_arr = np.empty(max(keep, 1), np.int64)
-    sort_keys = np.empty(max(keep, 1), dtype=points.dtype)
-    perm_arr = np.empty(max(keep, 1), np.int64)
-    cdef int64_t[::1] h = heap_arr
-    cdef TopKey[::1] sk = sort_keys
-    cdef int64_t[::1] p = perm_arr
     if keep <= 0 or n == 0:
         return out[:0], counts
+    layout = np.dtype([("v", np.float64), ("t", np.int64), ("top", np.intc)], align=True)  # TopKey
+    cdef int64_t[::1] res = out
+    cdef int64_t[::1] cnt = counts
+    cdef TopKey[::1] k = np.empty(n, dtype=layout)
+    cdef int64_t[::1] h = np.empty(keep, np.int64)
+    cdef TopKey[::1] sk = np.empty(keep, dtype=layout)
+    cdef int64_t[::1] p = np.empty(keep, np.int64)
     with nogil:
         for i in range(n):
             k[i].v = values[i]
             k[i].t = times[i]
             k[i].top = top
-        for s in range(nseg):
-            lo = starts[s]
-            hi = starts[s + 1] if s + 1 < nseg else n
-            m = 0
-            for i in range(lo, hi):
-                if m == keep:
-                    if not _top_worse(k[h[0]], k[i]):
-                        continue
-                    h[0] = i
-                    if not _heap_down_f(&k[0], &h[0], 0, m):
-                        _heap_up_f(&k[0], &h[0], 0)
-                else:
-                    h[m] = i
-                    m += 1
-                    _heap_up_f(&k[0], &h[0], m - 1)
-            for i in range(m):
-                sk[i] = k[h[i]]
-                p[i] = h[i]
-            if m > 1:
-                _sort(&sk[0], &p[0], m)
-            for i in range(1, m):
-                j = i
-                while j > 0 and times[p[j]] < times[p[j - 1]]:
-                    t = p[j]
-                    p[j] = p[j - 1]
-                    p[j - 1] = t
-                    j -= 1
-            for i in range(m):
-                res[total + i] = p[i]
-            total += m
-            cnt[s] = m
+        total = _top_segments(&k[0], &times[0], &starts[0], nseg, n, keep, &h[0], &sk[0], &p[0],
+                              &res[0], &cnt[0])
     return out[:total], counts
