@@ -139,8 +139,6 @@ def median(win: np.ndarray, values: np.ndarray, ascending: bool = True) -> tuple
     """Every window's median; a window holding NaN (a subquery's column) as influxd's ``sort.Sort`` by
     ``<`` leaves its points in delivery order (reversed rows under ORDER BY time DESC)."""
     starts, lengths = segments(win)
-    if values.dtype == np.float64 and np.isnan(values).any():
-        return win[starts], _nan_medians(values, starts, lengths, ascending)
     order = _sorted_by_value(win, values)
     v = values[order].astype(np.float64) if values.dtype != np.float64 else values[order]
     raw = values[order]
@@ -156,22 +154,23 @@ def median(win: np.ndarray, values: np.ndarray, ascending: bool = True) -> tuple
             with np.errstate(over="ignore"):
                 diff = (raw[hi_i] - raw[lo_i]).astype(np.float64)
             out[even] = raw[lo_i].astype(np.float64) + diff / 2
+    if values.dtype == np.float64 and len(starts):
+        for k in np.flatnonzero(np.add.reduceat(np.isnan(values), starts)).tolist():
+            window = values[starts[k]:starts[k] + lengths[k]]
+            out[k] = _go_median(window if ascending else window[::-1])
     return win[starts], out
 
 
-def _nan_medians(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, ascending: bool) -> np.ndarray:
+def _go_median(window: np.ndarray) -> float:
+    """The median of one window holding NaN, in delivery order, as Go's ``sort.Sort`` by ``<`` leaves it."""
     from chronus._ext import gosort
-    out = np.empty(len(starts), np.float64)
-    for k, (start, length) in enumerate(zip(starts.tolist(), lengths.tolist(), strict=True)):
-        window = values[start:start + length]
-        window = window if ascending else window[::-1]
-        if length == 1:
-            out[k] = window[0]
-            continue
-        ordered = window[gosort.sort_order(np.ascontiguousarray(window))]
-        mid = length // 2
-        out[k] = ordered[mid - 1] + (ordered[mid] - ordered[mid - 1]) / 2 if length % 2 == 0 else ordered[mid]
-    return out
+    if len(window) == 1:
+        return float(window[0])
+    ordered = window[gosort.sort_order(np.ascontiguousarray(window))]
+    mid = len(window) // 2
+    if len(window) % 2:
+        return float(ordered[mid])
+    return float(ordered[mid - 1] + (ordered[mid] - ordered[mid - 1]) / 2)
 
 
 def percentile_rows(win: np.ndarray, values: np.ndarray, pct: float) -> np.ndarray:

@@ -1120,6 +1120,7 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
             streams.setdefault((index, name), []).append(stream if plan.ascending else stream[::-1])
     shard_merged = _merge_sources(streams, plan.ascending) if heap else {}
     out = []
+    inner_keys = {number: key for key, number in plan.inner_groups.items()}  # (outer_heap: its groups)
     for group_key in sorted(parts, reverse=not plan.ascending):
         tags, chunks = parts[group_key]
         if heap:
@@ -1129,7 +1130,7 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
         # a regrouped subquery's LIMIT counts runs of its rows in the enclosing query's order (subquery.py)
         merged = joined if plan.regrouped else _limit(joined, plan.offset, plan.limit)
         if outer_heap:
-            out.extend(_split_outer_set(plan, group_key[0], dims, merged))
+            out.extend(_split_outer_set(inner_keys, group_key[0], dims, merged, plan.ascending))
         elif len(merged.times):
             out.append((group_key, tags, merged))
     return out
@@ -1182,11 +1183,11 @@ def _read_outer_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple,
     return out
 
 
-def _split_outer_set(plan: _Plan, name: str, dims: list[str], merged: _Chunk
+def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged: _Chunk, ascending: bool
                      ) -> list[tuple[tuple, dict, _Chunk]]:
-    """An enclosing tag set's merged rows back into the subquery's series, each with the rows' places in
-    the merge as a last column (their delivery order, which ``SubqueryReader`` keeps)."""
-    keys = {number: key for key, number in plan.inner_groups.items()}
+    """An enclosing tag set's merged rows back into the subquery's series (``keys``: each group's number to
+    its name and tag values), each with the rows' places in the merge as a last column (their delivery
+    order, which ``SubqueryReader`` keeps)."""
     owner = merged.columns[-1].values
     out = []
     for number in np.unique(owner).tolist():
@@ -1195,7 +1196,7 @@ def _split_outer_set(plan: _Plan, name: str, dims: list[str], merged: _Chunk
         _, key = keys[number]
         chunk = _Chunk(merged.times[rows], [*(c.take(rows) for c in merged.columns[:-1]), place])
         out.append((_group_key(name, dims, key), dict(zip(dims, key, strict=True)), chunk))
-    out.sort(key=lambda item: item[0], reverse=not plan.ascending)
+    out.sort(key=lambda item: item[0], reverse=not ascending)
     return out
 
 

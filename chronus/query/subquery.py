@@ -23,7 +23,6 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query import executor
-from chronus.query.compile import MATH_FUNCTIONS
 from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.mergeorder import run_places
@@ -408,30 +407,20 @@ def _stream_filled_math(stmt: ast.SelectStatement, compiled, prepared, time_colu
     calls replaced by references to their columns (``\\x00call<n>``)."""
     if not _stream_fills(stmt, compiled, prepared, time_columns):
         return None
-    calls: dict[str, ast.Call] = {}
-
-    def mapped(expr: ast.Expr) -> ast.Expr | None:
-        if _is_filled_call(expr):
-            key = str(expr)
-            calls.setdefault(key, expr)
-            return ast.VarRef(val=f"\x00call{list(calls).index(key)}")
-        if isinstance(expr, ast.Call) and expr.name in MATH_FUNCTIONS:
-            args = [mapped(a) for a in expr.args]
-            return None if None in args else ast.Call(name=expr.name, args=args)
-        if isinstance(expr, ast.BinaryExpr):
-            lhs, rhs = mapped(expr.lhs), mapped(expr.rhs)
-            return None if lhs is None or rhs is None else ast.BinaryExpr(op=expr.op, lhs=lhs, rhs=rhs)
-        if isinstance(expr, ast.ParenExpr):
-            inner = mapped(expr.expr)
-            return None if inner is None else ast.ParenExpr(expr=inner)
-        if isinstance(expr, ast.NumberLiteral | ast.IntegerLiteral | ast.UnsignedLiteral):
-            return expr
-        return None  # an auxiliary field, a string, another kind of call: not emulated
-
-    exprs = [mapped(f.expr) for f in prepared.fields]
-    if not calls or None in exprs:
+    from chronus.influxql.walk import walk
+    from chronus.query.aggregate import _Mapper
+    mapper = _Mapper()  # (the calls' symbols are ``\x00call<n>`` in order of first use)
+    exprs = [mapper.map(f.expr) for f in prepared.fields]
+    calls = [c.call for c in mapper.calls.values()]
+    # left after mapping: math calls, operators, numbers and the calls' symbols; an auxiliary field, a
+    # string or another kind of call is not emulated
+    kinds = (ast.Call, ast.BinaryExpr, ast.ParenExpr, ast.NumberLiteral, ast.IntegerLiteral,
+             ast.UnsignedLiteral)
+    if not calls or mapper.refs or not all(_is_filled_call(call) for call in calls) or not all(
+            isinstance(node, kinds) or isinstance(node, ast.VarRef) and node.val.startswith("\x00call")
+            for expr in exprs for node in walk(expr)):
         return None
-    return list(calls.values()), exprs
+    return calls, exprs
 
 
 def _stream_transformed_call(stmt: ast.SelectStatement, compiled, prepared, time_columns: list
