@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from chronus.tsdb.tsm import compact as compact_module
 from chronus.tsdb.tsm.block import block_count, decode_block
 from chronus.tsdb.tsm.compact import CompactionAborted, CompactionInProgress, Compactor, RateLimiter
 from chronus.tsdb.tsm.filestore import FileStore, format_file_name
@@ -202,14 +203,32 @@ def test_an_output_name_in_use_is_refused(tmp_path):
         compact(tmp_path, paths, 10)
 
 
-def test_rate_limiter_paces_writes():
-    limiter = RateLimiter(1000, 100)
-    import time
+class FakeClock:
+    """Stands in for the ``time`` module of the limiter: sleeping advances the clock, nothing waits."""
 
-    started = time.monotonic()
+    def __init__(self) -> None:
+        self.now = 100.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(round(seconds, 9))
+        self.now += seconds
+
+
+def test_rate_limiter_paces_writes(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(compact_module, "time", clock)
+    limiter = RateLimiter(1000, 100)
     for _ in range(3):
         limiter.wait(100)
-    assert 0.15 <= time.monotonic() - started < 1.0
+    # the burst covers the first 100 bytes; each next 100 waits 100 / 1000 s
+    assert clock.sleeps == [0.1, 0.1]
+    clock.now += 0.05  # 50 bytes' worth of tokens come back
+    limiter.wait(100)
+    assert clock.sleeps == [0.1, 0.1, 0.05]
 
 
 def test_replace_swaps_readers_and_removes_old_files_and_tombstones(tmp_path):
