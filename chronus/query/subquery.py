@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -25,23 +25,11 @@ from chronus.influxql import ast
 from chronus.query import executor
 from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
+from chronus.query.inner_output import InnerSeries, collect
 from chronus.query.mergeorder import run_places
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 
 DT = ast.DataType
-
-
-@dataclass
-class InnerSeries:
-    """One output series of an inner query: rows in the inner query's order."""
-
-    name: str
-    tags: dict
-    times: np.ndarray
-    columns: list[Column]
-    # a raw subquery regrouped by the enclosing query: its rows' places in the engine's merge of their
-    # enclosing tag set (``select._Plan.outer_heap``), which orders rows sharing a time
-    places: np.ndarray | None = None
 
 
 def _name(f: ast.Field) -> str:
@@ -191,13 +179,13 @@ class SubquerySource:
         from chronus.query.select import select_series
         key = tuple(dimensions)
         if key not in self._runs:
+            stmt = self.run_stmt
+            limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
             prepared = self.prepared if self._unfilled is None else self._unfilled
-            delivery: list = []
-            out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
-                   for name, tags, times, columns in select_series(prepared, self.ctx, key, delivery)]
-            if delivery and len(delivery) == len(out):
-                for series, places in zip(out, delivery, strict=True):
-                    series.places = places
+            # filled runs and limited runs work over the whole output; any other is read lazily when big
+            lazy_rows = None if self._stream_fill is None and not limit_runs else float("inf")
+            out = collect(lambda delivery: select_series(prepared, self.ctx, key, delivery),
+                          self._with_time_columns, lazy_rows)
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
                 out = self._filled_runs(out, sorted(dimensions))
@@ -209,10 +197,9 @@ class SubquerySource:
                 # a call without a value in a row another call has: influxd's scanner joins the calls'
                 # separately filled streams there, which is not emulated; each series is filled whole
                 self._stream_fill = self._unfilled = self._transform = self._math = None
-                out = [InnerSeries(name, tags, times, self._with_time_columns(columns, len(times)))
-                       for name, tags, times, columns in select_series(self.prepared, self.ctx, key)]
-            stmt = self.run_stmt
-            if (stmt.limit or stmt.offset) and set(self.dimensions) - set(dimensions):
+                out = collect(lambda delivery: select_series(self.prepared, self.ctx, key, delivery),
+                              self._with_time_columns, float("inf") if limit_runs else None)
+            if limit_runs:
                 out = self._limit_runs(out, sorted(dimensions))
             self._runs[key] = out
         return self._runs[key]
@@ -552,17 +539,17 @@ class SubqueryReader:
         return [(key, [sorted(members, key=lambda s: sorted(s.tags.items()))])
                 for key, members in sorted(groups.items())]
 
-    def _column(self, series: InnerSeries, ref: ast.VarRef, n: int) -> Column:
+    def _column(self, tags: dict, columns: list[Column], ref: ast.VarRef, n: int) -> Column:
         mapped = self.source.map_aux(ref.val)
         if mapped is None:
             return Column.null(n)
         kind, where, typ = mapped
         if kind == "tag":
-            return Column.constant(series.tags.get(where, ""), n)
-        return cast(series.columns[where], typ if typ is not None else ref.type, self.plan.raw,
+            return Column.constant(tags.get(where, ""), n)
+        return cast(columns[where], typ if typ is not None else ref.type, self.plan.raw,
                     self.source.mixed_cells)
 
-    def _keep(self, series: InnerSeries, n: int) -> np.ndarray | None:
+    def _keep(self, tags: dict, columns: list[Column], n: int) -> np.ndarray | None:
         """Rows passing the outer WHERE (``filterCursor``): columns by name, anything else a tag."""
         condition = self.plan.condition
         if condition is None:
@@ -572,9 +559,9 @@ class SubqueryReader:
         env: dict = {}
         for ref in _var_refs(condition):
             if ref.val in names:
-                env[(ref.val, ref.type)] = cast(series.columns[names.index(ref.val)], ref.type)
+                env[(ref.val, ref.type)] = cast(columns[names.index(ref.val)], ref.type)
             else:  # a tag (``TagMap``): a key the series lacks reads as ""
-                env[(ref.val, ref.type)] = Column.constant(series.tags.get(ref.val, ""), n)
+                env[(ref.val, ref.type)] = Column.constant(tags.get(ref.val, ""), n)
         keep = evaluate(condition, env, n, in_condition=True)
         if keep.kind != BOOLEAN:
             return np.zeros(n, bool)
@@ -587,10 +574,11 @@ class SubqueryReader:
         from chronus.query.select import _Chunk
         times_parts, column_parts, place_parts = [], [], []
         for series in members:
-            n = len(series.times)
-            times, places = series.times, series.places
-            columns = [self._column(series, ref, n) for ref in self.plan.aux]
-            keep = self._keep(series, n)
+            times, data, places = series.data()
+            n = len(times)
+            columns = [self._column(series.tags, data, ref, n) for ref in self.plan.aux]
+            keep = self._keep(series.tags, data, n)
+            del data
             if keep is not None and not keep.all():
                 times = times[keep]
                 places = None if places is None else places[keep]
@@ -603,13 +591,18 @@ class SubqueryReader:
         if not times_parts:
             return None
         times = np.concatenate(times_parts) if len(times_parts) > 1 else times_parts[0]
+        del times_parts
         if len(place_parts) > 1 and all(p is not None for p in place_parts):
             order = np.argsort(np.concatenate(place_parts), kind="stable")  # the engine's merge order
         else:
             order = self.source.cursor_order(times)
+        del place_parts
 
         def column(i: int) -> Column:
-            return Column.concat([part[i] for part in column_parts])
+            joined = Column.concat([part[i] for part in column_parts])
+            for part in column_parts:  # the pieces let go of once joined
+                part[i] = None
+            return joined
 
         if order is None:
             if self.source.ascending:
