@@ -1411,7 +1411,6 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                    and source.measurement.regex is not None for name in source.names}
     parts = 0
     read: list[_Points] = []
-    held = 0  # points in ``read``
     sourced = ((n, source_no, reader) for source_no, source in enumerate(sources)
                for n, reader in readers(plan, [source]))
     for reader_no, (name, source_no, reader) in enumerate(sourced):
@@ -1437,21 +1436,18 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                               stream=stream)
                 entry[2].append(pts)
                 read.append(pts)
-                held += len(chunk.times)
-                if reduce is not None and (len(read) >= _REDUCE_BATCH or held >= _REDUCE_POINTS):
+                if reduce is not None and len(read) >= _REDUCE_BATCH:
                     reduce(read)
-                    read, held = [], 0
+                    read = []
         if reduce is not None and read:
             reduce(read)
-        read, held = [], 0
+        read = []
     return groups
 
 
 # Series a shard reads and reduces at a time when the calls reduce them as they come (``_Partials``,
 # ``_Candidates``: each series on its own): the points held unreduced stay a fraction of a shard's.
 _REDUCE_BATCH = 256
-# ... or once they hold this many points (a subquery's series come one by one, of any length)
-_REDUCE_POINTS = 1 << 18
 
 
 def _read_batches(reader, series_list: list, withins: list | None, size: int) -> Iterator:

@@ -22,7 +22,6 @@ LAZY_ROWS = 1_000_000
 
 Produced = tuple[str, dict, np.ndarray, list[Column]]
 Producer = Callable[[list], Iterator[Produced]]  # given the list its rows' places go to (``delivery``)
-Extender = Callable[[list[Column], int], list[Column]]
 SeriesData = tuple[np.ndarray, list[Column], "np.ndarray | None"]
 
 
@@ -101,37 +100,26 @@ class LazyOutput:
             places = delivery[-1] if self._placed and delivery else None
             delivery.clear()
             key = _key(name, tags)
-            place = self._position if self._position < len(self._keys) and self._keys[self._position] == key \
-                else self._index_of.get(key)
+            place = self._position
+            if place >= len(self._keys) or self._keys[place] != key:
+                place = self._index_of.get(key)
             if place is None:
                 continue  # a series the first run did not have
             self._position = place + 1
             yield place, (times, columns, places)
 
 
-def collect(produce: Producer, extend: Extender, lazy_rows: float | None = None) -> list[InnerSeries]:
+def collect(produce: Producer, lazy_rows: float | None = None) -> list[InnerSeries]:
     """The inner query's output series: plain ``InnerSeries``, or ``LazySeries`` (each let go of once
-    read) when they add up to more than ``lazy_rows`` rows. ``extend`` adds the statement's time columns
-    to a series' columns."""
+    read) when they add up to more than ``lazy_rows`` rows (default ``LAZY_ROWS``)."""
     limit = LAZY_ROWS if lazy_rows is None else lazy_rows
     delivery: list = []
-    found: list[Produced] = []
-    rows = 0
-    for name, tags, times, columns in produce(delivery):
-        found.append((name, tags, times, extend(columns, len(times))))
-        rows += len(times)
+    found = list(produce(delivery))
     placed = bool(delivery) and len(delivery) == len(found)
     places = delivery if placed else [None] * len(found)
-    if rows <= limit or not found:
+    if sum(len(times) for _, _, times, _ in found) <= limit or not found:
         return [InnerSeries(name, tags, times, columns, where)
                 for (name, tags, times, columns), where in zip(found, places, strict=True)]
-    width = len(found[0][3])
-    output = LazyOutput(lambda d: _extended(produce, extend, d), [_key(f[0], f[1]) for f in found], width,
-                        placed)
+    output = LazyOutput(produce, [_key(name, tags) for name, tags, _, _ in found], len(found[0][3]), placed)
     output.hold((times, columns, where) for (_, _, times, columns), where in zip(found, places, strict=True))
     return [LazySeries(name, tags, output, i) for i, (name, tags, _, _) in enumerate(found)]
-
-
-def _extended(produce: Producer, extend: Extender, delivery: list) -> Iterator[Produced]:
-    for name, tags, times, columns in produce(delivery):
-        yield name, tags, times, extend(columns, len(times))

@@ -176,16 +176,12 @@ class SubquerySource:
 
     def run(self, dimensions: list[str]) -> list[InnerSeries]:
         """The inner query's output grouped by its own tags and the outer query's ``dimensions``."""
-        from chronus.query.select import select_series
         key = tuple(dimensions)
         if key not in self._runs:
             stmt = self.run_stmt
             limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
             prepared = self.prepared if self._unfilled is None else self._unfilled
-            # filled runs and limited runs work over the whole output; any other is read lazily when big
-            lazy_rows = None if self._stream_fill is None and not limit_runs else float("inf")
-            out = collect(lambda delivery: select_series(prepared, self.ctx, key, delivery),
-                          self._with_time_columns, lazy_rows)
+            out = self._output(prepared, key, limit_runs)
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
                 out = self._filled_runs(out, sorted(dimensions))
@@ -197,12 +193,23 @@ class SubquerySource:
                 # a call without a value in a row another call has: influxd's scanner joins the calls'
                 # separately filled streams there, which is not emulated; each series is filled whole
                 self._stream_fill = self._unfilled = self._transform = self._math = None
-                out = collect(lambda delivery: select_series(self.prepared, self.ctx, key, delivery),
-                              self._with_time_columns, float("inf") if limit_runs else None)
+                out = self._output(self.prepared, key, limit_runs)
             if limit_runs:
                 out = self._limit_runs(out, sorted(dimensions))
             self._runs[key] = out
         return self._runs[key]
+
+    def _output(self, prepared, key: tuple[str, ...], limit_runs: bool) -> list[InnerSeries]:
+        """``prepared``'s output series with the statement's time columns; held whole when filled runs
+        or limited runs work over all of it, else let go of as read when big (``inner_output``)."""
+        from chronus.query.select import select_series
+
+        def produce(delivery: list) -> Iterator:
+            for name, tags, times, columns in select_series(prepared, self.ctx, key, delivery):
+                yield name, tags, times, self._with_time_columns(columns, len(times))
+
+        whole = self._stream_fill is not None or limit_runs
+        return collect(produce, float("inf") if whole else None)
 
     def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
         if not self._time_columns:

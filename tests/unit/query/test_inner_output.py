@@ -30,12 +30,12 @@ class Producer:
             yield name, tags, times, columns
 
 
-def no_time_columns(columns: list[Column], n: int) -> list[Column]:
-    return columns
-
-
-def with_time_column(columns: list[Column], n: int) -> list[Column]:
-    return [Column.null(n), *columns]
+def with_time_column(produce: Producer):
+    """The producer's series with a null ``time`` column first, as a subquery selecting time has."""
+    def produced(delivery: list):
+        for name, tags, times, columns in produce(delivery):
+            yield name, tags, times, [Column.null(len(times)), *columns]
+    return produced
 
 
 OUTPUT = [series("cpu", "a", 0, 3), series("cpu", "b", 10, 2), series("mem", "a", 20, 4)]
@@ -48,7 +48,7 @@ def rows(data) -> tuple[list[int], list[float], list[int] | None]:
 
 def test_a_small_output_is_held_whole():
     produce = Producer(OUTPUT, places=True)
-    out = collect(produce, no_time_columns, lazy_rows=9)
+    out = collect(produce, lazy_rows=9)
     assert [type(s) for s in out] == [InnerSeries] * 3
     assert [(s.name, s.tags) for s in out] == [("cpu", {"host": "a"}), ("cpu", {"host": "b"}),
                                                ("mem", {"host": "a"})]
@@ -59,7 +59,7 @@ def test_a_small_output_is_held_whole():
 
 def test_a_big_output_lets_each_series_go_once_read():
     produce = Producer(OUTPUT)
-    out = collect(produce, with_time_column, lazy_rows=8)
+    out = collect(with_time_column(produce), lazy_rows=8)
     assert [type(s) for s in out] == [LazySeries] * 3
     assert [len(s.data()[1]) for s in out] == [2, 2, 2]  # the time column added
     assert produce.count == 1
@@ -69,7 +69,7 @@ def test_a_big_output_lets_each_series_go_once_read():
 
 def test_out_of_order_reads_come_from_the_first_run():
     produce = Producer(OUTPUT, places=True)
-    out = collect(produce, no_time_columns, lazy_rows=0)
+    out = collect(produce, lazy_rows=0)
     assert rows(out[2].data()) == ([20, 21, 22, 23], [40.0, 42.0, 44.0, 46.0], [200, 210, 220, 230])
     assert rows(out[0].data()) == ([0, 1, 2], [0.0, 2.0, 4.0], [0, 10, 20])
     assert rows(out[1].data()) == ([10, 11], [20.0, 22.0], [100, 110])
@@ -78,7 +78,7 @@ def test_out_of_order_reads_come_from_the_first_run():
 
 def test_a_second_read_runs_the_inner_query_again_up_to_the_series():
     produce = Producer(OUTPUT, places=True)
-    out = collect(produce, no_time_columns, lazy_rows=0)
+    out = collect(produce, lazy_rows=0)
     first = [rows(s.data()) for s in out]
     assert rows(out[1].data()) == first[1]
     assert produce.count == 2
@@ -93,7 +93,7 @@ def test_a_second_read_runs_the_inner_query_again_up_to_the_series():
 def test_a_series_the_new_run_lacks_reads_as_empty_and_one_it_adds_is_dropped():
     later = [series("cpu", "a", 0, 3), series("cpu", "c", 5, 1), series("mem", "a", 20, 4)]
     produce = Producer(OUTPUT, later)
-    out = collect(produce, no_time_columns, lazy_rows=0)
+    out = collect(produce, lazy_rows=0)
     for s in out:
         s.data()
     times, columns, places = out[1].data()  # cpu,host=b: not in the new run
@@ -109,7 +109,7 @@ def test_places_are_kept_only_when_every_series_has_them():
                     delivery.append(item[2])
                 yield item
 
-    out = collect(OnePlaceShort(OUTPUT), no_time_columns, lazy_rows=0)
+    out = collect(OnePlaceShort(OUTPUT), lazy_rows=0)
     assert [s.data()[2] for s in out] == [None, None, None]
-    out = collect(OnePlaceShort(OUTPUT), no_time_columns, lazy_rows=99)
+    out = collect(OnePlaceShort(OUTPUT), lazy_rows=99)
     assert [s.places for s in out] == [None, None, None]
