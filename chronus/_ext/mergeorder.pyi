@@ -17,3 +17,6 @@ def merge_order_until(
     heap_in: npt.NDArray[np.int64] | None,
     stop: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...
+def grouped_order(
+    keys: npt.NDArray[np.int64], ngroups: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]: ...

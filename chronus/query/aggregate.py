@@ -27,6 +27,8 @@ from chronus.query.condition import MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
 from chronus.query.fill import carry_previous, cast_fill_value, fill_series, stream_fill
+from chronus.query.member_candidates import SELECTORS as MEMBER_SELECTORS
+from chronus.query.member_candidates import MemberCandidates, OutsideRange
 from chronus.query.predict import HOLT_WINTERS
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, all_valid, evaluate
 from chronus.query.window import Windows
@@ -326,7 +328,12 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     if counts is None:
         reduce = _partials_reducer(live, positions, aux_refs, nested, sources, inner_windows, ascending,
                                    interval)
-        groups = _read_groups(plan, sources, reduce, _edge_read(live, interval, reduce))
+        edge = _edge_read(live, interval, reduce)
+        members = _subquery_candidates(live, positions, sources, windows, compiled)
+        try:
+            groups = _read_groups(plan, sources, reduce, edge, members)
+        except OutsideRange:  # (``_window_cut`` needs every row of the subqueries)
+            groups = _read_groups(plan, sources)
     else:
         groups = counts
     order = sorted(groups, reverse=not ascending)
@@ -392,6 +399,22 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             and live[0].inner is None):
         outputs = _closed_last(outputs, live[0].symbol)
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+def _subquery_candidates(live: list[_Call], positions: dict, sources: list, windows: Windows, compiled
+                         ) -> MemberCandidates | None:
+    """What to keep of each inner series of the subqueries read (``member_candidates``) when every call
+    is a max/min/first/last of a column of theirs; None (every row) otherwise. Filled runs are excluded:
+    their stretches of rows are reduced one by one (``_stretch_call``)."""
+    from chronus.query.subquery import SubquerySource
+
+    if not sources or not all(isinstance(s, SubquerySource) and not s.stream_runs for s in sources):
+        return None
+    if not live or any(c.inner is not None or c.distinct or c.name not in MEMBER_SELECTORS for c in live):
+        return None
+    calls = [(c.name, positions[(c.arg.val, c.arg.type)]) for c in live]
+    cut = not windows.interval and _reduced_over_subqueries(live, sources)
+    return MemberCandidates(calls, windows, (compiled.tmin, compiled.tmax) if cut else None)
 
 
 def _reduced_over_subqueries(live: list[_Call], sources: list) -> bool:
@@ -1103,13 +1126,20 @@ def _keep_rows(read: list[_Points], offsets: np.ndarray, keep: np.ndarray) -> No
 
 class _Reduced:
     """``_Partials`` for the count/sum/mean calls, then ``_Candidates`` for the selectors, which keeps
-    only their rows (none without selectors)."""
+    only their rows (none without selectors). ``bounds``: the query's range when a subquery row outside
+    it would end the reduction (``_window_cut`` then needs every row: ``OutsideRange``)."""
 
-    def __init__(self, partials: _Partials | None, candidates: _Candidates) -> None:
+    def __init__(self, partials: _Partials | None, candidates: _Candidates,
+                 bounds: tuple[int, int] | None = None) -> None:
         self.partials = partials
         self.candidates = candidates
+        self.bounds = bounds
 
     def __call__(self, read: list[_Points]) -> None:
+        if self.bounds is not None:
+            lo, hi = self.bounds
+            if any(len(pts.times) and (pts.times.min() < lo or pts.times.max() > hi) for pts in read):
+                raise OutsideRange
         if self.partials is not None:
             self.partials(read)
         self.candidates(read)
@@ -1130,7 +1160,7 @@ def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested
     from chronus.query.select import _Source
 
     if not all(isinstance(source, _Source) for source in sources):
-        return None
+        return _subquery_partials(live, positions, aux_refs, nested, sources, windows, ascending)
     over = [c.inner is not None for c in live]
     if nested and not all(o and c.name in tf.EXTENDED for c, o in zip(live, over, strict=True)):
         return None
@@ -1148,6 +1178,27 @@ def _partials_reducer(live: list[_Call], positions: dict, aux_refs: list, nested
     selectors = [(_candidate_of(t), positions[(t.arg.val, t.arg.type)], t.kind) for t in targets
                  if t.name not in _ADDITIVE]
     return _Reduced(partials, _Candidates(selectors, windows))
+
+
+def _subquery_partials(live: list[_Call], positions: dict, aux_refs: list, nested: bool, sources: list,
+                       windows: Windows, ascending: bool) -> _Reduced | None:
+    """``_partials_reducer`` over subqueries: when every call is a count/sum/mean (no DISTINCT, no
+    auxiliary field) of their columns, each group's partials as soon as it is read. A group's rows are
+    one stream per subquery reader, summed in its order as ``_additive`` would (float sums do not
+    depend on anything else), so memory holds one group's rows rather than all of them. Filled runs are
+    excluded (``_stretch_call``)."""
+    from chronus.query.subquery import SubquerySource
+
+    if nested or aux_refs or not live or not all(
+            isinstance(s, SubquerySource) and not s.stream_runs for s in sources):
+        return None
+    if any(c.inner is not None or c.distinct or c.name not in _ADDITIVE or c.kind is None for c in live):
+        return None
+    summed = {positions[(c.arg.val, c.arg.type)] for c in live if c.name != "count"}
+    columns = sorted({positions[(c.arg.val, c.arg.type)] for c in live})
+    cut = not windows.interval and _reduced_over_subqueries(live, sources)
+    return _Reduced(_Partials(columns, summed, windows, ascending), _Candidates([], windows),
+                    (windows.start, windows.end) if cut else None)
 
 
 def _candidate_of(t: _Call) -> str | None:
@@ -1398,11 +1449,12 @@ def _edge_read(live: list[_Call], interval: int, reduce: _Reduced | None) -> tup
 
 
 def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | None = None,
-                 edge: tuple[str, bool] | None = None) -> dict[tuple, tuple[str, dict, list[_Points]]]:
+                 edge: tuple[str, bool] | None = None, members: MemberCandidates | None = None
+                 ) -> dict[tuple, tuple[str, dict, list[_Points]]]:
     """Every output series: (name, tags id) -> (name, tags, points of each series in shard, key order).
 
     ``reduce`` is given each reader's series once it is read (``_Partials``); ``edge``: see
-    ``_edge_read``."""
+    ``_edge_read``; ``members``: what a subquery reader keeps of each inner series."""
     from chronus.query.select import _Reader, _Source, readers
 
     dims = sorted(plan.dimensions)
@@ -1427,7 +1479,7 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
             part = parts if shard else -1
             parts += 1
             for slot, series in enumerate(series_list):
-                chunk = next(chunks) if shard else reader.read_series(series)
+                chunk = next(chunks) if shard else reader.read_series(series, members)
                 if chunk is None:
                     continue
                 entry = groups.setdefault((name, tags_id), (name, tags, []))
@@ -1436,7 +1488,7 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
                               stream=stream)
                 entry[2].append(pts)
                 read.append(pts)
-                if reduce is not None and len(read) >= _REDUCE_BATCH:
+                if reduce is not None and (len(read) >= _REDUCE_BATCH or not shard):
                     reduce(read)
                     read = []
         if reduce is not None and read:
@@ -1880,8 +1932,9 @@ def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True
         return out
     lengths = [len(t) for _, _, t, _ in read]
     bounds = mergeorder.offsets_of(lengths)
-    times = np.concatenate([t for _, _, t, _ in read])
-    values = np.concatenate([v for _, _, _, v in read])
+    lone = len(read) == 1  # (a subquery's group: no copies)
+    times = read[0][2] if lone else np.concatenate([t for _, _, t, _ in read])
+    values = read[0][3] if lone else np.concatenate([v for _, _, _, v in read])
     win = windows.starts(times)
     n = len(win)
     change = np.empty(n, bool)

@@ -74,7 +74,8 @@ class LazyOutput:
         self._taken: set[int] = set()
 
     def hold(self, rows: Iterable[SeriesData]) -> None:
-        """The first run's rows of every series, in order: handed out (and let go of) as they are read."""
+        """The first run's rows of its first series, in order: handed out (and let go of) as they are
+        read."""
         self._held = dict(enumerate(rows))
 
     def take(self, index: int) -> SeriesData:
@@ -87,8 +88,11 @@ class LazyOutput:
         for place, data in self._run:
             if place == index:
                 self._taken.add(index)
+                if place == len(self._keys) - 1:  # the last series: the run's own copies go now
+                    self._run.close()
+                    self._run = None
                 return data
-            if place not in self._taken:
+            if place not in self._taken and place not in self._held:
                 self._held[place] = data
         self._run = None
         self._taken.add(index)
@@ -111,15 +115,35 @@ class LazyOutput:
 
 def collect(produce: Producer, lazy_rows: float | None = None) -> list[InnerSeries]:
     """The inner query's output series: plain ``InnerSeries``, or ``LazySeries`` (each let go of once
-    read) when they add up to more than ``lazy_rows`` rows (default ``LAZY_ROWS``)."""
+    read) when they add up to more than ``lazy_rows`` rows (default ``LAZY_ROWS``). Then only the first
+    series and those after it within that many rows are held from this first run; the run goes on for
+    the names and tags of the others, whose rows a second run produces as they are read: the output is
+    never held whole."""
     limit = LAZY_ROWS if lazy_rows is None else lazy_rows
     delivery: list = []
-    found = list(produce(delivery))
-    placed = bool(delivery) and len(delivery) == len(found)
-    places = delivery if placed else [None] * len(found)
-    if sum(len(times) for _, _, times, _ in found) <= limit or not found:
-        return [InnerSeries(name, tags, times, columns, where)
-                for (name, tags, times, columns), where in zip(found, places, strict=True)]
-    output = LazyOutput(produce, [_key(name, tags) for name, tags, _, _ in found], len(found[0][3]), placed)
-    output.hold((times, columns, where) for (_, _, times, columns), where in zip(found, places, strict=True))
-    return [LazySeries(name, tags, output, i) for i, (name, tags, _, _) in enumerate(found)]
+    keys: list[tuple[str, dict]] = []
+    held: list[SeriesData] = []
+    rows = placed = 0
+    width = 0
+    holding = True  # (the series so far are within the limit)
+    for name, tags, times, columns in produce(delivery):
+        where = None
+        if delivery:
+            where = delivery.pop()
+            delivery.clear()
+            placed += 1
+        keys.append((name, tags))
+        width = len(columns)
+        rows += len(times)
+        # the first series is held whatever its size: the enclosing query holds it whole when it reads
+        # it anyway, and an output of one series then runs once
+        holding = holding and (rows <= limit or not held)
+        if holding:
+            held.append((times, columns, where))
+    if placed != len(keys):  # places count only when every series has them
+        held = [(times, columns, None) for times, columns, _ in held]
+    if rows <= limit:
+        return [InnerSeries(name, tags, *data) for (name, tags), data in zip(keys, held, strict=True)]
+    output = LazyOutput(produce, [_key(name, tags) for name, tags in keys], width, placed == len(keys))
+    output.hold(held)
+    return [LazySeries(name, tags, output, i) for i, (name, tags) in enumerate(keys)]

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from chronus._ext.mergeorder import grouped_order
 from chronus.influxql import ast
 from chronus.models.gosort import go_sorted, go_sorted_by
 from chronus.query import mergeorder
@@ -1189,9 +1190,10 @@ def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged:
     its name and tag values), each with the rows' places in the merge as a last column (their delivery
     order, which ``SubqueryReader`` keeps)."""
     owner = merged.columns[-1].values
+    by_owner, bounds = grouped_order(np.ascontiguousarray(owner, np.int64), len(keys))
     out = []
-    for number in np.unique(owner).tolist():
-        rows = np.flatnonzero(owner == number)
+    for number in np.flatnonzero(np.diff(bounds)).tolist():
+        rows = by_owner[bounds[number]:bounds[number + 1]]  # the group's rows, in merge order
         place = Column(INTEGER, rows.astype(np.int64), np.ones(len(rows), bool))
         _, key = keys[number]
         chunk = _Chunk(merged.times[rows], [*(c.take(rows) for c in merged.columns[:-1]), place])

@@ -16,7 +16,7 @@ inner GROUP BY tag, else null), cast to the type the outer query gave them. No P
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 import numpy as np
@@ -525,6 +525,19 @@ def _typed_cells(col: Column, want: str) -> Column:
     return Column(BOOLEAN, np.array([type(v) is bool and v for v in values], bool), col.valid & ok)
 
 
+def _by_place(places: np.ndarray) -> np.ndarray:
+    """The rows in the order of their places in a merge (distinct numbers from 0): one pass over the
+    places rather than a sort."""
+    if not len(places):
+        return np.zeros(0, np.int64)
+    top = int(places.max())
+    if top >= 4 * len(places):  # few of the merge's rows: sorting them is cheaper
+        return np.argsort(places, kind="stable")
+    slot = np.full(top + 1, -1, np.int64)
+    slot[places] = np.arange(len(places), dtype=np.int64)
+    return slot[slot >= 0]
+
+
 class SubqueryReader:
     """The tag sets of one inner measurement name under the outer GROUP BY, read as merged chunks."""
 
@@ -574,10 +587,13 @@ class SubqueryReader:
             return np.zeros(n, bool)
         return keep.values.astype(bool) & keep.valid
 
-    def read_series(self, members: list[InnerSeries]):
+    def read_series(self, members: list[InnerSeries], candidates: Callable | None = None):
         """One chunk of the tag set's rows in the order influxd's merge hands them on, kept in ascending
         form (the raw path reverses it under ORDER BY time DESC): an aggregate inner query's rows window by
-        window and, inside a window, inner series by series; a raw inner query's rows by time."""
+        window and, inside a window, inner series by series; a raw inner query's rows by time.
+
+        ``candidates``: given each inner series' rows (times, columns), the ones to keep of them
+        (``member_candidates``); their order among themselves is the one all rows would have had."""
         from chronus.query.select import _Chunk
         times_parts, column_parts, place_parts = [], [], []
         for series in members:
@@ -586,6 +602,11 @@ class SubqueryReader:
             columns = [self._column(series.tags, data, ref, n) for ref in self.plan.aux]
             keep = self._keep(series.tags, data, n)
             del data
+            if candidates is not None:
+                if keep is not None and not keep.all():
+                    times, columns = times[keep], [c.take(keep) for c in columns]
+                    places = None if places is None else places[keep]
+                keep = candidates(times, columns)
             if keep is not None and not keep.all():
                 times = times[keep]
                 places = None if places is None else places[keep]
@@ -600,7 +621,7 @@ class SubqueryReader:
         times = np.concatenate(times_parts) if len(times_parts) > 1 else times_parts[0]
         del times_parts
         if len(place_parts) > 1 and all(p is not None for p in place_parts):
-            order = np.argsort(np.concatenate(place_parts), kind="stable")  # the engine's merge order
+            order = _by_place(np.concatenate(place_parts))  # the engine's merge order
         else:
             order = self.source.cursor_order(times)
         del place_parts

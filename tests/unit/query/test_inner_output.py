@@ -57,37 +57,51 @@ def test_a_small_output_is_held_whole():
     assert produce.count == 1
 
 
-def test_a_big_output_lets_each_series_go_once_read():
+def test_a_big_output_holds_the_series_within_the_limit_and_runs_again_for_the_rest():
     produce = Producer(OUTPUT)
-    out = collect(with_time_column(produce), lazy_rows=8)
+    out = collect(with_time_column(produce), lazy_rows=5)  # 3 + 2 rows held, the third series' 4 not
     assert [type(s) for s in out] == [LazySeries] * 3
-    assert [len(s.data()[1]) for s in out] == [2, 2, 2]  # the time column added
-    assert produce.count == 1
     output = out[0]._output
-    assert output._held == {}
+    assert sorted(output._held) == [0, 1]
+    assert [len(s.data()[1]) for s in out[:2]] == [2, 2]  # the time column added
+    assert (produce.count, output._held) == (1, {})
+    times, columns, _ = out[2].data()
+    assert (times.tolist(), len(columns), produce.count) == ([20, 21, 22, 23], 2, 2)
+    assert output._held == {}  # the second run passed the held series: read, so not kept again
 
 
-def test_out_of_order_reads_come_from_the_first_run():
+def test_out_of_order_reads_hold_the_series_a_run_passes():
     produce = Producer(OUTPUT, places=True)
     out = collect(produce, lazy_rows=0)
+    assert sorted(out[0]._output._held) == [0]  # the first series held whatever its size, no other
     assert rows(out[2].data()) == ([20, 21, 22, 23], [40.0, 42.0, 44.0, 46.0], [200, 210, 220, 230])
+    assert sorted(out[0]._output._held) == [0, 1]
     assert rows(out[0].data()) == ([0, 1, 2], [0.0, 2.0, 4.0], [0, 10, 20])
     assert rows(out[1].data()) == ([10, 11], [20.0, 22.0], [100, 110])
-    assert produce.count == 1
+    assert (produce.count, out[0]._output._held) == (2, {})
+
+
+def test_an_output_of_one_big_series_runs_once():
+    produce = Producer([series("cpu", "a", 0, 5)])
+    out = collect(produce, lazy_rows=2)
+    assert [type(s) for s in out] == [LazySeries]
+    assert rows(out[0].data())[0] == [0, 1, 2, 3, 4]
+    assert (produce.count, out[0]._output._held) == (1, {})
 
 
 def test_a_second_read_runs_the_inner_query_again_up_to_the_series():
     produce = Producer(OUTPUT, places=True)
-    out = collect(produce, lazy_rows=0)
+    out = collect(produce, lazy_rows=3)  # the first series held
     first = [rows(s.data()) for s in out]
+    assert produce.count == 2  # the others from one more run, in order
     assert rows(out[1].data()) == first[1]
-    assert produce.count == 2
-    assert rows(out[2].data()) == first[2]  # the new run goes on from where it stopped
-    assert produce.count == 2
-    assert rows(out[0].data()) == first[0]  # passed: one more run
     assert produce.count == 3
+    assert rows(out[2].data()) == first[2]  # the new run goes on from where it stopped
+    assert produce.count == 3
+    assert rows(out[0].data()) == first[0]  # passed: one more run
+    assert produce.count == 4
     assert rows(out[2].data()) == first[2]  # that run goes on, over series 1: read before, so not held
-    assert (produce.count, out[0]._output._held) == (3, {})
+    assert (produce.count, out[0]._output._held) == (4, {})
 
 
 def test_a_series_the_new_run_lacks_reads_as_empty_and_one_it_adds_is_dropped():
