@@ -113,6 +113,10 @@ class LazyOutput:
             yield place, (times, columns, places)
 
 
+def _own(values: np.ndarray) -> np.ndarray:
+    return values.copy() if values.base is not None else values
+
+
 def collect(produce: Producer, lazy_rows: float | None = None) -> list[InnerSeries]:
     """The inner query's output series: plain ``InnerSeries``, or ``LazySeries`` (each let go of once
     read) when they add up to more than ``lazy_rows`` rows (default ``LAZY_ROWS``). Then only the first
@@ -138,8 +142,9 @@ def collect(produce: Producer, lazy_rows: float | None = None) -> list[InnerSeri
         # the first series is held whatever its size: the enclosing query holds it whole when it reads
         # it anyway, and an output of one series then runs once
         holding = holding and (rows <= limit or not held)
-        if holding:
-            held.append((times, columns, where))
+        if holding:  # (own copies: a view would keep all of a bigger output alive)
+            held.append((_own(times), [Column(c.kind, _own(c.values), _own(c.valid)) if c.kind is not None
+                                       else c for c in columns], None if where is None else _own(where)))
     if placed != len(keys):  # places count only when every series has them
         held = [(times, columns, None) for times, columns, _ in held]
     if rows <= limit:

@@ -1120,18 +1120,23 @@ def _collect(plan: _Plan, sources: list[_Source], ctx: SelectContext) -> list[tu
         if stream:
             streams.setdefault((index, name), []).append(stream if plan.ascending else stream[::-1])
     shard_merged = _merge_sources(streams, plan.ascending) if heap else {}
+    if heap:  # the shards' own merges are let go of: each series is in shard_merged now
+        streams.clear()
+        parts = {group_key: (tags, []) for group_key, (tags, _) in parts.items()}
     out = []
     inner_keys = {number: key for key, number in plan.inner_groups.items()}  # (outer_heap: its groups)
     for group_key in sorted(parts, reverse=not plan.ascending):
         tags, chunks = parts[group_key]
         if heap:
-            joined = shard_merged[group_key]
+            joined = shard_merged.pop(group_key)
         else:
             joined = _concat(chunks, plan.ascending) if len(chunks) > 1 else chunks[0]
         # a regrouped subquery's LIMIT counts runs of its rows in the enclosing query's order (subquery.py)
         merged = joined if plan.regrouped else _limit(joined, plan.offset, plan.limit)
         if outer_heap:
+            del joined
             out.extend(_split_outer_set(inner_keys, group_key[0], dims, merged, plan.ascending))
+            del merged
         elif len(merged.times):
             out.append((group_key, tags, merged))
     return out
@@ -1190,13 +1195,18 @@ def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged:
     its name and tag values), each with the rows' places in the merge as a last column (their delivery
     order, which ``SubqueryReader`` keeps)."""
     owner = merged.columns[-1].values
+    # the rows group by group, in merge order within each: one permutation, each group a slice of it
     by_owner, bounds = grouped_order(np.ascontiguousarray(owner, np.int64), len(keys))
+    times = merged.times[by_owner]
+    columns = [c.take(by_owner) for c in merged.columns[:-1]]
+    every = np.ones(len(by_owner), bool)
     out = []
     for number in np.flatnonzero(np.diff(bounds)).tolist():
-        rows = by_owner[bounds[number]:bounds[number + 1]]  # the group's rows, in merge order
-        place = Column(INTEGER, rows.astype(np.int64), np.ones(len(rows), bool))
+        rows = slice(int(bounds[number]), int(bounds[number + 1]))
+        place = Column(INTEGER, by_owner[rows], every[rows])
         _, key = keys[number]
-        chunk = _Chunk(merged.times[rows], [*(c.take(rows) for c in merged.columns[:-1]), place])
+        chunk = _Chunk(times[rows], [*(Column(c.kind, c.values[rows], c.valid[rows]) for c in columns),
+                                     place])
         out.append((_group_key(name, dims, key), dict(zip(dims, key, strict=True)), chunk))
     out.sort(key=lambda item: item[0], reverse=not ascending)
     return out
@@ -1531,6 +1541,9 @@ def _merge_streams(streams: list[list[tuple[tuple, _Chunk]]], ascending: bool) -
     """
     if len(streams) == 1:
         return streams[0]
+    apart = _apart_in_time(streams, ascending)
+    if apart is not None:
+        return apart
     keys = sorted({key for stream in streams for key, _ in stream})
     position = {key: i for i, key in enumerate(keys)}
     chunks = [chunk for stream in streams for _, chunk in stream]
@@ -1547,3 +1560,24 @@ def _merge_streams(streams: list[list[tuple[tuple, _Chunk]]], ascending: bool) -
     return [(keys[int(merged_groups[start])],
              _Chunk(merged.times[start:end], [c.take(slice(start, end)) for c in merged.columns]))
             for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def _apart_in_time(streams: list[list[tuple[tuple, _Chunk]]], ascending: bool
+                   ) -> list[tuple[tuple, _Chunk]] | None:
+    """``_merge_streams`` when no two streams hold one series at one time (shards apart in time): the
+    heap then hands each series' points on stream after stream in time order, ties never arising, so its
+    chunks are joined (one copy, no merge). None when two of a series' chunks overlap in time."""
+    by_key: dict[tuple, list[_Chunk]] = {}
+    for stream in streams:
+        for key, chunk in stream:
+            if len(chunk.times):
+                by_key.setdefault(key, []).append(chunk)
+    out = []
+    for key in sorted(by_key):
+        chunks = by_key[key]
+        spans = sorted((int(c.times.min()), int(c.times.max()), i) for i, c in enumerate(chunks))
+        if any(b[0] <= a[1] for a, b in zip(spans, spans[1:], strict=False)):
+            return None
+        ordered = [chunks[i] for _, _, i in (spans if ascending else spans[::-1])]
+        out.append((key, _stack(ordered)))
+    return out

@@ -137,3 +137,22 @@ def test_a_lone_series_partials_reduce_as_a_merged_stream(mean: bool) -> None:
     got = mergeorder._reduce_distinct(stream, mean)
     for a, b in zip(got, want, strict=True):
         assert a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+def test_grouped_order_is_a_stable_counting_sort():
+    from chronus._ext.mergeorder import grouped_order
+
+    keys = np.array([2, 0, 2, 1, 0, 2], np.int64)
+    order, starts = grouped_order(keys, 4)
+    assert order.tolist() == [1, 4, 3, 0, 2, 5]
+    assert starts.tolist() == [0, 2, 3, 6, 6]
+    with pytest.raises(ValueError, match="outside"):
+        grouped_order(np.array([0, 4], np.int64), 4)
+
+
+def test_rows_come_in_the_order_of_their_places():
+    from chronus.query.subquery import _by_place
+
+    assert _by_place(np.array([5, 0, 3, 1], np.int64)).tolist() == [1, 3, 2, 0]
+    assert _by_place(np.array([900, 2], np.int64)).tolist() == [1, 0]  # (sparse: sorted)
+    assert _by_place(np.zeros(0, np.int64)).tolist() == []
