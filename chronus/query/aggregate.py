@@ -1689,6 +1689,9 @@ def _run_call(c: _Call, chunks: list[_Points], positions: dict, aux_refs: list, 
                         keep = priority >= 0
                         times, values, win, priority = times[keep], values[keep], win[keep], priority[keep]
                         aux = None if aux is None else [a.take(keep) for a in aux]
+                if priority is None and ascending and all(pts.part < 0 for pts in chunks):
+                    # a subquery's rows in delivery order: influxd's reducers keep the first of full ties
+                    priority = np.arange(len(win), dtype=np.int64)
                 rows = red.select_rows(name, win, values, times, kind, priority, ascending)
         elif name == "percentile" and (isinstance(delivered, _DeliveredRows) or _streamed(chunks)) \
                 and values.dtype != object:
