@@ -982,7 +982,8 @@ def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
     the engine's merge of its enclosing tag set when it knows them (``_Plan.outer_heap``).
     """
     parts: list[tuple[np.ndarray, list[Column]]] = []
-    for name, tags, times, columns, last in select_pieces(p, ctx, outer_dimensions, delivery):
+    placed: list | None = None if delivery is None else []  # the pieces' places, joined as the pieces are
+    for name, tags, times, columns, last in select_pieces(p, ctx, outer_dimensions, placed):
         parts.append((times, columns))
         if not last:
             continue
@@ -990,6 +991,9 @@ def select_series(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
             times = np.concatenate([t for t, _ in parts])
             columns = [Column.concat([c[i] for _, c in parts]) for i in range(len(columns))]
         parts = []
+        if placed:
+            delivery.append(np.concatenate(placed) if len(placed) > 1 else placed[0])
+            placed.clear()
         yield name, tags, times, columns
 
 
@@ -1012,9 +1016,12 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
                  stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims,
                  raw=True)
     pieces = _streamed(plan, p.sources)
+    placed = plan.outer_heap and all(isinstance(source, _Source) for source in p.sources)
+    if pieces is None and placed and (split := _outer_sets_by_shard(plan, p.sources, sorted(dims))):
+        pieces = ((key, tags, chunk, i == len(chunks) - 1) for key, tags, chunks in split
+                  for i, chunk in enumerate(chunks))
     if pieces is None:
         pieces = ((key, tags, chunk, True) for key, tags, chunk in _collect(plan, p.sources, ctx))
-    placed = plan.outer_heap and all(isinstance(source, _Source) for source in p.sources)
     for (name, _), tags, chunk, last in pieces:
         n = len(chunk.times)
         columns = chunk.columns
@@ -1189,11 +1196,49 @@ def _read_outer_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple,
     return out
 
 
-def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged: _Chunk, ascending: bool
-                     ) -> list[tuple[tuple, dict, _Chunk]]:
+def _outer_sets_by_shard(plan: _Plan, sources: list[_Source], dims: list[str]
+                         ) -> list[tuple[tuple, dict, list[_Chunk]]] | None:
+    """``_collect`` of a regrouped raw subquery over one source whose shards are apart in time: each
+    shard's enclosing tag sets are merged and split back into the subquery's series at once (their
+    places counted on from the shards before), so no enclosing set is ever held merged whole: per series
+    its pieces, shard after shard in time order, as the merge of the shards would join them. None
+    otherwise."""
+    if len(sources) != 1:
+        return None
+    listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for reader in listed:
+        lo, hi = reader.shard_span()
+        lo, hi = max(lo, plan.tmin), min(hi, plan.tmax)
+        if lo <= hi:
+            spans.setdefault(reader.name, []).append((lo, hi))
+    for name_spans in spans.values():
+        name_spans.sort()
+        if any(b[0] <= a[1] for a, b in zip(name_spans, name_spans[1:], strict=False)):
+            return None
+    if plan.ascending:
+        listed.sort(key=lambda reader: reader.shard_span()[0])
+    else:
+        listed.sort(key=lambda reader: -reader.shard_span()[1])
+    pieces: dict[tuple, tuple[dict, list[_Chunk]]] = {}
+    counted: dict[tuple, int] = {}  # rows of each enclosing set in the shards before
+    for reader in listed:
+        for group_key, _, merged in _read_outer_sets(plan, reader.name, reader, reader.tag_sets(), dims):
+            keys = {number: key for key, number in plan.inner_groups.items()}
+            offset = counted.get(group_key, 0)
+            counted[group_key] = offset + len(merged.times)
+            split = _split_outer_set(keys, group_key[0], dims, merged, plan.ascending, offset)
+            del merged
+            for key, tags, chunk in split:
+                pieces.setdefault(key, (tags, []))[1].append(chunk)
+    return [(key, *pieces[key]) for key in sorted(pieces, reverse=not plan.ascending)]
+
+
+def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged: _Chunk, ascending: bool,
+                     offset: int = 0) -> list[tuple[tuple, dict, _Chunk]]:
     """An enclosing tag set's merged rows back into the subquery's series (``keys``: each group's number to
     its name and tag values), each with the rows' places in the merge as a last column (their delivery
-    order, which ``SubqueryReader`` keeps)."""
+    order, which ``SubqueryReader`` keeps; ``offset``: the merge's rows before these)."""
     owner = merged.columns[-1].values
     # the rows group by group, in merge order within each: one permutation, each group a slice of it
     by_owner, bounds = grouped_order(np.ascontiguousarray(owner, np.int64), len(keys))
@@ -1203,7 +1248,7 @@ def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged:
     out = []
     for number in np.flatnonzero(np.diff(bounds)).tolist():
         rows = slice(int(bounds[number]), int(bounds[number + 1]))
-        place = Column(INTEGER, by_owner[rows], every[rows])
+        place = Column(INTEGER, by_owner[rows] + offset if offset else by_owner[rows], every[rows])
         _, key = keys[number]
         chunk = _Chunk(times[rows], [*(Column(c.kind, c.values[rows], c.valid[rows]) for c in columns),
                                      place])
