@@ -27,6 +27,7 @@ from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.inner_output import InnerSeries, collect
 from chronus.query.mergeorder import run_places
+from chronus.query.regrouped_transform import RegroupedTransform, lone_raw_transform
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 
 DT = ast.DataType
@@ -73,6 +74,9 @@ class SubquerySource:
         self._stream_fill = _stream_filled_calls(self.run_stmt, compiled, self.prepared, self._time_columns)
         self._unfilled = None
         self._transform: ast.Call | None = None  # a lone transform over the stream-filled call
+        # a lone transform of a raw field: read through the enclosing query's merges when regrouped
+        self._regrouped_call = lone_raw_transform(self.run_stmt, compiled)
+        self._regrouped: RegroupedTransform | None = None
         # math around the stream-filled calls: evaluated over their filled runs, as influxd's cursor
         # evaluates it over the rows of the calls' fill iterators
         self._math: list[ast.Expr] | None = None
@@ -181,6 +185,9 @@ class SubquerySource:
             stmt = self.run_stmt
             limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
             prepared = self.prepared if self._unfilled is None else self._unfilled
+            if self._regrouped_call is not None and set(self.dimensions) - set(dimensions):
+                self._runs[key] = self._regrouped_output(key)
+                return self._runs[key]
             out = self._output(prepared, key, limit_runs)
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
@@ -210,6 +217,15 @@ class SubquerySource:
 
         whole = self._stream_fill is not None or limit_runs
         return collect(produce, float("inf") if whole else None)
+
+    def _regrouped_output(self, key: tuple[str, ...]) -> list[InnerSeries]:
+        """The lone transform's output when the enclosing query groups by fewer tags
+        (``regrouped_transform``)."""
+        if self._regrouped is None:
+            self._regrouped = RegroupedTransform(self.run_stmt, self._regrouped_call, self.prepared.compiled,
+                                                 self.ctx)
+        regrouped = self._regrouped
+        return collect(lambda delivery: regrouped.series(key, delivery))
 
     def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
         if not self._time_columns:

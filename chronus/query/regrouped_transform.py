@@ -1,0 +1,100 @@
+"""A transform of a raw field in a subquery that groups by more tags than its enclosing query.
+
+influxd builds the transform's input as it builds a raw subquery's rows: the engine's tag sets are the
+enclosing query's, so one heap merges every series of an enclosing tag set, and the transform's stream
+reducer takes each subquery group's points in that merge's order. Where series share a time, that order
+decides the values (a difference between two hosts' points at one time) and the order the rows reach the
+enclosing query (the last bits of a float sum over them, which of fully tied points a selector keeps).
+So the field is read as that raw subquery is (``select._Plan.outer_heap``: every row with its place in
+the merge), and each group's points are transformed in place order, every output row taking the place of
+the input row it comes from.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from dataclasses import replace
+
+import numpy as np
+
+from chronus.influxql import ast
+from chronus.query import transform as tf
+from chronus.query.vector import Column
+
+Produced = tuple[str, dict, np.ndarray, list[Column]]
+
+
+def lone_raw_transform(stmt: ast.SelectStatement, compiled) -> ast.Call | None:
+    """The statement's only field when it is a transform (``tf.CORE``) of a raw field without GROUP BY
+    time of its own (one an enclosing query passes on sets the unit), LIMIT or SLIMIT (each of which the
+    ordinary path works out over whole series); else None."""
+    if not compiled.calls or len(stmt.fields) != 1:
+        return None
+    if compiled.window_interval and not compiled.inherited_interval:
+        return None  # (a transform of an aggregate, or of nothing)
+    if stmt.limit or stmt.offset or stmt.slimit or stmt.soffset:
+        return None
+    expr = stmt.fields[0].expr
+    if not isinstance(expr, ast.Call) or expr.name not in tf.CORE:
+        return None
+    if not expr.args or not isinstance(expr.args[0], ast.VarRef):
+        return None
+    return expr
+
+
+class RegroupedTransform:
+    """The subquery's output series for one set of enclosing GROUP BY tags, as ``select_series`` gives
+    them, with each series' places in the engine's merge (``delivery``)."""
+
+    def __init__(self, stmt: ast.SelectStatement, call: ast.Call, compiled, ctx) -> None:
+        from chronus.query.aggregate import _parse_call, _unit
+        from chronus.query.compile import Compiled, compile_select
+        from chronus.query.select import prepare_select
+
+        self.ctx = ctx
+        self.ascending = compiled.ascending
+        parsed = _parse_call(call, "")
+        self.name = call.name
+        self.unit = _unit(parsed, compiled.window_interval)  # (an enclosing GROUP BY time's interval)
+        self.window = parsed.limit
+        tags = [d for d in stmt.dimensions if not (isinstance(d.expr, ast.Call) and d.expr.name == "time")]
+        raw = replace(stmt, fields=[ast.Field(expr=copy.deepcopy(call.args[0]))], dimensions=tags,
+                      fill=ast.FillOption.NullFill)
+        parent = Compiled(ascending=compiled.ascending, tmin=compiled.tmin, tmax=compiled.tmax)
+        self.raw = prepare_select(raw, ctx, compile_select(raw, ctx.now_ns, parent))
+
+    def series(self, key: tuple[str, ...], delivery: list) -> Iterator[Produced]:
+        """Every output series under the enclosing tags ``key``; a series' places go to ``delivery``."""
+        from chronus.query.select import select_series
+
+        placed: list = []
+        for name, tags, times, columns in select_series(self.raw, self.ctx, key, placed):
+            places = placed.pop() if placed else None
+            placed.clear()
+            col = columns[0]
+            if col.kind is None or col.values.dtype == object:
+                continue  # (no value, or several types: no stream of one type to transform)
+            rows = np.flatnonzero(col.valid)
+            times, values = times[rows], col.values[rows]
+            if places is not None:
+                places = places[rows]
+                order = np.argsort(places, kind="stable")  # the merge's order (the stream's)
+                times, values, places = times[order], values[order], places[order]
+            if col.kind not in tf.supported_kinds(self.name) or not len(times):
+                continue
+            out_times, out = tf.apply(self.name, times, values, col.kind, self.ascending, self.unit,
+                                      self.window)
+            if not len(out_times):
+                continue
+            if places is not None:
+                delivery.append(self._places(times, places, out_times))
+            yield name, tags, out_times, [out]
+
+    def _places(self, times: np.ndarray, places: np.ndarray, out_times: np.ndarray) -> np.ndarray:
+        """The place of the input row each output row comes from: of the points at one time the first
+        (derivative, difference), else the row at the same position from the end of the stream."""
+        if self.name in ("moving_average", "cumulative_sum", "elapsed"):
+            return places[len(places) - len(out_times):]
+        key = times if self.ascending else -times  # (the stream's times ascend in this form)
+        return places[np.searchsorted(key, out_times if self.ascending else -out_times, side="left")]
