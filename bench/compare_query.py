@@ -132,6 +132,8 @@ def memory_queries(first_ns: int, last_ns: int) -> dict[str, tuple[str, dict[str
                                   "GROUP BY host", {}),
         "subquery_derivative_all": (f"SELECT max(d) FROM (SELECT derivative(usage, 1m) AS d FROM cpu "
                                     f"WHERE {all_data} GROUP BY host)", {}),
+        "subquery_regrouped_count": (f"SELECT count(usage) FROM (SELECT usage FROM cpu WHERE {all_data} "
+                                     "GROUP BY host)", {}),
     }
 
 
