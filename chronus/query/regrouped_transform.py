@@ -20,9 +20,16 @@ import numpy as np
 
 from chronus.influxql import ast
 from chronus.query import transform as tf
-from chronus.query.vector import Column
+from chronus.query.aggregate import _GO_KIND, _KIND
+from chronus.query.executor import QueryError
+from chronus.query.vector import STRING, Column
 
 Produced = tuple[str, dict, np.ndarray, list[Column]]
+
+
+class MixedTypes(Exception):
+    """The field's values cannot be read as this reads them (several types, or strings): the ordinary path
+    reads it (``SubquerySource.run``)."""
 
 
 def lone_raw_transform(stmt: ast.SelectStatement, compiled) -> ast.Call | None:
@@ -63,6 +70,7 @@ class RegroupedTransform:
                       fill=ast.FillOption.NullFill)
         parent = Compiled(ascending=compiled.ascending, tmin=compiled.tmin, tmax=compiled.tmax)
         self.raw = prepare_select(raw, ctx, compile_select(raw, ctx.now_ns, parent))
+        self.kind = _KIND.get(self.raw.fields[0].expr.type)  # the field's type as the statement maps it
 
     def series(self, key: tuple[str, ...], delivery: list) -> Iterator[Produced]:
         """Every output series under the enclosing tags ``key``; a series' places go to ``delivery``."""
@@ -73,16 +81,21 @@ class RegroupedTransform:
             places = placed.pop() if placed else None
             placed.clear()
             col = columns[0]
-            if col.kind is None or col.values.dtype == object:
-                continue  # (no value, or several types: no stream of one type to transform)
+            if col.kind is None or not col.valid.any():
+                continue
+            if col.kind != self.kind or col.kind == STRING:
+                # the field's types differ between shards; or strings (elapsed), which the raw read's
+                # merge compares where times tie while the transform's input merge does not
+                raise MixedTypes
+            if col.kind not in tf.supported_kinds(self.name):
+                raise QueryError(f"unsupported {tf.ITERATOR_NAMES[self.name]} iterator type: "
+                                 f"*query.{_GO_KIND[col.kind]}InterruptIterator")
             rows = np.flatnonzero(col.valid)
             times, values = times[rows], col.values[rows]
             if places is not None:
                 places = places[rows]
                 order = np.argsort(places, kind="stable")  # the merge's order (the stream's)
                 times, values, places = times[order], values[order], places[order]
-            if col.kind not in tf.supported_kinds(self.name) or not len(times):
-                continue
             out_times, out = tf.apply(self.name, times, values, col.kind, self.ascending, self.unit,
                                       self.window)
             if not len(out_times):

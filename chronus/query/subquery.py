@@ -27,7 +27,7 @@ from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.inner_output import InnerSeries, collect
 from chronus.query.mergeorder import run_places
-from chronus.query.regrouped_transform import RegroupedTransform, lone_raw_transform
+from chronus.query.regrouped_transform import MixedTypes, RegroupedTransform, lone_raw_transform
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 
 DT = ast.DataType
@@ -185,9 +185,15 @@ class SubquerySource:
             stmt = self.run_stmt
             limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
             prepared = self.prepared if self._unfilled is None else self._unfilled
+            out = None
             if self._regrouped_call is not None and set(self.dimensions) - set(dimensions):
-                self._runs[key] = self._regrouped_output(key)
-                return self._runs[key]
+                try:
+                    out = self._regrouped_output(key)
+                except MixedTypes:
+                    self._regrouped_call = None
+            if out is not None:
+                self._runs[key] = out
+                return out
             out = self._output(prepared, key, limit_runs)
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
