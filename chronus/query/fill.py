@@ -69,6 +69,10 @@ def fill_series(times: np.ndarray, col: Column, windows: Windows, fill: FO, fill
         if last == MIN_TIME:
             last = int(times[-1])
     _refuse_long_walk(abs(last - first) // windows.interval + 1)
+    if windows.location is None and (times[0] < first if ascending else times[0] > first):
+        # a point before the walk's first window (a subquery's row before the range): influxd's fill
+        # iterator hands it on and expects the window after the one it expected, and so on (stream_fill)
+        return stream_fill(times, col, windows, fill, fill_value, call_name, kind, ascending)
     seq = windows.fill_sequence(first, last, ascending)
     ordered_seq = seq if ascending else seq[::-1]
     if len(seq):
