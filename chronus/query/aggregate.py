@@ -28,7 +28,7 @@ from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
 from chronus.query.fill import carry_previous, cast_fill_value, fill_series, stream_fill
 from chronus.query.member_candidates import SELECTORS as MEMBER_SELECTORS
-from chronus.query.member_candidates import MemberCandidates, OutsideRange
+from chronus.query.member_candidates import MemberCandidates, OutsideRange, within
 from chronus.query.predict import HOLT_WINTERS
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, all_valid, evaluate
 from chronus.query.window import Windows
@@ -329,7 +329,7 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
         reduce = _partials_reducer(live, positions, aux_refs, nested, sources, inner_windows, ascending,
                                    interval)
         edge = _edge_read(live, interval, reduce)
-        members = _subquery_candidates(live, positions, sources, windows, compiled)
+        members = _subquery_candidates(live, positions, sources, windows)
         try:
             groups = _read_groups(plan, sources, reduce, edge, members)
         except OutsideRange:  # (``_window_cut`` needs every row of the subqueries)
@@ -401,20 +401,31 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
 
 
-def _subquery_candidates(live: list[_Call], positions: dict, sources: list, windows: Windows, compiled
+def _subquery_candidates(live: list[_Call], positions: dict, sources: list, windows: Windows
                          ) -> MemberCandidates | None:
     """What to keep of each inner series of the subqueries read (``member_candidates``) when every call
-    is a max/min/first/last of a column of theirs; None (every row) otherwise. Filled runs are excluded:
-    their stretches of rows are reduced one by one (``_stretch_call``)."""
-    from chronus.query.subquery import SubquerySource
-
-    if not sources or not all(isinstance(s, SubquerySource) and not s.stream_runs for s in sources):
+    is a max/min/first/last of a column of theirs; None (every row) otherwise."""
+    if not _unfilled_subqueries(sources):
         return None
     if not live or any(c.inner is not None or c.distinct or c.name not in MEMBER_SELECTORS for c in live):
         return None
     calls = [(c.name, positions[(c.arg.val, c.arg.type)]) for c in live]
-    cut = not windows.interval and _reduced_over_subqueries(live, sources)
-    return MemberCandidates(calls, windows, (compiled.tmin, compiled.tmax) if cut else None)
+    return MemberCandidates(calls, windows, _cut_bounds(live, sources, windows))
+
+
+def _unfilled_subqueries(sources: list) -> bool:
+    """Whether every source is a subquery whose rows do not come as filled runs (those are reduced
+    stretch by stretch: ``_stretch_call``)."""
+    from chronus.query.subquery import SubquerySource
+
+    return bool(sources) and all(isinstance(s, SubquerySource) and not s.stream_runs for s in sources)
+
+
+def _cut_bounds(live: list[_Call], sources: list, windows: Windows) -> tuple[int, int] | None:
+    """The query's range when a subquery row outside it ends the reduction (``_window_cut``), else None."""
+    if windows.interval or not _reduced_over_subqueries(live, sources):
+        return None
+    return windows.start, windows.end
 
 
 def _reduced_over_subqueries(live: list[_Call], sources: list) -> bool:
@@ -1136,10 +1147,8 @@ class _Reduced:
         self.bounds = bounds
 
     def __call__(self, read: list[_Points]) -> None:
-        if self.bounds is not None:
-            lo, hi = self.bounds
-            if any(len(pts.times) and (pts.times.min() < lo or pts.times.max() > hi) for pts in read):
-                raise OutsideRange
+        for pts in read:
+            within(pts.times, self.bounds)
         if self.partials is not None:
             self.partials(read)
         self.candidates(read)
@@ -1185,20 +1194,15 @@ def _subquery_partials(live: list[_Call], positions: dict, aux_refs: list, neste
     """``_partials_reducer`` over subqueries: when every call is a count/sum/mean (no DISTINCT, no
     auxiliary field) of their columns, each group's partials as soon as it is read. A group's rows are
     one stream per subquery reader, summed in its order as ``_additive`` would (float sums do not
-    depend on anything else), so memory holds one group's rows rather than all of them. Filled runs are
-    excluded (``_stretch_call``)."""
-    from chronus.query.subquery import SubquerySource
-
-    if nested or aux_refs or not live or not all(
-            isinstance(s, SubquerySource) and not s.stream_runs for s in sources):
+    depend on anything else), so memory holds one group's rows rather than all of them."""
+    if nested or aux_refs or not live or not _unfilled_subqueries(sources):
         return None
     if any(c.inner is not None or c.distinct or c.name not in _ADDITIVE or c.kind is None for c in live):
         return None
     summed = {positions[(c.arg.val, c.arg.type)] for c in live if c.name != "count"}
     columns = sorted({positions[(c.arg.val, c.arg.type)] for c in live})
-    cut = not windows.interval and _reduced_over_subqueries(live, sources)
     return _Reduced(_Partials(columns, summed, windows, ascending), _Candidates([], windows),
-                    (windows.start, windows.end) if cut else None)
+                    _cut_bounds(live, sources, windows))
 
 
 def _candidate_of(t: _Call) -> str | None:

@@ -26,6 +26,12 @@ class OutsideRange(Exception):
     (``aggregate._window_cut``), which needs every row before it, not only the candidates."""
 
 
+def within(times: np.ndarray, bounds: tuple[int, int] | None) -> None:
+    """Raises ``OutsideRange`` when a row lies outside ``bounds`` (None: no bounds to keep)."""
+    if bounds is not None and len(times) and (times.min() < bounds[0] or times.max() > bounds[1]):
+        raise OutsideRange
+
+
 class MemberCandidates:
     """Called with an inner series' rows (times and the enclosing query's columns; any order will do):
     the rows to keep (a boolean mask), or None to keep all.
@@ -43,8 +49,7 @@ class MemberCandidates:
 
     def __call__(self, times: np.ndarray, columns: list[Column]) -> np.ndarray | None:
         n = len(times)
-        if self.bounds is not None and n and (times.min() < self.bounds[0] or times.max() > self.bounds[1]):
-            raise OutsideRange
+        within(times, self.bounds)
         if n <= max(_SMALL, 0):
             return None
         for name, column in self.calls:

@@ -94,8 +94,9 @@ class RegroupedTransform:
             times, values = times[rows], col.values[rows]
             if places is not None:
                 places = places[rows]
-                order = np.argsort(places, kind="stable")  # the merge's order (the stream's)
-                times, values, places = times[order], values[order], places[order]
+                if (places[1:] < places[:-1]).any():  # (pieces come in the merge's order already)
+                    order = np.argsort(places, kind="stable")  # the merge's order (the stream's)
+                    times, values, places = times[order], values[order], places[order]
             out_times, out = tf.apply(self.name, times, values, col.kind, self.ascending, self.unit,
                                       self.window)
             if not len(out_times):

@@ -1206,16 +1206,8 @@ def _outer_sets_by_shard(plan: _Plan, sources: list[_Source], dims: list[str]
     if len(sources) != 1:
         return None
     listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
-    spans: dict[str, list[tuple[int, int]]] = {}
-    for reader in listed:
-        lo, hi = reader.shard_span()
-        lo, hi = max(lo, plan.tmin), min(hi, plan.tmax)
-        if lo <= hi:
-            spans.setdefault(reader.name, []).append((lo, hi))
-    for name_spans in spans.values():
-        name_spans.sort()
-        if any(b[0] <= a[1] for a, b in zip(name_spans, name_spans[1:], strict=False)):
-            return None
+    if not _shards_apart(plan, listed):
+        return None
     if plan.ascending:
         listed.sort(key=lambda reader: reader.shard_span()[0])
     else:
@@ -1274,6 +1266,13 @@ def _streamed(plan: _Plan, sources: list) -> Iterator[tuple[tuple, dict, _Chunk,
     if any(ref.type in (DT.Unknown, DT.AnyField) for ref in plan.aux):
         return None
     listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
+    return _stream_groups(plan, listed) if _shards_apart(plan, listed) else None
+
+
+def _shards_apart(plan: _Plan, listed: list[_Reader]) -> bool:
+    """Whether the shards of each measurement hold points in time spans apart from one another within the
+    query's range (no two of them can tie); each reader keeps the span it had when planned (``span``), so
+    that points written outside it meanwhile are left out and that stays true."""
     spans: dict[str, list[tuple[int, int]]] = {}
     for reader in listed:
         lo, hi = reader.shard_span()
@@ -1283,8 +1282,8 @@ def _streamed(plan: _Plan, sources: list) -> Iterator[tuple[tuple, dict, _Chunk,
     for name_spans in spans.values():
         name_spans.sort()
         if any(b[0] <= a[1] for a, b in zip(name_spans, name_spans[1:], strict=False)):
-            return None
-    return _stream_groups(plan, listed)
+            return False
+    return True
 
 
 def _stream_groups(plan: _Plan, listed: list[_Reader]) -> Iterator[tuple[tuple, dict, _Chunk, bool]]:
