@@ -74,8 +74,8 @@ class LazyOutput:
         self._taken: set[int] = set()
 
     def hold(self, rows: Iterable[SeriesData]) -> None:
-        """The first run's rows of its first series, in order: handed out (and let go of) as they are
-        read."""
+        """The first run's rows of the series it kept (the first ones), in order: handed out (and let go
+        of) as they are read."""
         self._held = dict(enumerate(rows))
 
     def take(self, index: int) -> SeriesData:

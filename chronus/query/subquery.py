@@ -185,15 +185,12 @@ class SubquerySource:
             stmt = self.run_stmt
             limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
             prepared = self.prepared if self._unfilled is None else self._unfilled
-            out = None
             if self._regrouped_call is not None and set(self.dimensions) - set(dimensions):
                 try:
-                    out = self._regrouped_output(key)
+                    self._runs[key] = self._regrouped_output(key)
+                    return self._runs[key]
                 except MixedTypes:
                     self._regrouped_call = None
-            if out is not None:
-                self._runs[key] = out
-                return out
             out = self._output(prepared, key, limit_runs)
             if self._stream_fill is not None and all(c.kind is not None and c.valid.all()
                                                      for series in out for c in series.columns):
