@@ -15,7 +15,7 @@ def integral(
     integer: bool = False,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]: ...
 def segment_sum(
-    values: npt.NDArray[np.float64], starts: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64], starts: npt.NDArray[np.int64], first: float = 0.0
 ) -> npt.NDArray[np.float64]: ...
 def segment_select(
     mode: int,

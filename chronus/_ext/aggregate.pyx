@@ -118,8 +118,9 @@ def integral(const int64_t[::1] times, const double[::1] values, const int64_t[:
     return out_t[:k], out_v[:k]
 
 
-def segment_sum(const double[::1] values, const int64_t[::1] starts):
-    """Sum of every segment, left to right (influxd's order; numpy may sum pairwise)."""
+def segment_sum(const double[::1] values, const int64_t[::1] starts, double first=0.0):
+    """Sum of every segment, left to right (influxd's order; numpy may sum pairwise); the first segment's
+    sum starts from ``first`` (a sum carried from rows before these)."""
     cdef Py_ssize_t nseg = starts.shape[0], n = values.shape[0], s, i, hi
     cdef double total
     out = np.empty(nseg, np.float64)
@@ -127,7 +128,7 @@ def segment_sum(const double[::1] values, const int64_t[::1] starts):
     with nogil:
         for s in range(nseg):
             hi = starts[s + 1] if s + 1 < nseg else n
-            total = 0.0
+            total = first if s == 0 else 0.0
             for i in range(starts[s], hi):
                 total += values[i]
             res[s] = total

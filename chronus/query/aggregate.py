@@ -1026,7 +1026,10 @@ class _Partials:
         self.windows = windows
         self.ascending = ascending
 
-    def __call__(self, read: list[_Points]) -> None:
+    def __call__(self, read: list[_Points], before: _Points | None = None) -> None:
+        """``before``: the piece of the same stream read just before the one series in ``read``, whose
+        partials its own continue (a window running on from it is summed on from its sum, in order): the
+        series then holds the partials of both, and ``before`` can go."""
         for pts in read:
             pts.partials = {}
         for column in self.columns:
@@ -1035,9 +1038,36 @@ class _Partials:
                 found = _valid_points(pts, column, self.ascending)
                 if found is not None:
                     series.append((0, pts, *found))
-            found = _series_partials(series, self.windows, column in self.summed)
+            carried = None if before is None else before.partials.get(column)
+            if carried is not None and not series:
+                read[0].partials[column] = carried
+                continue
+            summed = column in self.summed
+            if carried is not None:
+                found = [_carried_partials(series[0], carried, self.windows, summed)]
+            else:
+                found = _series_partials(series, self.windows, summed)
             for (_, pts, _, _), (pw, ps, pc) in zip(series, found, strict=True):
-                pts.partials[column] = (pw, ps if column in self.summed else pc, pc)
+                pts.partials[column] = (pw, ps if summed else pc, pc)
+
+
+def _carried_partials(series: tuple, carried: tuple, windows: Windows, summed: bool
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A stream piece's partials after those of the pieces before it (``carried``: windows, sums or counts,
+    counts): a window both hold is summed on from the carried sum, so the sum is the one of all its rows
+    in order."""
+    cw, cs, cc = carried
+    times = series[2]
+    joined = bool(len(cw)) and int(windows.starts(times[:1])[0]) == int(cw[-1])
+    start = (cs[-1] if summed else 0) if joined else None
+    pw, ps, pc = _series_partials([series], windows, summed, start)[0]
+    if joined:
+        pc = pc.copy()
+        pc[0] += cc[-1]
+        if not summed:
+            ps = pc
+        cw, cs, cc = cw[:-1], cs[:-1], cc[:-1]
+    return np.concatenate([cw, pw]), np.concatenate([cs, ps]), np.concatenate([cc, pc])
 
 
 class _Candidates:
@@ -1146,11 +1176,11 @@ class _Reduced:
         self.candidates = candidates
         self.bounds = bounds
 
-    def __call__(self, read: list[_Points]) -> None:
+    def __call__(self, read: list[_Points], before: _Points | None = None) -> None:
         for pts in read:
             within(pts.times, self.bounds)
         if self.partials is not None:
-            self.partials(read)
+            self.partials(read, before)
         self.candidates(read)
 
 
@@ -1483,22 +1513,43 @@ def _read_groups(plan, sources: list, reduce: Callable[[list[_Points]], None] | 
             part = parts if shard else -1
             parts += 1
             for slot, series in enumerate(series_list):
-                chunk = next(chunks) if shard else reader.read_series(series, members)
+                where = {"part": part, "slot": slot, "slots": len(series_list),
+                         "outer": 2 if name in regex_names else 1, "shard": reader_no if shard else -1,
+                         "source": source_no, "stream": stream}
+                if not shard:
+                    pts = _subquery_points(reader, series, members, reduce, where)
+                    if pts is not None:
+                        groups.setdefault((name, tags_id), (name, tags, []))[2].append(pts)
+                    continue
+                chunk = next(chunks)
                 if chunk is None:
                     continue
-                entry = groups.setdefault((name, tags_id), (name, tags, []))
-                pts = _Points(chunk.times, chunk.columns, part, slot, len(series_list),
-                              2 if name in regex_names else 1, reader_no if shard else -1, source_no,
-                              stream=stream)
-                entry[2].append(pts)
+                pts = _Points(chunk.times, chunk.columns, **where)
+                groups.setdefault((name, tags_id), (name, tags, []))[2].append(pts)
                 read.append(pts)
-                if reduce is not None and (len(read) >= _REDUCE_BATCH or not shard):
+                if reduce is not None and len(read) >= _REDUCE_BATCH:
                     reduce(read)
                     read = []
         if reduce is not None and read:
             reduce(read)
         read = []
     return groups
+
+
+def _subquery_points(reader, members: list, candidates: MemberCandidates | None,
+                     reduce: _Reduced | None, where: dict) -> _Points | None:
+    """A subquery group's rows as one ``_Points``, or None without rows. With ``reduce`` they are read
+    in the pieces the reader gives (a ``regrouped_stream``'s shards), each reduced as soon as it is read,
+    its partials continuing the pieces' before (``_Partials``' ``before``): only one piece is held."""
+    if reduce is None:
+        chunk = reader.read_series(members, candidates)
+        return None if chunk is None else _Points(chunk.times, chunk.columns, **where)
+    held = None
+    for chunk in reader.read_pieces(members, candidates):
+        pts = _Points(chunk.times, chunk.columns, **where)
+        reduce([pts], held)
+        held = pts
+    return held
 
 
 # Series a shard reads and reduces at a time when the calls reduce them as they come (``_Partials``,
@@ -1921,16 +1972,21 @@ def _combine_groups(c: _Call, groups: list[list[_Points]], positions: dict, aux_
             for part in parts}
 
 
-def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True
+def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True, start=None
                      ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per series ``(number, points, times, values)``: its windows, sums and counts per window (as
     ``red.sums``/``red.count`` give them; the times ascending, or descending throughout), computed over all
     series at once: one window cut, one run of segments, so the Python work is per call rather than per
-    series. Without ``with_sums`` the sums are left out (the windows' times in their place)."""
+    series. Without ``with_sums`` the sums are left out (the windows' times in their place). ``start``:
+    what the first window's sum starts from (one series only; None: nothing)."""
     if not read:
         return []
     if not with_sums:
         read = [(number, pts, t, t) for number, pts, t, _ in read]
+    if start is not None and with_sums:
+        if len(read) != 1:
+            raise AssertionError("a carried sum continues one series")
+        return [_started_sums(read[0][2], read[0][3], windows, start)]
     if len({v.dtype for _, _, _, v in read}) != 1:
         out = []
         for _, _, t, v in read:
@@ -1961,6 +2017,26 @@ def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True
             sums = np.add.reduceat(values, starts)
     cuts = np.searchsorted(starts, bounds).tolist()
     return [(first[a:b], sums[a:b], counts[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
+
+
+def _started_sums(times: np.ndarray, values: np.ndarray, windows: Windows, start
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``_series_partials`` of one series whose first window's sum starts from ``start``, added to in
+    order (floats) or wrapping (integers)."""
+    win = windows.starts(times)
+    change = np.empty(len(win), bool)
+    change[0] = True
+    np.not_equal(win[1:], win[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    counts = np.diff(np.append(starts, len(win))).astype(np.int64)
+    if values.dtype == np.float64:
+        from chronus._ext import aggregate as _ext
+        sums = _ext.segment_sum(np.ascontiguousarray(values), starts.astype(np.int64), float(start))
+    else:
+        with np.errstate(over="ignore"):
+            sums = np.add.reduceat(values, starts)
+            sums[0] = sums[0] + values.dtype.type(start)
+    return win[starts], sums, counts
 
 
 def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool, wrapped: bool, compiled,

@@ -72,6 +72,17 @@ class RegroupedTransform:
         self.raw = prepare_select(raw, ctx, compile_select(raw, ctx.now_ns, parent))
         self.kind = _KIND.get(self.raw.fields[0].expr.type)  # the field's type as the statement maps it
 
+    def stream(self, key: tuple[str, ...]) -> TransformedStream | None:
+        """The output series under the enclosing tags ``key`` read shard by shard as the enclosing query
+        reads them (``regrouped_stream``), when the field's shards allow it and its type is one the
+        transform takes; else None (``series``)."""
+        from chronus.query.regrouped_stream import RegroupedStream
+
+        if self.kind == STRING or self.kind not in tf.supported_kinds(self.name):
+            return None  # (``series`` raises or falls back)
+        raw = RegroupedStream.open(self.raw, self.ctx, key, [])
+        return None if raw is None else TransformedStream(self, raw)
+
     def series(self, key: tuple[str, ...], delivery: list) -> Iterator[Produced]:
         """Every output series under the enclosing tags ``key``; a series' places go to ``delivery``."""
         from chronus.query.select import select_series
@@ -112,3 +123,39 @@ class RegroupedTransform:
             return places[len(places) - len(out_times):]
         key = times if self.ascending else -times  # (the stream's times ascend in this form)
         return places[np.searchsorted(key, out_times if self.ascending else -out_times, side="left")]
+
+
+class TransformedStream:
+    """``RegroupedTransform``'s output read shard by shard: each series' transform carries its state from
+    one shard's rows to the next (``tf.Continued``; shards apart in time, so a piece holds every point of
+    its times), every output row with the place of the input row it comes from in that shard's merge."""
+
+    def __init__(self, transform: RegroupedTransform, raw) -> None:
+        self.transform = transform
+        self.raw = raw  # the field's ``RegroupedStream``
+        self.ascending = raw.ascending
+
+    def series(self) -> list:
+        return self.raw.series(self)
+
+    def pieces(self, members: list) -> Iterator[list]:
+        from chronus.query.inner_output import InnerSeries
+
+        t = self.transform
+        running: dict[tuple, tf.Continued] = {}
+        for piece in self.raw.pieces(members):
+            out = []
+            for series in piece:
+                col = series.columns[0]
+                if col.kind is None or not col.valid.any():
+                    continue
+                rows = np.flatnonzero(col.valid)
+                times, places = series.times[rows], series.places[rows]
+                key = (series.name, tuple(sorted(series.tags.items())))
+                if key not in running:
+                    running[key] = tf.Continued(t.name, col.kind, t.ascending, t.unit, t.window)
+                out_times, values = running[key].feed(times, col.values[rows])
+                if len(out_times):
+                    out.append(InnerSeries(series.name, series.tags, out_times, [values],
+                                           t._places(times, places, out_times)))
+            yield out

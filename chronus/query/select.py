@@ -1009,12 +1009,9 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
         yield from aggregate_series(stmt, compiled, ctx, p.sources, p.fields, dims, p.condition,
                                     tag_set_dims=tag_set_dims)
         return
-    aux = sorted(_var_refs_of_fields(p.fields), key=lambda r: (r.val, int(r.type)))
-    if not any(ref.type != DT.Unknown for ref in aux):
+    plan = raw_plan(p, ctx, outer_dimensions)
+    if plan is None:
         return
-    plan = _Plan(p.condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
-                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims,
-                 raw=True)
     pieces = _streamed(plan, p.sources)
     placed = plan.outer_heap and all(isinstance(source, _Source) for source in p.sources)
     if pieces is None and placed and (split := _outer_sets_by_shard(plan, p.sources, sorted(dims))):
@@ -1029,8 +1026,27 @@ def select_pieces(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, 
             columns = columns[:-1]
         if delivery is not None and placed:
             delivery.append(chunk.columns[-1].values)
-        env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, columns, strict=True)}
-        yield name, tags, chunk.times, [evaluate(f.expr, env, n) for f in p.fields], last
+        yield name, tags, chunk.times, field_columns(p, plan, columns, n), last
+
+
+def raw_plan(p: Prepared, ctx: SelectContext, outer_dimensions: tuple[str, ...] | None = None
+             ) -> _Plan | None:
+    """The read plan of a raw (call-free) statement; None when no field reads anything."""
+    stmt, compiled = p.stmt, p.compiled
+    dims = list(dict.fromkeys([*p.dimensions, *(outer_dimensions or ())]))
+    tag_set_dims = None if outer_dimensions is None else list(outer_dimensions)
+    aux = sorted(_var_refs_of_fields(p.fields), key=lambda r: (r.val, int(r.type)))
+    if not any(ref.type != DT.Unknown for ref in aux):
+        return None
+    return _Plan(p.condition, compiled.tmin, compiled.tmax, compiled.ascending, dims, aux, stmt.limit,
+                 stmt.offset, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task, tag_set_dims,
+                 raw=True)
+
+
+def field_columns(p: Prepared, plan: _Plan, columns: list[Column], n: int) -> list[Column]:
+    """A raw statement's output columns over rows read by ``plan`` (one column per reference)."""
+    env = {(ref.val, ref.type): col for ref, col in zip(plan.aux, columns, strict=True)}
+    return [evaluate(f.expr, env, n) for f in p.fields]
 
 
 def _clone(expr):
@@ -1203,15 +1219,9 @@ def _outer_sets_by_shard(plan: _Plan, sources: list[_Source], dims: list[str]
     places counted on from the shards before), so no enclosing set is ever held merged whole: per series
     its pieces, shard after shard in time order, as the merge of the shards would join them. None
     otherwise."""
-    if len(sources) != 1:
+    listed = shards_in_time_order(plan, sources)
+    if listed is None:
         return None
-    listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
-    if not _shards_apart(plan, listed):
-        return None
-    if plan.ascending:
-        listed.sort(key=lambda reader: reader.shard_span()[0])
-    else:
-        listed.sort(key=lambda reader: -reader.shard_span()[1])
     pieces: dict[tuple, tuple[dict, list[_Chunk]]] = {}
     counted: dict[tuple, int] = {}  # rows of each enclosing set in the shards before
     for reader in listed:
@@ -1224,6 +1234,21 @@ def _outer_sets_by_shard(plan: _Plan, sources: list[_Source], dims: list[str]
             for key, tags, chunk in split:
                 pieces.setdefault(key, (tags, []))[1].append(chunk)
     return [(key, *pieces[key]) for key in sorted(pieces, reverse=not plan.ascending)]
+
+
+def shards_in_time_order(plan: _Plan, sources: list) -> list[_Reader] | None:
+    """The readers of one measurement source in the query's time order when its shards are apart in time
+    (``_shards_apart``), else None."""
+    if len(sources) != 1 or not isinstance(sources[0], _Source):
+        return None
+    listed = [reader for _, _, reader in _read_all_readers(plan, sources)]
+    if not _shards_apart(plan, listed):
+        return None
+    if plan.ascending:
+        listed.sort(key=lambda reader: reader.shard_span()[0])
+    else:
+        listed.sort(key=lambda reader: -reader.shard_span()[1])
+    return listed
 
 
 def _split_outer_set(keys: dict[int, tuple], name: str, dims: list[str], merged: _Chunk, ascending: bool,

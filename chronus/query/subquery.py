@@ -27,6 +27,7 @@ from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.inner_output import InnerSeries, collect
 from chronus.query.mergeorder import run_places
+from chronus.query.regrouped_stream import MergedPiece, RegroupedStream, StreamedSeries
 from chronus.query.regrouped_transform import MixedTypes, RegroupedTransform, lone_raw_transform
 from chronus.query.vector import BOOLEAN, FLOAT, INTEGER, STRING, UNSIGNED, Column, evaluate
 
@@ -52,7 +53,7 @@ class SubquerySource:
         for position, f in self._time_columns:
             self.fields.insert(position, f)
         self.dimensions = list(self.prepared.dimensions)
-        self._runs: dict[tuple, list[InnerSeries]] = {}
+        self._runs: dict[tuple, list[InnerSeries] | list[StreamedSeries]] = {}
         self.ascending = compiled.ascending
         # rows reach the enclosing query by time across the inner series when it is raw, or transforms of
         # raw fields (their iterators run over the merged stream); else series by series
@@ -178,13 +179,19 @@ class SubquerySource:
 
     # -- running -----------------------------------------------------------------------------------------
 
-    def run(self, dimensions: list[str]) -> list[InnerSeries]:
-        """The inner query's output grouped by its own tags and the outer query's ``dimensions``."""
+    def run(self, dimensions: list[str]) -> list[InnerSeries] | list[StreamedSeries]:
+        """The inner query's output grouped by its own tags and the outer query's ``dimensions``: its series
+        listed only (``StreamedSeries``) when it is read shard by shard as the enclosing query reads it
+        (``regrouped_stream``)."""
         key = tuple(dimensions)
         if key not in self._runs:
             stmt = self.run_stmt
             limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
             prepared = self.prepared if self._unfilled is None else self._unfilled
+            if set(self.dimensions) - set(dimensions) and (
+                    stream := RegroupedStream.open(self.prepared, self.ctx, key, self._time_columns)):
+                self._runs[key] = stream.series()
+                return self._runs[key]
             if self._regrouped_call is not None and set(self.dimensions) - set(dimensions):
                 try:
                     self._runs[key] = self._regrouped_output(key)
@@ -221,13 +228,16 @@ class SubquerySource:
         whole = self._stream_fill is not None or limit_runs
         return collect(produce, float("inf") if whole else None)
 
-    def _regrouped_output(self, key: tuple[str, ...]) -> list[InnerSeries]:
+    def _regrouped_output(self, key: tuple[str, ...]) -> list[InnerSeries] | list[StreamedSeries]:
         """The lone transform's output when the enclosing query groups by fewer tags
         (``regrouped_transform``)."""
         if self._regrouped is None:
             self._regrouped = RegroupedTransform(self.run_stmt, self._regrouped_call, self.prepared.compiled,
                                                  self.ctx)
         regrouped = self._regrouped
+        stream = regrouped.stream(key)
+        if stream is not None:
+            return stream.series()
         return collect(lambda delivery: regrouped.series(key, delivery))
 
     def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
@@ -557,6 +567,10 @@ def _by_place(places: np.ndarray) -> np.ndarray:
     return slot[slot >= 0]
 
 
+def _streamed(members: list[InnerSeries]) -> bool:
+    return bool(members) and isinstance(members[0], StreamedSeries)
+
+
 class SubqueryReader:
     """The tag sets of one inner measurement name under the outer GROUP BY, read as merged chunks."""
 
@@ -578,17 +592,18 @@ class SubqueryReader:
         return [(key, [sorted(members, key=lambda s: sorted(s.tags.items()))])
                 for key, members in sorted(groups.items())]
 
-    def _column(self, tags: dict, columns: list[Column], ref: ast.VarRef, n: int) -> Column:
+    def _column(self, tag: Callable[[str], Column], columns: list[Column], ref: ast.VarRef, n: int) -> Column:
+        """``ref``'s column over the rows; ``tag(key)``: a tag's values in them."""
         mapped = self.source.map_aux(ref.val)
         if mapped is None:
             return Column.null(n)
         kind, where, typ = mapped
         if kind == "tag":
-            return Column.constant(tags.get(where, ""), n)
+            return tag(where)
         return cast(columns[where], typ if typ is not None else ref.type, self.plan.raw,
                     self.source.mixed_cells)
 
-    def _keep(self, tags: dict, columns: list[Column], n: int) -> np.ndarray | None:
+    def _keep(self, tag: Callable[[str], Column], columns: list[Column], n: int) -> np.ndarray | None:
         """Rows passing the outer WHERE (``filterCursor``): columns by name, anything else a tag."""
         condition = self.plan.condition
         if condition is None:
@@ -600,7 +615,7 @@ class SubqueryReader:
             if ref.val in names:
                 env[(ref.val, ref.type)] = cast(columns[names.index(ref.val)], ref.type)
             else:  # a tag (``TagMap``): a key the series lacks reads as ""
-                env[(ref.val, ref.type)] = Column.constant(tags.get(ref.val, ""), n)
+                env[(ref.val, ref.type)] = tag(ref.val)
         keep = evaluate(condition, env, n, in_condition=True)
         if keep.kind != BOOLEAN:
             return np.zeros(n, bool)
@@ -613,13 +628,83 @@ class SubqueryReader:
 
         ``candidates``: given each inner series' rows (times, columns), the ones to keep of them
         (``member_candidates``); their order among themselves is the one all rows would have had."""
+        if not _streamed(members):
+            return self._read_members(members, candidates)
+        from chronus.query.select import _stack
+        chunks = list(self.read_pieces(members, candidates))
+        if not chunks:
+            return None
+        return _stack(chunks if self.source.ascending else chunks[::-1])
+
+    def read_pieces(self, members: list[InnerSeries], candidates: Callable | None = None) -> Iterator:
+        """``read_series`` in consecutive pieces of the stream (in reading order, each in ascending form):
+        one per shard of a ``regrouped_stream``, else one."""
+        if not _streamed(members):
+            chunk = self._read_members(members, candidates)
+            if chunk is not None:
+                yield chunk
+            return
+        stream = members[0].stream
+        if not hasattr(stream, "merged_pieces"):
+            for piece in stream.pieces(members):
+                chunk = self._read_members(piece, candidates)
+                if chunk is not None:
+                    yield chunk
+            return
+        for merged in stream.merged_pieces(members):
+            chunk = self._read_merged(merged, candidates)
+            del merged
+            if chunk is not None:
+                yield chunk
+
+    def _read_merged(self, piece: MergedPiece, candidates: Callable | None):
+        """``_read_members`` over a ``MergedPiece``: its rows are in the merge's order already, so the
+        columns are mapped, filtered and picked from over all of them at once (candidates kept of the
+        group's rows are a superset of those kept of each series')."""
+        from chronus.query.select import _Chunk
+        times, data = piece.times, piece.columns
+        n = len(times)
+        tag_columns: dict[str, Column] = {}
+
+        def tag(key: str) -> Column:
+            if key not in tag_columns:
+                index = piece.dims.index(key) if key in piece.dims else None
+                values = np.empty(max(piece.keys) + 1, object)
+                values[:] = ""
+                if index is not None:
+                    for number, (_, inner) in piece.keys.items():
+                        values[number] = inner[index]
+                tag_columns[key] = Column(STRING, values[piece.owner], np.ones(n, bool))
+            return tag_columns[key]
+
+        columns = [self._column(tag, data, ref, n) for ref in self.plan.aux]
+        keep = self._keep(tag, data, n)
+        tag_columns.clear()
+        del data
+        if candidates is not None:
+            if keep is not None and not keep.all():
+                times, columns = times[keep], [c.take(keep) for c in columns]
+            keep = candidates(times, columns)
+        if keep is not None and not keep.all():
+            times, columns = times[keep], [c.take(keep) for c in columns]
+        if not len(times):
+            return None
+        if not self.source.ascending:  # (ascending form)
+            times, columns = times[::-1], [c.take(slice(None, None, -1)) for c in columns]
+        return _Chunk(times, columns)
+
+    def _read_members(self, members: list[InnerSeries], candidates: Callable | None):
         from chronus.query.select import _Chunk
         times_parts, column_parts, place_parts = [], [], []
         for series in members:
             times, data, places = series.data()
             n = len(times)
-            columns = [self._column(series.tags, data, ref, n) for ref in self.plan.aux]
-            keep = self._keep(series.tags, data, n)
+
+            def tag(key: str, tags: dict = series.tags, n: int = n) -> Column:
+                return Column.constant(tags.get(key, ""), n)
+
+            columns = [self._column(tag, data, ref, n) for ref in self.plan.aux]
+            keep = self._keep(tag, data, n)
             del data
             if candidates is not None:
                 if keep is not None and not keep.all():
