@@ -1547,6 +1547,7 @@ def _subquery_points(reader, members: list, candidates: MemberCandidates | None,
     held = None
     for chunk in reader.read_pieces(members, candidates):
         pts = _Points(chunk.times, chunk.columns, **where)
+        del chunk  # (its rows go once reduced)
         reduce([pts], held)
         held = pts
     return held

@@ -120,17 +120,22 @@ class RegroupedStream:
                 _, _, merged = merged_sets.pop(0)
                 n = len(merged.times)
                 columns = field_columns(self.prepared, plan, merged.columns[:-1], n)
-                keys = {number: key for key, number in plan.inner_groups.items()}
-                piece = MergedPiece(reader.name, merged.times, self._with_time_columns(columns, n),
-                                    merged.columns[-1].values, self._dims, keys)
+                times, owner = merged.times, merged.columns[-1].values
                 del merged
-                yield piece
+                keys = {number: key for key, number in plan.inner_groups.items()}
+                yield MergedPiece(reader.name, times, self._with_time_columns(columns, n), owner, self._dims,
+                                  keys)
+                del times, columns, owner  # (nothing of a piece is held while the next one is read)
 
     def pieces(self, members: list[StreamedSeries]) -> Iterator[list[InnerSeries]]:
         """``merged_pieces`` split by series: per shard, each member's rows there with their places in the
         shard's merge."""
         for piece in self.merged_pieces(members):
-            yield piece.split()
+            split = piece.split()
+            del piece
+            yield split
+            del split
+
 
     def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
         for position, _ in self._time_columns:

@@ -139,23 +139,26 @@ class TransformedStream:
         return self.raw.series(self)
 
     def pieces(self, members: list) -> Iterator[list]:
+        running: dict[tuple, tf.Continued] = {}  # per series: its transform so far
+        for piece in self.raw.pieces(members):
+            out = [found for series in piece if (found := self._transformed(series, running)) is not None]
+            del piece  # (the shard's rows go before the next one is read)
+            yield out
+            del out
+
+    def _transformed(self, series, running: dict):
         from chronus.query.inner_output import InnerSeries
 
         t = self.transform
-        running: dict[tuple, tf.Continued] = {}
-        for piece in self.raw.pieces(members):
-            out = []
-            for series in piece:
-                col = series.columns[0]
-                if col.kind is None or not col.valid.any():
-                    continue
-                rows = np.flatnonzero(col.valid)
-                times, places = series.times[rows], series.places[rows]
-                key = (series.name, tuple(sorted(series.tags.items())))
-                if key not in running:
-                    running[key] = tf.Continued(t.name, col.kind, t.ascending, t.unit, t.window)
-                out_times, values = running[key].feed(times, col.values[rows])
-                if len(out_times):
-                    out.append(InnerSeries(series.name, series.tags, out_times, [values],
-                                           t._places(times, places, out_times)))
-            yield out
+        col = series.columns[0]
+        if col.kind is None or not col.valid.any():
+            return None
+        rows = np.flatnonzero(col.valid)
+        times, places = series.times[rows], series.places[rows]
+        key = (series.name, tuple(sorted(series.tags.items())))
+        if key not in running:
+            running[key] = tf.Continued(t.name, col.kind, t.ascending, t.unit, t.window)
+        out_times, values = running[key].feed(times, col.values[rows])
+        if not len(out_times):
+            return None
+        return InnerSeries(series.name, series.tags, out_times, [values], t._places(times, places, out_times))

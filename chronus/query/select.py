@@ -809,13 +809,16 @@ def _reversed(chunk: _Chunk) -> _Chunk:
     return _Chunk(chunk.times[::-1], [c.take(slice(None, None, -1)) for c in chunk.columns])
 
 
-def _heap_merge(chunks: list[_Chunk], ascending: bool) -> _Chunk:
+def _heap_merge(chunks: list[_Chunk], ascending: bool, release: bool = False) -> _Chunk:
     """influxd's sorted merge of a tag set's series (each already in output order), ties in its heap's
-    order."""
+    order. ``release``: the list is emptied once its chunks are stacked, so that they can go before the
+    merge takes its copy."""
     if len(chunks) == 1:
         return chunks[0]
     stacked = _stack(chunks)
     offsets = mergeorder.offsets_of([len(c.times) for c in chunks])
+    if release:
+        chunks.clear()
     return _take(stacked, mergeorder.sorted_merge(stacked.times, stacked.columns, ascending, offsets))
 
 
@@ -1196,11 +1199,12 @@ def _read_outer_sets(plan: _Plan, name: str, reader, tag_sets: list[tuple[tuple,
         owner = Column(INTEGER, np.full(n, number, np.int64), np.ones(n, bool))
         by_outer.setdefault(outer_key, []).append(_Chunk(chunk.times, [*chunk.columns, owner]))
     out = []
+    chunk = None
     for outer_key in sorted(by_outer):
-        chunks = by_outer[outer_key]
+        chunks = by_outer.pop(outer_key)
         if not plan.ascending:
             chunks = [_reversed(c) for c in reversed(chunks)]
-        merged = _heap_merge(chunks, plan.ascending)
+        merged = _heap_merge(chunks, plan.ascending, release=True)
         if keep:
             place = mergeorder.run_places(merged.columns[-1].values)
             ok = place >= plan.offset

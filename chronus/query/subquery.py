@@ -645,17 +645,16 @@ class SubqueryReader:
                 yield chunk
             return
         stream = members[0].stream
-        if not hasattr(stream, "merged_pieces"):
-            for piece in stream.pieces(members):
-                chunk = self._read_members(piece, candidates)
-                if chunk is not None:
-                    yield chunk
-            return
-        for merged in stream.merged_pieces(members):
-            chunk = self._read_merged(merged, candidates)
-            del merged
+        if hasattr(stream, "merged_pieces"):
+            read, pieces = self._read_merged, stream.merged_pieces(members)
+        else:
+            read, pieces = self._read_members, stream.pieces(members)
+        for piece in pieces:
+            chunk = read(piece, candidates)
+            del piece  # (nothing of a piece is held while the next one is read)
             if chunk is not None:
                 yield chunk
+            del chunk
 
     def _read_merged(self, piece: MergedPiece, candidates: Callable | None):
         """``_read_members`` over a ``MergedPiece``: its rows are in the merge's order already, so the
