@@ -770,7 +770,10 @@ def _mode_inputs(live: list, groups: dict, positions: dict, windows: Windows, ne
         if (target is c and not nested and (c.name in _HEAP_REDUCERS or picked) and not c.tag_args
                 and c.kind is not None):
             # top/bottom/sample, percentile: the points' rows in delivery order (auxiliary values come
-            # along)
+            # along); over a subquery, top/bottom/sample take its rows as read (``_top``)
+            if c.name in _HEAP_REDUCERS and any(pts.shard < 0 for _, _, chunks in groups.values()
+                                                for pts in chunks):
+                continue
             found = modeorder.delivered_rows(groups, positions[(c.arg.val, c.arg.type)], ascending,
                                              [positions[(ref.val, ref.type)] for ref in aux_refs], windows)
             if found is not None:

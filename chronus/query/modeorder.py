@@ -69,11 +69,11 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     windows; none for a transform of raw fields), and lets one input hand over all its points of a window
     before another's."""
     keys = sorted(groups)
+    if any(pts.shard < 0 for key in keys for pts in groups[key][2]):
+        return _subquery_rows(groups, column, ascending)
     entries = []  # (shard, part, slot, group rank, times, chunk, rows)
     for g, key in enumerate(keys):
         for c, pts in enumerate(groups[key][2]):
-            if pts.shard < 0:
-                return None
             col = pts.columns[column]
             if col.kind is None:
                 continue
@@ -124,6 +124,24 @@ def delivered_rows(groups: dict, column: int, ascending: bool, aux: list[int] | 
     for g in np.unique(g_of).tolist():
         idx = stream[g_of == g]
         out[keys[g]] = (chunk[idx], row[idx])
+    return out
+
+
+def _subquery_rows(groups: dict, column: int, ascending: bool) -> dict | None:
+    """``delivered_rows`` over a subquery: each group is one stream of rows kept in the order the
+    subquery's merge hands them on (``SubqueryReader.read_series``, in ascending form), so that is their
+    delivery order (backwards under ORDER BY time DESC). None when a group holds several streams (several
+    sources), filled runs or a shard's points."""
+    out: dict = {}
+    for key, (_, _, chunks) in groups.items():
+        if len(chunks) != 1 or chunks[0].shard >= 0 or chunks[0].stream:
+            return None
+        col = chunks[0].columns[column]
+        if col.kind is None:
+            continue
+        rows = np.flatnonzero(col.valid)
+        if len(rows):
+            out[key] = (np.zeros(len(rows), np.int64), rows if ascending else rows[::-1])
     return out
 
 
