@@ -23,7 +23,7 @@ from chronus.influxql import ast
 from chronus.query import mergeorder, modeorder
 from chronus.query import reduce as red
 from chronus.query import transform as tf
-from chronus.query.condition import MIN_TIME
+from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
 from chronus.query.fastcount import count_groups, counted
 from chronus.query.fill import carry_previous, cast_fill_value, fill_series, stream_fill
@@ -289,9 +289,12 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             tmax += interval
     inner_windows = Windows(interval, offset, tmin, tmax, stmt.location) if nested else windows
     wrapped = nested and tmin < -(2**63)  # Go's start time wraps around: nothing is read
-    plan = _Plan(condition, max(tmin, compiled.tmin if wrapped else tmin), tmax, True, dims,
-                 list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset, ctx.max_select_series, ctx.task,
-                 tag_set_dims)
+    read = max(tmin, compiled.tmin if wrapped else tmin), tmax
+    if not wrapped:
+        raw_transforms = all(c.inner is None and c.name in tf.EXTENDED for c in live)
+        read = extended_read(compiled, ctx, raw_transforms, read)
+    plan = _Plan(condition, *read, True, dims, list(read_refs.values()), 0, 0, stmt.slimit, stmt.soffset,
+                 ctx.max_select_series, ctx.task, tag_set_dims)
     positions = {key: i for i, key in enumerate(read_refs)}
     # a subquery's LIMIT counting runs of its rows in the enclosing query's order cuts the rows there
     runs_cut = plan.regrouped and bool(stmt.limit or stmt.offset)
@@ -399,6 +402,23 @@ def aggregate_series(stmt: ast.SelectStatement, compiled, ctx, sources: list, fi
             and live[0].inner is None):
         outputs = _closed_last(outputs, live[0].symbol)
     yield from _series(outputs, exprs, calls, aux_refs, stmt, ascending)
+
+
+def extended_read(compiled, ctx, raw_transforms: bool, read: tuple[int, int]) -> tuple[int, int]:
+    """The range a statement's calls read: ``read`` (the statement's, a window more for a transform over
+    an aggregate), one interval more when they are transforms of raw fields (``raw_transforms``) under a
+    GROUP BY time a subquery inherits (influxd's transform iterator widens the range it is given whenever
+    there is an interval, and hands on its rows from there), and in a subquery no more than the outermost
+    statement's shard mapping allows (``ctx.shard_range``: influxd clamps every read it builds to it)."""
+    tmin, tmax = read
+    if raw_transforms and compiled.inherited_interval and compiled.window_interval:
+        if compiled.ascending:
+            tmin = max(MIN_TIME, tmin - compiled.window_interval)
+        else:
+            tmax = min(MAX_TIME, tmax + compiled.window_interval)
+    if ctx.shard_range is not None:
+        tmin, tmax = max(tmin, ctx.shard_range[0]), min(tmax, ctx.shard_range[1])
+    return tmin, tmax
 
 
 def _subquery_candidates(live: list[_Call], positions: dict, sources: list, windows: Windows

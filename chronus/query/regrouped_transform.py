@@ -55,7 +55,7 @@ class RegroupedTransform:
     them, with each series' places in the engine's merge (``delivery``)."""
 
     def __init__(self, stmt: ast.SelectStatement, call: ast.Call, compiled, ctx) -> None:
-        from chronus.query.aggregate import _parse_call, _unit
+        from chronus.query.aggregate import _parse_call, _unit, extended_read
         from chronus.query.compile import Compiled, compile_select
         from chronus.query.select import prepare_select
 
@@ -69,7 +69,10 @@ class RegroupedTransform:
         raw = replace(stmt, fields=[ast.Field(expr=copy.deepcopy(call.args[0]))], dimensions=tags,
                       fill=ast.FillOption.NullFill)
         parent = Compiled(ascending=compiled.ascending, tmin=compiled.tmin, tmax=compiled.tmax)
-        self.raw = prepare_select(raw, ctx, compile_select(raw, ctx.now_ns, parent))
+        raw_compiled = compile_select(raw, ctx.now_ns, parent)
+        raw_compiled.tmin, raw_compiled.tmax = extended_read(compiled, ctx, call.name in tf.EXTENDED,
+                                                             (compiled.tmin, compiled.tmax))
+        self.raw = prepare_select(raw, ctx, raw_compiled)
         self.kind = _KIND.get(self.raw.fields[0].expr.type)  # the field's type as the statement maps it
 
     def stream(self, key: tuple[str, ...]) -> TransformedStream | None:
