@@ -34,14 +34,12 @@ class MixedTypes(Exception):
 
 def lone_raw_transform(stmt: ast.SelectStatement, compiled) -> ast.Call | None:
     """The statement's only field when it is a transform (``tf.CORE``) of a raw field without GROUP BY
-    time of its own (one an enclosing query passes on sets the unit), LIMIT or SLIMIT (each of which the
-    ordinary path works out over whole series); else None."""
+    time of its own (one an enclosing query passes on sets the unit); else None. Its SLIMIT limits the
+    enclosing tag sets the field is read in; its LIMIT counts runs of the output (``SubquerySource``)."""
     if not compiled.calls or len(stmt.fields) != 1:
         return None
     if compiled.window_interval and not compiled.inherited_interval:
         return None  # (a transform of an aggregate, or of nothing)
-    if stmt.limit or stmt.offset or stmt.slimit or stmt.soffset:
-        return None
     expr = stmt.fields[0].expr
     if not isinstance(expr, ast.Call) or expr.name not in tf.CORE:
         return None
@@ -66,8 +64,9 @@ class RegroupedTransform:
         self.unit = _unit(parsed, compiled.window_interval)  # (an enclosing GROUP BY time's interval)
         self.window = parsed.limit
         tags = [d for d in stmt.dimensions if not (isinstance(d.expr, ast.Call) and d.expr.name == "time")]
+        # (the statement's LIMIT counts runs of the transform's output: ``SubquerySource``)
         raw = replace(stmt, fields=[ast.Field(expr=copy.deepcopy(call.args[0]))], dimensions=tags,
-                      fill=ast.FillOption.NullFill)
+                      fill=ast.FillOption.NullFill, limit=0, offset=0)
         parent = Compiled(ascending=compiled.ascending, tmin=compiled.tmin, tmax=compiled.tmax)
         raw_compiled = compile_select(raw, ctx.now_ns, parent)
         raw_compiled.tmin, raw_compiled.tmax = extended_read(compiled, ctx, call.name in tf.EXTENDED,

@@ -194,7 +194,8 @@ class SubquerySource:
                 return self._runs[key]
             if self._regrouped_call is not None and set(self.dimensions) - set(dimensions):
                 try:
-                    self._runs[key] = self._regrouped_output(key)
+                    out = self._regrouped_output(key, whole=limit_runs)
+                    self._runs[key] = self._limit_runs(out, sorted(dimensions)) if limit_runs else out
                     return self._runs[key]
                 except MixedTypes:
                     self._regrouped_call = None
@@ -228,17 +229,18 @@ class SubquerySource:
         whole = self._stream_fill is not None or limit_runs
         return collect(produce, float("inf") if whole else None)
 
-    def _regrouped_output(self, key: tuple[str, ...]) -> list[InnerSeries] | list[StreamedSeries]:
+    def _regrouped_output(self, key: tuple[str, ...], whole: bool = False
+                          ) -> list[InnerSeries] | list[StreamedSeries]:
         """The lone transform's output when the enclosing query groups by fewer tags
-        (``regrouped_transform``)."""
+        (``regrouped_transform``); ``whole``: held whole (its LIMIT counts runs over all of it)."""
         if self._regrouped is None:
             self._regrouped = RegroupedTransform(self.run_stmt, self._regrouped_call, self.prepared.compiled,
                                                  self.ctx)
         regrouped = self._regrouped
-        stream = regrouped.stream(key)
+        stream = None if whole else regrouped.stream(key)
         if stream is not None:
             return stream.series()
-        return collect(lambda delivery: regrouped.series(key, delivery))
+        return collect(lambda delivery: regrouped.series(key, delivery), float("inf") if whole else None)
 
     def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
         if not self._time_columns:
