@@ -2007,10 +2007,8 @@ def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True
         return []
     if not with_sums:
         read = [(number, pts, t, t) for number, pts, t, _ in read]
-    if start is not None and with_sums:
-        if len(read) != 1:
-            raise AssertionError("a carried sum continues one series")
-        return [_started_sums(read[0][2], read[0][3], windows, start)]
+    if start is not None and with_sums and len(read) != 1:
+        raise AssertionError("a carried sum continues one series")
     if len({v.dtype for _, _, _, v in read}) != 1:
         out = []
         for _, _, t, v in read:
@@ -2035,32 +2033,15 @@ def _series_partials(read: list[tuple], windows: Windows, with_sums: bool = True
         sums = first
     elif values.dtype == np.float64:
         from chronus._ext import aggregate as _ext
-        sums = _ext.segment_sum(np.ascontiguousarray(values), starts.astype(np.int64))
+        sums = _ext.segment_sum(np.ascontiguousarray(values), starts.astype(np.int64),
+                                0.0 if start is None else float(start))
     else:
         with np.errstate(over="ignore"):
             sums = np.add.reduceat(values, starts)
+            if start is not None:  # (wrapping, as influxd's integer sums)
+                sums[0] = sums[0] + values.dtype.type(start)
     cuts = np.searchsorted(starts, bounds).tolist()
     return [(first[a:b], sums[a:b], counts[a:b]) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-
-
-def _started_sums(times: np.ndarray, values: np.ndarray, windows: Windows, start
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``_series_partials`` of one series whose first window's sum starts from ``start``, added to in
-    order (floats) or wrapping (integers)."""
-    win = windows.starts(times)
-    change = np.empty(len(win), bool)
-    change[0] = True
-    np.not_equal(win[1:], win[:-1], out=change[1:])
-    starts = np.flatnonzero(change)
-    counts = np.diff(np.append(starts, len(win))).astype(np.int64)
-    if values.dtype == np.float64:
-        from chronus._ext import aggregate as _ext
-        sums = _ext.segment_sum(np.ascontiguousarray(values), starts.astype(np.int64), float(start))
-    else:
-        with np.errstate(over="ignore"):
-            sums = np.add.reduceat(values, starts)
-            sums[0] = sums[0] + values.dtype.type(start)
-    return win[starts], sums, counts
 
 
 def _combine_trees(live: list[_Call], groups: dict, interval: int, nested: bool, wrapped: bool, compiled,

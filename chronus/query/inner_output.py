@@ -113,6 +113,17 @@ class LazyOutput:
             yield place, (times, columns, places)
 
 
+def with_time_columns(columns: list[Column], n: int, time_columns: list) -> list[Column]:
+    """A subquery's output columns with its explicit ``time`` fields (``time_columns``: their positions)
+    put in as null columns (influxd's ``OmitTime`` makes them ordinary, always null, columns)."""
+    if not time_columns:
+        return columns
+    columns = list(columns)
+    for position, _ in time_columns:
+        columns.insert(position, Column.null(n))
+    return columns
+
+
 def _own(values: np.ndarray) -> np.ndarray:
     return values.copy() if values.base is not None else values
 

@@ -7,8 +7,8 @@ query, then each enclosing tag set's rows joined, at once: every point of the ra
 GROUP BY. When the source is one measurement source whose shards hold points apart in time, the merge of
 an enclosing tag set is its merge in each shard, one shard after the other; so the inner query's series
 are only listed here (``StreamedSeries``, from the shards' tag sets) and their rows are read when the
-enclosing query reads them, one shard at a time (``RegroupedStream.pieces``), each piece with its rows'
-places in that shard's merge.
+enclosing query reads them, one shard at a time (``RegroupedStream.merged_pieces``: each shard's rows in
+the order of its merge, with each row's series).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from chronus.influxql import ast
-from chronus.query.inner_output import InnerSeries
+from chronus.query.inner_output import InnerSeries, with_time_columns
 from chronus.query.vector import INTEGER, Column
 
 DT = ast.DataType
@@ -119,12 +119,12 @@ class RegroupedStream:
             while merged_sets:  # (one: the members share their enclosing tags)
                 _, _, merged = merged_sets.pop(0)
                 n = len(merged.times)
-                columns = field_columns(self.prepared, plan, merged.columns[:-1], n)
+                columns = with_time_columns(field_columns(self.prepared, plan, merged.columns[:-1], n), n,
+                                            self._time_columns)
                 times, owner = merged.times, merged.columns[-1].values
                 del merged
                 keys = {number: key for key, number in plan.inner_groups.items()}
-                yield MergedPiece(reader.name, times, self._with_time_columns(columns, n), owner, self._dims,
-                                  keys)
+                yield MergedPiece(reader.name, times, columns, owner, self._dims, keys)
                 del times, columns, owner  # (nothing of a piece is held while the next one is read)
 
     def pieces(self, members: list[StreamedSeries]) -> Iterator[list[InnerSeries]]:
@@ -135,9 +135,3 @@ class RegroupedStream:
             del piece
             yield split
             del split
-
-
-    def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
-        for position, _ in self._time_columns:
-            columns.insert(position, Column.null(n))
-        return columns

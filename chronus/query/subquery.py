@@ -25,7 +25,7 @@ from chronus.influxql import ast
 from chronus.query import executor
 from chronus.query.condition import MAX_TIME, MIN_TIME
 from chronus.query.executor import QueryError
-from chronus.query.inner_output import InnerSeries, collect
+from chronus.query.inner_output import InnerSeries, collect, with_time_columns
 from chronus.query.mergeorder import run_places
 from chronus.query.regrouped_stream import MergedPiece, RegroupedStream, StreamedSeries
 from chronus.query.regrouped_transform import MixedTypes, RegroupedTransform, lone_raw_transform
@@ -186,13 +186,14 @@ class SubquerySource:
         key = tuple(dimensions)
         if key not in self._runs:
             stmt = self.run_stmt
-            limit_runs = bool(stmt.limit or stmt.offset) and bool(set(self.dimensions) - set(dimensions))
+            regrouped = bool(set(self.dimensions) - set(dimensions))  # (grouped by more tags than its query)
+            limit_runs = bool(stmt.limit or stmt.offset) and regrouped
             prepared = self.prepared if self._unfilled is None else self._unfilled
-            if set(self.dimensions) - set(dimensions) and (
-                    stream := RegroupedStream.open(self.prepared, self.ctx, key, self._time_columns)):
+            stream = regrouped and RegroupedStream.open(self.prepared, self.ctx, key, self._time_columns)
+            if stream:
                 self._runs[key] = stream.series()
                 return self._runs[key]
-            if self._regrouped_call is not None and set(self.dimensions) - set(dimensions):
+            if self._regrouped_call is not None and regrouped:
                 try:
                     out = self._regrouped_output(key, whole=limit_runs)
                     self._runs[key] = self._limit_runs(out, sorted(dimensions)) if limit_runs else out
@@ -224,7 +225,7 @@ class SubquerySource:
 
         def produce(delivery: list) -> Iterator:
             for name, tags, times, columns in select_series(prepared, self.ctx, key, delivery):
-                yield name, tags, times, self._with_time_columns(columns, len(times))
+                yield name, tags, times, with_time_columns(columns, len(times), self._time_columns)
 
         whole = self._stream_fill is not None or limit_runs
         return collect(produce, float("inf") if whole else None)
@@ -241,14 +242,6 @@ class SubquerySource:
         if stream is not None:
             return stream.series()
         return collect(lambda delivery: regrouped.series(key, delivery), float("inf") if whole else None)
-
-    def _with_time_columns(self, columns: list[Column], n: int) -> list[Column]:
-        if not self._time_columns:
-            return columns
-        columns = list(columns)
-        for position, _ in self._time_columns:
-            columns.insert(position, Column.null(n))
-        return columns
 
     def _filled_runs(self, output: list[InnerSeries], dims: list[str]) -> list[InnerSeries]:
         """The inner aggregate's fill as influxd applies it: its rows, unfilled, window by window then
@@ -647,7 +640,7 @@ class SubqueryReader:
                 yield chunk
             return
         stream = members[0].stream
-        if hasattr(stream, "merged_pieces"):
+        if isinstance(stream, RegroupedStream):
             read, pieces = self._read_merged, stream.merged_pieces(members)
         else:
             read, pieces = self._read_members, stream.pieces(members)
@@ -657,6 +650,23 @@ class SubqueryReader:
             if chunk is not None:
                 yield chunk
             del chunk
+
+    def _picked(self, tag: Callable[[str], Column], data: list[Column], times: np.ndarray,
+                candidates: Callable | None) -> tuple[np.ndarray | None, list[Column]]:
+        """The enclosing query's columns over these rows and which rows are kept (positions; None: all):
+        those passing the outer WHERE and, with ``candidates``, the ones picked among them."""
+        n = len(times)
+        columns = [self._column(tag, data, ref, n) for ref in self.plan.aux]
+        keep = self._keep(tag, data, n)
+        rows = None if keep is None or keep.all() else np.flatnonzero(keep)
+        if rows is not None:
+            columns = [c.take(rows) for c in columns]
+        if candidates is not None:
+            picked = candidates(times if rows is None else times[rows], columns)
+            if picked is not None and not picked.all():
+                columns = [c.take(picked) for c in columns]
+                rows = np.flatnonzero(picked) if rows is None else rows[picked]
+        return rows, columns
 
     def _read_merged(self, piece: MergedPiece, candidates: Callable | None):
         """``_read_members`` over a ``MergedPiece``: its rows are in the merge's order already, so the
@@ -678,16 +688,11 @@ class SubqueryReader:
                 tag_columns[key] = Column(STRING, values[piece.owner], np.ones(n, bool))
             return tag_columns[key]
 
-        columns = [self._column(tag, data, ref, n) for ref in self.plan.aux]
-        keep = self._keep(tag, data, n)
+        rows, columns = self._picked(tag, data, times, candidates)
         tag_columns.clear()
         del data
-        if candidates is not None:
-            if keep is not None and not keep.all():
-                times, columns = times[keep], [c.take(keep) for c in columns]
-            keep = candidates(times, columns)
-        if keep is not None and not keep.all():
-            times, columns = times[keep], [c.take(keep) for c in columns]
+        if rows is not None:
+            times = times[rows]
         if not len(times):
             return None
         if not self.source.ascending:  # (ascending form)
@@ -704,18 +709,11 @@ class SubqueryReader:
             def tag(key: str, tags: dict = series.tags, n: int = n) -> Column:
                 return Column.constant(tags.get(key, ""), n)
 
-            columns = [self._column(tag, data, ref, n) for ref in self.plan.aux]
-            keep = self._keep(tag, data, n)
+            rows, columns = self._picked(tag, data, times, candidates)
             del data
-            if candidates is not None:
-                if keep is not None and not keep.all():
-                    times, columns = times[keep], [c.take(keep) for c in columns]
-                    places = None if places is None else places[keep]
-                keep = candidates(times, columns)
-            if keep is not None and not keep.all():
-                times = times[keep]
-                places = None if places is None else places[keep]
-                columns = [c.take(keep) for c in columns]
+            if rows is not None:
+                times = times[rows]
+                places = None if places is None else places[rows]
             if len(times) == 0:
                 continue
             times_parts.append(times)
